@@ -1,0 +1,504 @@
+//! The HTTP client for the three lead endpoints.
+//!
+//! One `reqwest::Client` (connection pool shared by clones). The key only ever goes into the
+//! `Authorization` header through `bearer_auth`, which reqwest marks as sensitive. Bodies are
+//! read in chunks with a size cap, then parsed leniently by `parse.rs`.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use reqwest::{Method, StatusCode, Url};
+use uuid::Uuid;
+
+use super::config::{ApiKey, ConfigError, validate_base_url};
+use super::error::{ApiError, parse_retry_after};
+use super::model::{
+    GroupBy, Lead, LeadsPage, PatchOutcome, Signal, SignalsPage, SortBy, StatusChange,
+};
+use super::parse;
+
+/// Largest page the API allows for the lead and signal lists.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Largest number of items in one PATCH.
+pub const MAX_PATCH_ITEMS: usize = 200;
+/// Signal ids asked for in one `GET /api/signals?ids=` call.
+pub const SIGNAL_IDS_PER_CALL: usize = 100;
+/// Largest response body accepted (a 100-row page of hostile 10 KB strings is ~3 MB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Most pages one listing may take before we assume the server is looping.
+pub const MAX_PAGES: usize = 20_000;
+
+/// Settings of the HTTP client.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub base_url: Url,
+    pub key: ApiKey,
+    /// Whole-request timeout (connect + send + receive).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: &str, key: ApiKey) -> Result<ClientConfig, ConfigError> {
+        Ok(ClientConfig {
+            base_url: validate_base_url(base_url)?,
+            key,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+/// Query of `GET /api/signals/leads`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeadQuery {
+    pub group_by: GroupBy,
+    pub sort_by: SortBy,
+    pub limit: u32,
+}
+
+impl Default for LeadQuery {
+    fn default() -> Self {
+        LeadQuery {
+            group_by: GroupBy::Person,
+            sort_by: SortBy::Recency,
+            limit: MAX_PAGE_SIZE,
+        }
+    }
+}
+
+/// The Puffle API client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    key: ApiKey,
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("lead-triage/", env!("CARGO_PKG_VERSION")))
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.connect_timeout)
+            .https_only(cfg.base_url.scheme() == "https")
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ApiError::Connect {
+                host: cfg.base_url.host_str().unwrap_or("?").to_owned(),
+                detail: format!("could not build the HTTP client: {}", e.without_url()),
+            })?;
+        Ok(Client {
+            http,
+            base: cfg.base_url,
+            key: cfg.key,
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{prefix}{path}"));
+        url
+    }
+
+    /// Send a request and return the body of a 2xx answer, or a typed error.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(self.key.expose())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = read_capped(resp, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => ApiError::TooLarge(MAX_BODY_BYTES),
+                ReadError::Transport(e) => self.transport_error(&e),
+            })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        Err(status_error(status, &body, retry_after))
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            ApiError::Timeout
+        } else if e.is_connect() {
+            ApiError::Connect {
+                host: self.base.host_str().unwrap_or("?").to_owned(),
+                detail: root_cause(e),
+            }
+        } else {
+            ApiError::Network(root_cause(e))
+        }
+    }
+
+    /// One page of `GET /api/signals/leads`, as the server sent it (no hydration).
+    pub async fn leads_page(
+        &self,
+        q: &LeadQuery,
+        cursor: Option<&str>,
+    ) -> Result<LeadsPage, ApiError> {
+        let mut query = vec![
+            ("groupBy", q.group_by.as_str().to_owned()),
+            ("sortBy", q.sort_by.as_str().to_owned()),
+            ("limit", q.limit.clamp(1, MAX_PAGE_SIZE).to_string()),
+        ];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        let body = self
+            .send(Method::GET, "/api/signals/leads", &query, None)
+            .await?;
+        parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))
+    }
+
+    /// `GET /api/signals?ids=…` for any number of ids, in chunks of
+    /// [`SIGNAL_IDS_PER_CALL`], following pagination within a chunk.
+    pub async fn signals(&self, ids: &[Uuid]) -> Result<Vec<Signal>, ApiError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SIGNAL_IDS_PER_CALL) {
+            let joined = chunk
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut cursor: Option<String> = None;
+            let mut seen = HashSet::new();
+            loop {
+                let mut query = vec![
+                    ("ids", joined.clone()),
+                    ("limit", MAX_PAGE_SIZE.to_string()),
+                ];
+                if let Some(c) = &cursor {
+                    query.push(("cursor", c.clone()));
+                }
+                let body = self.send(Method::GET, "/api/signals", &query, None).await?;
+                let page: SignalsPage =
+                    parse::signals_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+                out.extend(page.signals);
+                match page.cursor {
+                    Some(c) if page.has_more => {
+                        if !seen.insert(c.clone()) {
+                            return Err(ApiError::Malformed(
+                                "the signal list repeated a cursor".into(),
+                            ));
+                        }
+                        cursor = Some(c);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fill in the status of leads whose rows carried none, from one signal per lead
+    /// (`personEntityStatus` for person rows, `entityStatus` for company rows). Leads whose
+    /// status cannot be learned stay [`Status::Unknown`].
+    pub async fn hydrate(
+        &self,
+        group: GroupBy,
+        leads: &mut [Lead],
+        needs: &[bool],
+    ) -> Result<(), ApiError> {
+        let mut wanted: Vec<Uuid> = Vec::new();
+        for (lead, need) in leads.iter().zip(needs) {
+            if *need && let Some(first) = lead.signal_ids.first() {
+                wanted.push(*first);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let signals = self.signals(&wanted).await?;
+        let by_id: HashMap<&str, &Signal> = signals.iter().map(|s| (s.id.as_str(), s)).collect();
+        for (lead, need) in leads.iter_mut().zip(needs) {
+            if !*need {
+                continue;
+            }
+            let Some(first) = lead.signal_ids.first() else {
+                continue;
+            };
+            let Some(sig) = by_id.get(first.to_string().as_str()) else {
+                continue;
+            };
+            let (entity, status) = match group {
+                GroupBy::Person => (sig.person_entity_id, sig.person_entity_status),
+                GroupBy::Company => (sig.entity_id, sig.entity_status),
+            };
+            // A signal that names a different entity does not tell us this lead's status.
+            if entity.is_some_and(|e| e != lead.id) {
+                continue;
+            }
+            if let Some(s) = status {
+                lead.status = s;
+            }
+        }
+        Ok(())
+    }
+
+    /// `PATCH /api/signals/leads` with 1–200 items.
+    pub async fn patch_leads(&self, items: &[StatusChange]) -> Result<PatchOutcome, ApiError> {
+        if items.is_empty() || items.len() > MAX_PATCH_ITEMS {
+            return Err(ApiError::Invalid {
+                status: 0,
+                code: "invalid_request".into(),
+                message: Some(format!(
+                    "a PATCH carries 1 to {MAX_PATCH_ITEMS} items, not {}",
+                    items.len()
+                )),
+            });
+        }
+        if let Some(bad) = items.iter().find(|i| !i.status.is_settable()) {
+            return Err(ApiError::Invalid {
+                status: 0,
+                code: "invalid_request".into(),
+                message: Some(format!("status {} cannot be sent", bad.status)),
+            });
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            items: &'a [StatusChange],
+        }
+        let body = serde_json::to_vec(&Body { items }).map_err(|e| ApiError::Invalid {
+            status: 0,
+            code: "invalid_request".into(),
+            message: Some(e.to_string()),
+        })?;
+        let resp = self
+            .send(Method::PATCH, "/api/signals/leads", &[], Some(body))
+            .await?;
+        parse::patch_outcome(&resp).map_err(|e| ApiError::Malformed(e.to_string()))
+    }
+
+    /// Walk every page of a listing.
+    pub fn pager(&self, query: LeadQuery) -> LeadPager {
+        LeadPager {
+            client: self.clone(),
+            query,
+            cursor: None,
+            seen: HashSet::new(),
+            done: false,
+            pages: 0,
+        }
+    }
+}
+
+/// Follows `pagination.cursor` until `hasMore` is false, handing each page over as it
+/// arrives with statuses hydrated. Stops with an error if the server repeats a cursor or
+/// exceeds [`MAX_PAGES`].
+#[derive(Debug)]
+pub struct LeadPager {
+    client: Client,
+    query: LeadQuery,
+    cursor: Option<String>,
+    seen: HashSet<String>,
+    done: bool,
+    pages: usize,
+}
+
+/// One page as handed to the caller.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub leads: Vec<Lead>,
+    /// Rows without a usable id.
+    pub skipped: usize,
+    /// Hydration could not run for this page (the leads keep `unknown`); the error is why.
+    pub hydration_error: Option<ApiError>,
+}
+
+impl LeadPager {
+    pub fn query(&self) -> LeadQuery {
+        self.query
+    }
+
+    /// Pages fetched so far.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// The next page, or `None` after the last one. An error leaves the pager where it was,
+    /// so calling again retries the same page.
+    pub async fn next_page(&mut self) -> Result<Option<Page>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let raw = self
+            .client
+            .leads_page(&self.query, self.cursor.as_deref())
+            .await?;
+        self.pages += 1;
+        match raw.cursor.clone() {
+            Some(c) if raw.has_more => {
+                if !self.seen.insert(c.clone()) {
+                    self.done = true;
+                    return Err(ApiError::Malformed(
+                        "the lead list repeated a cursor (the server is looping); stopped".into(),
+                    ));
+                }
+                if self.pages >= MAX_PAGES {
+                    self.done = true;
+                    return Err(ApiError::Malformed(format!(
+                        "the lead list did not end after {MAX_PAGES} pages; stopped"
+                    )));
+                }
+                self.cursor = Some(c);
+            }
+            _ => self.done = true,
+        }
+        let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
+        let mut leads = raw.leads;
+        let hydration_error = match self
+            .client
+            .hydrate(self.query.group_by, &mut leads, &needs)
+            .await
+        {
+            Ok(()) => None,
+            Err(e @ ApiError::Unauthorized { .. }) => return Err(e),
+            Err(e) => Some(e),
+        };
+        Ok(Some(Page {
+            leads,
+            skipped: raw.skipped,
+            hydration_error,
+        }))
+    }
+
+    /// Every remaining page, concatenated.
+    pub async fn collect_all(&mut self) -> Result<Page, ApiError> {
+        let mut all = Page::default();
+        while let Some(page) = self.next_page().await? {
+            all.leads.extend(page.leads);
+            all.skipped += page.skipped;
+            if all.hydration_error.is_none() {
+                all.hydration_error = page.hydration_error;
+            }
+        }
+        Ok(all)
+    }
+}
+
+fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
+    let (code, message) = parse::error_envelope(body);
+    let n = status.as_u16();
+    match n {
+        401 => ApiError::Unauthorized { message },
+        403 => ApiError::Forbidden { message },
+        400 | 422 => ApiError::Invalid {
+            status: n,
+            code: code.unwrap_or_else(|| "invalid_request".into()),
+            message,
+        },
+        429 => ApiError::RateLimited { retry_after },
+        500..=599 => ApiError::Server { status: n, message },
+        _ => ApiError::Http { status: n, message },
+    }
+}
+
+/// The innermost error message of a reqwest error, without the URL.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg = s.to_string();
+        source = s.source();
+    }
+    crate::text::sanitize_line(&msg, 160)
+}
+
+enum ReadError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, ReadError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Transport)? {
+        if buf.len() + chunk.len() > max {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_map_to_typed_errors() {
+        let env = br#"{"error":{"code":"invalid_request","message":"items must contain between 1 and 200 entries"}}"#;
+        assert!(matches!(
+            status_error(StatusCode::BAD_REQUEST, env, None),
+            ApiError::Invalid { status: 400, .. }
+        ));
+        assert!(matches!(
+            status_error(StatusCode::UNAUTHORIZED, b"", None),
+            ApiError::Unauthorized { .. }
+        ));
+        assert_eq!(
+            status_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                b"slow down",
+                Some(Duration::from_secs(3))
+            )
+            .retry_after(),
+            Some(Duration::from_secs(3))
+        );
+        assert!(matches!(
+            status_error(StatusCode::BAD_GATEWAY, b"<html>", None),
+            ApiError::Server { status: 502, .. }
+        ));
+        assert!(matches!(
+            status_error(StatusCode::NOT_FOUND, b"", None),
+            ApiError::Http { status: 404, .. }
+        ));
+    }
+
+    #[test]
+    fn url_keeps_a_base_path() {
+        let key = ApiKey::new("pk_test").unwrap();
+        let c = Client::new(ClientConfig::new("http://127.0.0.1:9/prefix/", key).unwrap()).unwrap();
+        assert_eq!(
+            c.url("/api/signals/leads").as_str(),
+            "http://127.0.0.1:9/prefix/api/signals/leads"
+        );
+    }
+
+    #[test]
+    fn status_is_kept() {
+        use crate::api::Status;
+        assert_eq!(Status::from_wire("contacted"), Some(Status::Contacted));
+    }
+}

@@ -1,0 +1,165 @@
+//! Command-line definitions (clap derive). Dispatch lives in `commands.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::api::config::DEFAULT_BASE_URL;
+use crate::api::{GroupBy, SortBy, Status};
+
+const AFTER_HELP: &str = "\
+Environment:
+  PUFFLE_API_KEY        your Puffle API key (pk_live_…); never passed on the command line
+  PUFFLE_API_BASE_URL   API base URL (default https://app.puffle.ai); plain http:// only for localhost
+
+Exit codes (headless commands):
+  0  every item was applied
+  1  some items failed (e.g. not_found); the JSON output lists them under \"errors\"
+  2  usage, authentication or network error";
+
+/// Triage Puffle signal leads from the keyboard.
+#[derive(Parser, Debug)]
+#[command(name = "lead-triage", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Puffle API base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "PUFFLE_API_BASE_URL",
+        default_value = DEFAULT_BASE_URL
+    )]
+    pub base_url: String,
+
+    /// Log file (default: $XDG_STATE_HOME/lead-triage/lead-triage.log).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Try the app with no account: starts a built-in Puffle-compatible server with demo data.
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List and update leads without the TUI (like `puffle signal lead`).
+    #[command(subcommand)]
+    Leads(LeadsCommand),
+    /// Run the built-in Puffle-compatible server (demo data, tests, fault drills).
+    DemoServer(DemoServerArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LeadsCommand {
+    /// Print every lead with its status.
+    List {
+        #[arg(long, value_enum, default_value_t = GroupBy::Person)]
+        group_by: GroupBy,
+        #[arg(long, value_enum, default_value_t = SortBy::Recency)]
+        sort_by: SortBy,
+        #[arg(long, value_enum, default_value_t = ListFormat::Json)]
+        format: ListFormat,
+    },
+    /// Set statuses from a JSON array of {"entityId","status"} (like `puffle signal lead update`).
+    Update {
+        /// JSON array, e.g. '[{"entityId":"<uuid>","status":"contacted"}]'.
+        #[arg(long)]
+        items: String,
+        #[command(flatten)]
+        send: SendArgs,
+    },
+    /// Set one status on many leads. Pass `-` to read ids from stdin, one per line.
+    Set {
+        #[arg(value_enum)]
+        status: SettableStatus,
+        /// Entity ids (UUIDs), or `-` for stdin.
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<String>,
+        #[command(flatten)]
+        send: SendArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct SendArgs {
+    /// PATCH requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Json,
+    Tsv,
+}
+
+/// The statuses a rep can set.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettableStatus {
+    New,
+    Contacted,
+    Dismissed,
+}
+
+impl From<SettableStatus> for Status {
+    fn from(s: SettableStatus) -> Status {
+        match s {
+            SettableStatus::New => Status::New,
+            SettableStatus::Contacted => Status::Contacted,
+            SettableStatus::Dismissed => Status::Dismissed,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoServerArgs {
+    /// Port on 127.0.0.1 (0 = random). The address is printed on the first line of stdout.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// The key clients must send as `Authorization: Bearer <key>`.
+    #[arg(long, default_value = crate::demo_server::ServerConfig::DEFAULT_API_KEY)]
+    pub api_key: String,
+    /// Number of person leads (companies are about a third of that).
+    #[arg(long, default_value_t = 500)]
+    pub leads: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also put `status` on lead rows (the documented rows have none).
+    #[arg(long)]
+    pub status_on_rows: bool,
+    /// Latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of API requests answered with a 5xx (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Requests per minute before answering 429 with Retry-After.
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Share of API requests whose connection is closed mid-request (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Serve hostile strings (escape sequences, controls, bidi overrides, 10 KB names).
+    #[arg(long)]
+    pub hostile: bool,
+}
+
+impl DemoServerArgs {
+    pub fn to_config(&self) -> crate::demo_server::ServerConfig {
+        crate::demo_server::ServerConfig {
+            port: self.port,
+            api_key: self.api_key.clone(),
+            leads: self.leads,
+            seed: self.seed,
+            status_on_rows: self.status_on_rows,
+            latency_ms: self.latency_ms,
+            fail_rate: self.fail_rate.clamp(0.0, 1.0),
+            rate_limit: self.rate_limit,
+            drop_rate: self.drop_rate.clamp(0.0, 1.0),
+            hostile: self.hostile,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Dispatch of the command line: sets up errors, logging and the runtime, then runs one
+//! command. Expected failures print one clear line on stderr and exit with code 2.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::api::{ApiKey, Client, ClientConfig, LeadQuery, MAX_PAGE_SIZE, Status};
+use crate::cli::{Cli, Command, LeadsCommand, SendArgs};
+use crate::headless;
+use crate::sync::send::{SendOptions, send_all};
+
+/// Exit code for usage, authentication and network errors.
+pub const EXIT_FAILURE: u8 = 2;
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = crate::logging::init(cli.log_file.as_deref());
+    if let Err(e) = color_eyre::install() {
+        tracing::warn!("color-eyre not installed: {e}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("could not start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(report) => fail(&format!("{report:#}")),
+    }
+}
+
+/// Print one error line on stderr and return exit code 2.
+pub fn fail(message: &str) -> ExitCode {
+    tracing::error!("{message}");
+    let _ = writeln!(std::io::stderr(), "lead-triage: {message}");
+    ExitCode::from(EXIT_FAILURE)
+}
+
+async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    match cli.command {
+        Some(Command::DemoServer(args)) => {
+            crate::demo_server::run_until_signal(args.to_config()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Leads(cmd)) => Ok(leads(cmd, &cli.base_url).await),
+        None => Ok(fail(
+            "the interactive TUI is not built yet; use `lead-triage leads list` (see --help)",
+        )),
+    }
+}
+
+/// Build the client from `PUFFLE_API_KEY` and the base URL, or explain what is wrong.
+pub fn client_from_env(base_url: &str) -> Result<Client, String> {
+    let key = ApiKey::from_env().map_err(|e| e.to_string())?;
+    let cfg = ClientConfig::new(base_url, key).map_err(|e| e.to_string())?;
+    Client::new(cfg).map_err(|e| e.to_string())
+}
+
+async fn leads(cmd: LeadsCommand, base_url: &str) -> ExitCode {
+    // Validate the user's input before anything touches the network.
+    let (changes, send) = match &cmd {
+        LeadsCommand::List { .. } => (Vec::new(), None),
+        LeadsCommand::Update { items, send } => match headless::parse_items(items) {
+            Ok(c) => (c, Some(*send)),
+            Err(e) => return fail(&e.to_string()),
+        },
+        LeadsCommand::Set { status, ids, send } => {
+            match headless::parse_ids(ids, std::io::stdin().lock()) {
+                Ok(ids) => (
+                    crate::sync::batch::set_all(&ids, Status::from(*status)),
+                    Some(*send),
+                ),
+                Err(e) => return fail(&e.to_string()),
+            }
+        }
+    };
+    let client = match client_from_env(base_url) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    match (cmd, send) {
+        (
+            LeadsCommand::List {
+                group_by,
+                sort_by,
+                format,
+            },
+            _,
+        ) => list(&client, group_by, sort_by, format).await,
+        (_, Some(send)) => update(&client, changes, send).await,
+        (_, None) => fail("internal: no send options"),
+    }
+}
+
+async fn list(
+    client: &Client,
+    group_by: crate::api::GroupBy,
+    sort_by: crate::api::SortBy,
+    format: crate::cli::ListFormat,
+) -> ExitCode {
+    let query = LeadQuery {
+        group_by,
+        sort_by,
+        limit: MAX_PAGE_SIZE,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match headless::list(client, query, format, &mut out).await {
+        Ok(summary) => {
+            drop(out);
+            let mut err = std::io::stderr();
+            if summary.skipped > 0 {
+                let _ = writeln!(
+                    err,
+                    "lead-triage: warning: {} rows had no usable id and were left out",
+                    summary.skipped
+                );
+            }
+            if let Some(e) = summary.hydration_error {
+                let _ = writeln!(
+                    err,
+                    "lead-triage: warning: could not learn every status ({e}); {} leads are listed as unknown",
+                    summary.unknown_status
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            drop(out);
+            fail(&e.to_string())
+        }
+    }
+}
+
+async fn update(
+    client: &Client,
+    changes: Vec<crate::api::StatusChange>,
+    send: SendArgs,
+) -> ExitCode {
+    let opts = SendOptions {
+        concurrency: usize::from(send.concurrency),
+        ..SendOptions::default()
+    };
+    let report = send_all(client, changes, &opts).await;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = headless::write_report(&mut out, &report) {
+        return fail(&format!("could not write the output: {e}"));
+    }
+    if let Some(e) = &report.fatal {
+        let _ = writeln!(std::io::stderr(), "lead-triage: {e}");
+    }
+    ExitCode::from(report.exit_code())
+}

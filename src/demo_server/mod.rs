@@ -1,0 +1,1 @@
+//! Puffle-compatible server (placeholder until written).

@@ -1,0 +1,267 @@
+//! Headless lead commands: input validation and output formats of `leads list`,
+//! `leads update` and `leads set`. Everything the user typed is checked before any request.
+
+use std::io::{BufRead, Write};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::api::{ApiError, Client, Lead, LeadQuery, Status, StatusChange};
+use crate::cli::ListFormat;
+use crate::sync::send::SendReport;
+use crate::text::{sanitize_line, tsv_cell};
+
+/// Bad command-line input, named precisely. Exit code 2.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InputError {
+    #[error("--items is not valid JSON: {0}")]
+    ItemsNotJson(String),
+    #[error("--items must be a JSON array of {{\"entityId\",\"status\"}} objects")]
+    ItemsNotArray,
+    #[error("--items is empty: give at least one {{\"entityId\",\"status\"}}")]
+    NoItems,
+    #[error("--items[{index}]: {problem}")]
+    BadItem { index: usize, problem: String },
+    #[error("{source_name} {position}: {value:?} is not a UUID")]
+    BadId {
+        source_name: &'static str,
+        position: usize,
+        value: String,
+    },
+    #[error("no ids given on stdin")]
+    NoIds,
+    #[error("could not read stdin: {0}")]
+    Stdin(String),
+}
+
+fn shown(v: &str) -> String {
+    sanitize_line(v, 80)
+}
+
+/// Parse `--items`: a JSON array of `{"entityId": "<uuid>", "status": "new|contacted|dismissed"}`.
+pub fn parse_items(json: &str) -> Result<Vec<StatusChange>, InputError> {
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| InputError::ItemsNotJson(e.to_string()))?;
+    let arr = value.as_array().ok_or(InputError::ItemsNotArray)?;
+    if arr.is_empty() {
+        return Err(InputError::NoItems);
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let bad = |problem: String| InputError::BadItem { index, problem };
+            let obj = item
+                .as_object()
+                .ok_or_else(|| bad("must be an object with \"entityId\" and \"status\"".into()))?;
+            let id = match obj.get("entityId") {
+                Some(Value::String(s)) => Uuid::parse_str(s.trim())
+                    .map_err(|_| bad(format!("entityId {:?} is not a UUID", shown(s))))?,
+                Some(other) => return Err(bad(format!("entityId must be a string, not {other}"))),
+                None => return Err(bad("missing \"entityId\"".into())),
+            };
+            let status = match obj.get("status") {
+                Some(Value::String(s)) => Status::from_wire(s).ok_or_else(|| {
+                    bad(format!(
+                        "unknown status {:?} (expected new, contacted or dismissed)",
+                        shown(s)
+                    ))
+                })?,
+                Some(_) => return Err(bad("status must be a string".into())),
+                None => return Err(bad("missing \"status\"".into())),
+            };
+            Ok(StatusChange {
+                entity_id: id,
+                status,
+            })
+        })
+        .collect()
+}
+
+/// Parse the ids of `leads set`: arguments, or stdin (one per line, blank lines skipped) when
+/// an argument is `-`.
+pub fn parse_ids(args: &[String], stdin: impl BufRead) -> Result<Vec<Uuid>, InputError> {
+    let mut ids = Vec::new();
+    let mut stdin = Some(stdin);
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "-" {
+            let Some(input) = stdin.take() else {
+                continue; // a second `-` reads nothing more
+            };
+            let before = ids.len();
+            for (line_no, line) in input.lines().enumerate() {
+                let line = line.map_err(|e| InputError::Stdin(e.to_string()))?;
+                let t = line.trim();
+                if t.is_empty() {
+                    continue;
+                }
+                ids.push(Uuid::parse_str(t).map_err(|_| InputError::BadId {
+                    source_name: "stdin line",
+                    position: line_no + 1,
+                    value: shown(t),
+                })?);
+            }
+            if ids.len() == before {
+                return Err(InputError::NoIds);
+            }
+        } else {
+            ids.push(Uuid::parse_str(arg.trim()).map_err(|_| InputError::BadId {
+                source_name: "argument",
+                position: i + 1,
+                value: shown(arg),
+            })?);
+        }
+    }
+    Ok(ids)
+}
+
+/// What `leads list` found, for the summary on stderr.
+#[derive(Debug, Default)]
+pub struct ListSummary {
+    pub leads: usize,
+    pub skipped: usize,
+    pub unknown_status: usize,
+    pub hydration_error: Option<ApiError>,
+}
+
+/// Fetch every page and write the leads in the chosen format. TSV is written page by page.
+pub async fn list(
+    client: &Client,
+    query: LeadQuery,
+    format: ListFormat,
+    out: &mut impl Write,
+) -> Result<ListSummary, ListError> {
+    let mut pager = client.pager(query);
+    let mut summary = ListSummary::default();
+    let mut all: Vec<Lead> = Vec::new();
+    if format == ListFormat::Tsv {
+        writeln!(
+            out,
+            "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
+        )?;
+    }
+    while let Some(page) = pager.next_page().await? {
+        summary.skipped += page.skipped;
+        if summary.hydration_error.is_none() {
+            summary.hydration_error = page.hydration_error;
+        }
+        summary.leads += page.leads.len();
+        summary.unknown_status += page
+            .leads
+            .iter()
+            .filter(|l| l.status == Status::Unknown)
+            .count();
+        match format {
+            ListFormat::Tsv => {
+                for l in &page.leads {
+                    write_tsv_row(out, l)?;
+                }
+            }
+            ListFormat::Json => all.extend(page.leads),
+        }
+    }
+    if format == ListFormat::Json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            leads: &'a [Lead],
+        }
+        serde_json::to_writer_pretty(&mut *out, &Out { leads: &all })
+            .map_err(|e| ListError::Io(e.to_string()))?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+fn write_tsv_row(out: &mut impl Write, l: &Lead) -> std::io::Result<()> {
+    let opt = |s: Option<&str>| s.map(tsv_cell).unwrap_or_default();
+    writeln!(
+        out,
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        l.id,
+        l.status,
+        tsv_cell(&l.name),
+        opt(l.company_name()),
+        opt(l.headline()),
+        opt(l.email()),
+        l.signal_count,
+        l.top_score.map(|s| s.to_string()).unwrap_or_default()
+    )
+}
+
+/// Failure of `leads list`.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("could not write the output: {0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for ListError {
+    fn from(e: std::io::Error) -> Self {
+        ListError::Io(e.to_string())
+    }
+}
+
+/// Print `{"updated":[…],"errors":[…]}` (the shape of the API's answer).
+pub fn write_report(out: &mut impl Write, report: &SendReport) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        updated: &'a [String],
+        errors: &'a [crate::api::ItemError],
+    }
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &Out {
+            updated: &report.updated,
+            errors: &report.errors,
+        },
+    )
+    .map_err(std::io::Error::other)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "dde45278-8ffc-4934-b480-d8ebf87e5430";
+
+    #[test]
+    fn items_are_validated_and_named() {
+        let ok = parse_items(&format!(r#"[{{"entityId":"{A}","status":"contacted"}}]"#)).unwrap();
+        assert_eq!(ok[0].status, Status::Contacted);
+        let e = parse_items(&format!(
+            r#"[{{"entityId":"{A}","status":"new"}},{{"entityId":"nope","status":"new"}}]"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.to_string(), "--items[1]: entityId \"nope\" is not a UUID");
+        let e =
+            parse_items(&format!(r#"[{{"entityId":"{A}","status":"responded"}}]"#)).unwrap_err();
+        assert!(e.to_string().contains("unknown status \"responded\""));
+        assert_eq!(parse_items("[]"), Err(InputError::NoItems));
+        assert_eq!(parse_items("{}"), Err(InputError::ItemsNotArray));
+        assert!(matches!(
+            parse_items("[{"),
+            Err(InputError::ItemsNotJson(_))
+        ));
+        assert!(
+            parse_items(r#"[{"status":"new"}]"#)
+                .unwrap_err()
+                .to_string()
+                .contains("missing \"entityId\"")
+        );
+    }
+
+    #[test]
+    fn ids_from_args_and_stdin() {
+        let stdin = format!("{A}\n\n  {A}  \n");
+        let ids = parse_ids(&["-".into(), A.into()], stdin.as_bytes()).unwrap();
+        assert_eq!(ids.len(), 3);
+        let e = parse_ids(&[A.into(), "x\u{1b}[2J".into()], &b""[..]).unwrap_err();
+        assert_eq!(e.to_string(), "argument 2: \"x\" is not a UUID");
+        let e = parse_ids(&["-".into()], "oops\n".as_bytes()).unwrap_err();
+        assert_eq!(e.to_string(), "stdin line 1: \"oops\" is not a UUID");
+        assert_eq!(parse_ids(&["-".into()], &b"\n"[..]), Err(InputError::NoIds));
+    }
+}

@@ -1,0 +1,5 @@
+//! The `lead-triage` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    lead_triage::commands::main()
+}
