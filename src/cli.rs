@@ -38,6 +38,14 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Idle time after the last change before queued changes are sent, in milliseconds.
+    #[arg(long, default_value_t = 1500, value_name = "MS")]
+    pub debounce_ms: u64,
+
+    /// PATCH requests in flight at once in the TUI.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -49,10 +49,47 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Leads(cmd)) => Ok(leads(cmd, &cli.base_url).await),
-        None => Ok(fail(
-            "the interactive TUI is not built yet; use `lead-triage leads list` (see --help)",
-        )),
+        None => tui(&cli).await,
     }
+}
+
+/// Open the TUI on the configured account, or on the built-in server with `--demo`.
+async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
+    let keymap = match crate::keymap::Keymap::load_user(&crate::config::keymap_path()) {
+        Ok(k) => k,
+        Err(e) => return Ok(fail(&e.to_string())),
+    };
+    // Keep the demo server alive for as long as the TUI runs.
+    let mut _demo = None;
+    let (client, source) = if cli.demo {
+        let server = crate::demo_server::start(crate::demo_server::ServerConfig::default()).await?;
+        let key = ApiKey::new(server.api_key())?;
+        let client = Client::new(ClientConfig::new(&server.base_url(), key)?)?;
+        _demo = Some(server);
+        (client, "demo: built-in server, no account".to_owned())
+    } else {
+        match client_from_env(&cli.base_url) {
+            Ok(c) => {
+                let host = c.base_url().host_str().unwrap_or("?").to_owned();
+                (c, host)
+            }
+            Err(e) => return Ok(fail(&e)),
+        }
+    };
+    let settings = crate::app::Settings {
+        debounce: std::time::Duration::from_millis(cli.debounce_ms),
+        concurrency: usize::from(cli.concurrency),
+        source,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ..crate::app::Settings::default()
+    };
+    let state = crate::app::State::new(
+        settings,
+        keymap,
+        crate::sync::backoff::Jitter::from_entropy(),
+    );
+    crate::tui::run(client, state).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Build the client from `PUFFLE_API_KEY` and the base URL, or explain what is wrong.

@@ -3,10 +3,15 @@
 //! The library holds every piece so that tests, benches and the tiny `main.rs` share them.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod demo_server;
 pub mod headless;
+pub mod keymap;
 pub mod logging;
 pub mod sync;
 pub mod text;
+pub mod tui;
+pub mod ui;

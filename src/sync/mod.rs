@@ -4,3 +4,4 @@
 pub mod backoff;
 pub mod batch;
 pub mod send;
+pub mod worker;

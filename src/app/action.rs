@@ -1,0 +1,107 @@
+//! What a key can do. Named in `assets/keymap.toml` by their snake_case names.
+
+use serde::{Deserialize, Serialize};
+
+/// Every action a binding can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // Movement
+    MoveDown,
+    MoveUp,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    NextFailed,
+    PrevFailed,
+    // Selection
+    ToggleSelect,
+    RangeSelect,
+    RangeDown,
+    RangeUp,
+    SelectAll,
+    SelectNone,
+    InvertSelection,
+    SelectStatusNew,
+    SelectStatusContacted,
+    SelectStatusDismissed,
+    SelectFailed,
+    // Status
+    SetNew,
+    SetContacted,
+    SetDismissed,
+    Undo,
+    Redo,
+    // Queue
+    Flush,
+    Retry,
+    RetryAll,
+    // View
+    Filter,
+    SortNext,
+    SortReverse,
+    SwitchView,
+    Reload,
+    Detail,
+    OpenUrl,
+    CopyEmail,
+    CopyUrl,
+    Export,
+    // App
+    Help,
+    Escape,
+    Quit,
+    Suspend,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay groups them.
+    pub const ALL: &'static [Action] = &[
+        Action::MoveDown,
+        Action::MoveUp,
+        Action::Top,
+        Action::Bottom,
+        Action::HalfPageDown,
+        Action::HalfPageUp,
+        Action::PageDown,
+        Action::PageUp,
+        Action::NextFailed,
+        Action::PrevFailed,
+        Action::ToggleSelect,
+        Action::RangeSelect,
+        Action::RangeDown,
+        Action::RangeUp,
+        Action::SelectAll,
+        Action::SelectNone,
+        Action::InvertSelection,
+        Action::SelectStatusNew,
+        Action::SelectStatusContacted,
+        Action::SelectStatusDismissed,
+        Action::SelectFailed,
+        Action::SetNew,
+        Action::SetContacted,
+        Action::SetDismissed,
+        Action::Undo,
+        Action::Redo,
+        Action::Flush,
+        Action::Retry,
+        Action::RetryAll,
+        Action::Filter,
+        Action::SortNext,
+        Action::SortReverse,
+        Action::SwitchView,
+        Action::Reload,
+        Action::Detail,
+        Action::OpenUrl,
+        Action::CopyEmail,
+        Action::CopyUrl,
+        Action::Export,
+        Action::Help,
+        Action::Escape,
+        Action::Quit,
+        Action::Suspend,
+    ];
+}

@@ -1,0 +1,16 @@
+//! The application core: state, messages, and `update`, free of I/O.
+
+pub mod action;
+pub mod msg;
+pub mod nav;
+pub mod queue;
+pub mod state;
+pub mod triage;
+pub mod undo;
+pub mod update;
+pub mod view;
+
+pub use action::Action;
+pub use msg::{Effect, Msg};
+pub use state::{Mode, Settings, State};
+pub use update::{init, update};

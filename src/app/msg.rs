@@ -1,0 +1,59 @@
+//! Messages into `update` and effects out of it.
+
+use std::time::Duration;
+
+use crossterm::event::KeyEvent;
+
+use crate::api::{ApiError, GroupBy, Lead, PatchOutcome};
+
+use super::queue::Batch;
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press (releases and repeats are filtered out before).
+    Key(KeyEvent),
+    /// The terminal has a new size (columns, rows).
+    Resize(u16, u16),
+    /// A page of leads arrived.
+    Page {
+        group: GroupBy,
+        generation: u64,
+        leads: Vec<Lead>,
+        skipped: usize,
+        /// No more pages follow.
+        last: bool,
+    },
+    /// Listing failed.
+    LoadFailed {
+        group: GroupBy,
+        generation: u64,
+        error: ApiError,
+    },
+    /// A PATCH came back.
+    BatchDone {
+        batch: u64,
+        result: Result<PatchOutcome, ApiError>,
+    },
+    /// The debounce after the last change ran out.
+    FlushDue,
+    /// The backoff after a failure ran out.
+    RetryDue,
+    /// Time passed (spinner, countdowns); carries the time since start.
+    Tick(Duration),
+}
+
+/// Something `update` wants done.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// List the leads of a view (page by page, as `Msg::Page`).
+    Load { group: GroupBy, generation: u64 },
+    /// Send a PATCH.
+    Send(Batch),
+    /// (Re)start the idle debounce before sending.
+    ArmDebounce(std::time::Duration),
+    /// Send `Msg::RetryDue` after this long.
+    ScheduleRetry(std::time::Duration),
+    /// Leave the app.
+    Quit,
+}

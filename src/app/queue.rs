@@ -1,0 +1,411 @@
+//! The change queue: what each lead should become, and where that change is on its way to
+//! Puffle. Pure data and logic; the worker only carries out the batches it hands out.
+//!
+//! A lead with no entry is in sync. An entry goes `Pending → Sending → (removed | Failed)`.
+//! Changes merge per lead (the last one wins); a change back to the confirmed status removes
+//! the entry. A lead is never in two batches at once: a change made while its batch is in
+//! flight waits in `next` and is queued when the batch comes back.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::api::{ApiError, GroupBy, MAX_PATCH_ITEMS, PatchOutcome, Status, StatusChange};
+use crate::sync::backoff::{Backoff, Jitter};
+
+/// Where a queued change is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for the next flush.
+    Pending,
+    /// In the batch with this id.
+    Sending(u64),
+    /// The server refused it (the reason is in `error`); waits for a retry or a new change.
+    Failed,
+}
+
+/// One lead's queued change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub group: GroupBy,
+    /// The status being sent (or to send).
+    pub intent: Status,
+    /// The last status the server confirmed, when the change was made.
+    pub confirmed: Status,
+    pub phase: Phase,
+    /// A newer intent made while the batch was in flight.
+    pub next: Option<Status>,
+    /// Why the last attempt failed (per-item code, or the HTTP failure).
+    pub error: Option<String>,
+    /// Queue order (older first).
+    pub seq: u64,
+}
+
+impl Entry {
+    /// The status the rep should see: the newest intent, or the confirmed one after a failure.
+    pub fn shown(&self) -> Status {
+        match self.phase {
+            Phase::Failed => self.next.unwrap_or(self.confirmed),
+            _ => self.next.unwrap_or(self.intent),
+        }
+    }
+}
+
+/// Counts for the status line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pending: usize,
+    pub sending: usize,
+    pub failed: usize,
+}
+
+/// A batch handed to the worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    pub id: u64,
+    pub items: Vec<StatusChange>,
+}
+
+/// What the caller must do after a batch result.
+#[derive(Debug, Default, PartialEq)]
+pub struct Reconciled {
+    /// Leads whose new status the server confirmed.
+    pub confirmed: Vec<(Uuid, GroupBy, Status)>,
+    /// Items refused by the server, with the reason.
+    pub refused: Vec<(Uuid, String)>,
+    /// Wait this long before sending again (transient failure).
+    pub retry_in: Option<Duration>,
+    /// The key was rejected: stop sending.
+    pub auth_failed: bool,
+}
+
+/// The queue.
+#[derive(Debug)]
+pub struct Queue {
+    pub entries: HashMap<Uuid, Entry>,
+    pub in_flight: HashMap<u64, Vec<StatusChange>>,
+    /// Leads confirmed during this session (shown with a ✓).
+    pub done: HashSet<Uuid>,
+    pub counts: Counts,
+    /// PATCH requests allowed in flight at once (halved on 429, grows back on success).
+    pub concurrency: usize,
+    pub max_concurrency: usize,
+    /// Consecutive transient failures (drives the backoff).
+    pub failures: u32,
+    /// A retry is scheduled; no flush happens until it is due.
+    pub retry_scheduled: Option<Duration>,
+    /// 401 seen: sending is stopped until the app restarts with a valid key.
+    pub auth_blocked: bool,
+    next_batch: u64,
+    next_seq: u64,
+    backoff: Backoff,
+    jitter: Jitter,
+}
+
+impl Queue {
+    pub fn new(max_concurrency: usize, backoff: Backoff, jitter: Jitter) -> Queue {
+        let max = max_concurrency.max(1);
+        Queue {
+            entries: HashMap::new(),
+            in_flight: HashMap::new(),
+            done: HashSet::new(),
+            counts: Counts::default(),
+            concurrency: max,
+            max_concurrency: max,
+            failures: 0,
+            retry_scheduled: None,
+            auth_blocked: false,
+            next_batch: 1,
+            next_seq: 1,
+            backoff,
+            jitter,
+        }
+    }
+
+    /// The status to show for a lead whose confirmed status is `confirmed`.
+    pub fn shown(&self, id: &Uuid, confirmed: Status) -> Status {
+        self.entries.get(id).map_or(confirmed, Entry::shown)
+    }
+
+    /// Record that `id` should become `status`. Returns true if the queue changed.
+    pub fn change(&mut self, id: Uuid, group: GroupBy, confirmed: Status, status: Status) -> bool {
+        if !status.is_settable() {
+            return false;
+        }
+        self.done.remove(&id);
+        let changed = match self.entries.get_mut(&id) {
+            Some(e) => match e.phase {
+                Phase::Sending(_) => {
+                    // One request per lead: remember it for when the batch returns.
+                    let before = e.next;
+                    e.next = (status != e.intent).then_some(status);
+                    before != e.next
+                }
+                Phase::Pending | Phase::Failed => {
+                    if status == e.confirmed {
+                        self.entries.remove(&id);
+                    } else {
+                        e.intent = status;
+                        e.phase = Phase::Pending;
+                        e.error = None;
+                        e.next = None;
+                        e.seq = self.next_seq;
+                        self.next_seq += 1;
+                    }
+                    true
+                }
+            },
+            None if status == confirmed => false,
+            None => {
+                self.entries.insert(
+                    id,
+                    Entry {
+                        group,
+                        intent: status,
+                        confirmed,
+                        phase: Phase::Pending,
+                        next: None,
+                        error: None,
+                        seq: self.next_seq,
+                    },
+                );
+                self.next_seq += 1;
+                true
+            }
+        };
+        self.recount();
+        changed
+    }
+
+    /// Put failed entries back in the queue (`None` = all failed entries).
+    pub fn retry(&mut self, ids: Option<&[Uuid]>) -> usize {
+        let mut n = 0;
+        let mut requeue = |e: &mut Entry| {
+            if e.phase == Phase::Failed {
+                e.phase = Phase::Pending;
+                e.error = None;
+                n += 1;
+            }
+        };
+        match ids {
+            Some(ids) => ids.iter().for_each(|id| {
+                if let Some(e) = self.entries.get_mut(id) {
+                    requeue(e);
+                }
+            }),
+            None => self.entries.values_mut().for_each(requeue),
+        }
+        self.recount();
+        n
+    }
+
+    /// Cut pending entries into batches, oldest first, while the concurrency allows.
+    pub fn take_batches(&mut self) -> Vec<Batch> {
+        if self.auth_blocked || self.retry_scheduled.is_some() {
+            return Vec::new();
+        }
+        let slots = self.concurrency.saturating_sub(self.in_flight.len());
+        if slots == 0 || self.counts.pending == 0 {
+            return Vec::new();
+        }
+        let mut pending: Vec<(u64, Uuid)> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.phase == Phase::Pending)
+            .map(|(id, e)| (e.seq, *id))
+            .collect();
+        pending.sort_unstable();
+        let mut out = Vec::new();
+        for chunk in pending.chunks(MAX_PATCH_ITEMS).take(slots) {
+            let id = self.next_batch;
+            self.next_batch += 1;
+            let items: Vec<StatusChange> = chunk
+                .iter()
+                .filter_map(|(_, lead)| {
+                    let e = self.entries.get_mut(lead)?;
+                    e.phase = Phase::Sending(id);
+                    Some(StatusChange {
+                        entity_id: *lead,
+                        status: e.intent,
+                    })
+                })
+                .collect();
+            self.in_flight.insert(id, items.clone());
+            out.push(Batch { id, items });
+        }
+        self.recount();
+        out
+    }
+
+    /// Apply the result of a batch.
+    pub fn reconcile(&mut self, batch: u64, result: Result<PatchOutcome, ApiError>) -> Reconciled {
+        let mut out = Reconciled::default();
+        let Some(items) = self.in_flight.remove(&batch) else {
+            return out;
+        };
+        match result {
+            Ok(outcome) => {
+                self.failures = 0;
+                if self.concurrency < self.max_concurrency {
+                    self.concurrency += 1;
+                }
+                let updated: HashSet<&str> = outcome.updated.iter().map(String::as_str).collect();
+                let errors: HashMap<&str, &str> = outcome
+                    .errors
+                    .iter()
+                    .map(|e| (e.id.as_str(), e.error.as_str()))
+                    .collect();
+                let mut missing = false;
+                for item in &items {
+                    let key = item.entity_id.to_string();
+                    if updated.contains(key.as_str()) {
+                        self.confirm(item, &mut out);
+                    } else if let Some(code) = errors.get(key.as_str()) {
+                        self.refuse(item.entity_id, code, &mut out);
+                    } else {
+                        // Neither updated nor refused: the outcome is unknown; send it again.
+                        missing = true;
+                        self.back_to_pending(item.entity_id);
+                    }
+                }
+                if missing {
+                    out.retry_in = Some(self.schedule_retry(None));
+                }
+            }
+            Err(e @ ApiError::Unauthorized { .. }) => {
+                self.auth_blocked = true;
+                out.auth_failed = true;
+                for item in &items {
+                    self.back_to_pending(item.entity_id);
+                    if let Some(entry) = self.entries.get_mut(&item.entity_id) {
+                        entry.error = Some(e.code().to_owned());
+                    }
+                }
+            }
+            Err(e) if e.is_retryable() => {
+                if matches!(e, ApiError::RateLimited { .. }) {
+                    self.concurrency = (self.concurrency / 2).max(1);
+                }
+                for item in &items {
+                    self.back_to_pending(item.entity_id);
+                }
+                out.retry_in = Some(self.schedule_retry(e.retry_after()));
+            }
+            Err(e) => {
+                let code = e.code();
+                for item in &items {
+                    self.refuse(item.entity_id, code, &mut out);
+                }
+            }
+        }
+        self.recount();
+        out
+    }
+
+    fn schedule_retry(&mut self, retry_after: Option<Duration>) -> Duration {
+        let d = self
+            .backoff
+            .next_delay(self.failures, retry_after, self.jitter.unit());
+        self.failures = self.failures.saturating_add(1);
+        self.retry_scheduled = Some(d);
+        d
+    }
+
+    /// The scheduled retry is due: sending may resume.
+    pub fn retry_due(&mut self) {
+        self.retry_scheduled = None;
+    }
+
+    fn confirm(&mut self, item: &StatusChange, out: &mut Reconciled) {
+        let Some(e) = self.entries.get_mut(&item.entity_id) else {
+            return;
+        };
+        let group = e.group;
+        out.confirmed.push((item.entity_id, group, item.status));
+        match e.next.take() {
+            Some(next) if next != item.status => {
+                e.confirmed = item.status;
+                e.intent = next;
+                e.phase = Phase::Pending;
+                e.error = None;
+            }
+            _ => {
+                self.entries.remove(&item.entity_id);
+                self.done.insert(item.entity_id);
+            }
+        }
+    }
+
+    fn refuse(&mut self, id: Uuid, code: &str, out: &mut Reconciled) {
+        let Some(e) = self.entries.get_mut(&id) else {
+            return;
+        };
+        out.refused.push((id, code.to_owned()));
+        match e.next.take() {
+            // A newer intent supersedes the failed one.
+            Some(next) if next != e.confirmed => {
+                e.intent = next;
+                e.phase = Phase::Pending;
+                e.error = None;
+            }
+            Some(_) => {
+                self.entries.remove(&id);
+            }
+            None => {
+                e.phase = Phase::Failed;
+                e.error = Some(code.to_owned());
+            }
+        }
+    }
+
+    fn back_to_pending(&mut self, id: Uuid) {
+        let Some(e) = self.entries.get_mut(&id) else {
+            return;
+        };
+        match e.next.take() {
+            Some(next) if next == e.confirmed => {
+                self.entries.remove(&id);
+            }
+            Some(next) => {
+                e.intent = next;
+                e.phase = Phase::Pending;
+            }
+            None => e.phase = Phase::Pending,
+        }
+    }
+
+    /// Recompute the status-line counts.
+    pub fn recount(&mut self) {
+        let mut c = Counts::default();
+        for e in self.entries.values() {
+            match e.phase {
+                Phase::Pending => c.pending += 1,
+                Phase::Sending(_) => c.sending += 1,
+                Phase::Failed => c.failed += 1,
+            }
+        }
+        self.counts = c;
+    }
+
+    /// Nothing waits to be sent or is on its way.
+    pub fn is_idle(&self) -> bool {
+        self.counts.pending == 0 && self.counts.sending == 0
+    }
+
+    /// Changes that have not reached Puffle (pending, sending or failed).
+    pub fn unsent(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Ids of failed entries.
+    pub fn failed_ids(&self) -> impl Iterator<Item = &Uuid> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.phase == Phase::Failed)
+            .map(|(id, _)| id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+//! Everything the app knows, as plain data. Only `update` changes it; `ui::draw` reads it.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use crossterm::event::KeyEvent;
+use uuid::Uuid;
+
+use crate::api::{GroupBy, Lead, Status};
+use crate::keymap::Keymap;
+use crate::sync::backoff::{Backoff, Jitter};
+
+use super::queue::Queue;
+use super::undo::History;
+use super::view::{self, SortKey};
+
+/// Lines of the screen that are not table rows: header, column titles, toast, status, hints.
+pub const CHROME_LINES: u16 = 5;
+
+/// Settings that shape behaviour.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Idle time after the last change before sending starts.
+    pub debounce: Duration,
+    /// PATCH requests in flight at once.
+    pub concurrency: usize,
+    pub backoff: Backoff,
+    /// Where the leads come from, for the header (e.g. "app.puffle.ai" or "demo").
+    pub source: String,
+    /// Use colours (off with `NO_COLOR`).
+    pub color: bool,
+    /// Unsent changes survive a restart (the outbox is on disk).
+    pub durable: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            debounce: Duration::from_millis(1500),
+            concurrency: 4,
+            backoff: Backoff::default(),
+            source: "demo".into(),
+            color: true,
+            durable: false,
+        }
+    }
+}
+
+/// Progress of the listing of one view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum LoadState {
+    #[default]
+    NotStarted,
+    Loading,
+    Loaded,
+    Failed(String),
+}
+
+/// The leads of one view (person or company), append-only for the session so a lead's index
+/// is a stable id.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    pub leads: Vec<Lead>,
+    /// Lower-cased search text per lead, built once when the lead arrives.
+    pub hay: Vec<String>,
+    pub by_id: HashMap<Uuid, u32>,
+    pub load: LoadState,
+    /// Increases with every (re)load, so late pages of an older load are ignored.
+    pub generation: u64,
+}
+
+impl Dataset {
+    /// Add or refresh leads; returns how many were new.
+    pub fn merge(&mut self, leads: Vec<Lead>) -> usize {
+        let mut added = 0;
+        for lead in leads {
+            match self.by_id.get(&lead.id) {
+                Some(&i) => {
+                    self.hay[i as usize] = view::haystack(&lead);
+                    self.leads[i as usize] = lead;
+                }
+                None => {
+                    let i = self.leads.len() as u32;
+                    self.by_id.insert(lead.id, i);
+                    self.hay.push(view::haystack(&lead));
+                    self.leads.push(lead);
+                    added += 1;
+                }
+            }
+        }
+        added
+    }
+}
+
+/// A range being selected with `v` (sticky) or Shift-↑/↓ (dropped by plain movement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeSel {
+    /// Lead index where the range started.
+    pub anchor: u32,
+    pub sticky: bool,
+}
+
+/// Cursor, scroll, selection and visible rows of one view.
+#[derive(Debug, Default)]
+pub struct ListView {
+    /// Indices into the dataset, filtered and sorted.
+    pub rows: Vec<u32>,
+    pub cursor: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// Selected leads (dataset indices): survives filter, sort and reload.
+    pub selected: HashSet<u32>,
+    pub range: Option<RangeSel>,
+    /// How many selected leads are among `rows`.
+    pub visible_selected: usize,
+}
+
+impl ListView {
+    pub fn cursor_lead(&self) -> Option<u32> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    /// Row positions covered by the active range, inclusive.
+    pub fn range_bounds(&self) -> Option<(usize, usize)> {
+        let r = self.range?;
+        let anchor = self.rows.iter().position(|&i| i == r.anchor)?;
+        Some((anchor.min(self.cursor), anchor.max(self.cursor)))
+    }
+}
+
+/// What the keyboard is talking to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter; it applies as you type.
+    Filter,
+    Help {
+        scroll: usize,
+    },
+    /// Quit was asked with changes not yet sent.
+    ConfirmQuit,
+}
+
+/// The whole application state.
+#[derive(Debug)]
+pub struct State {
+    pub settings: Settings,
+    pub group: GroupBy,
+    pub data: [Dataset; 2],
+    pub lists: [ListView; 2],
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Filter text as typed.
+    pub filter: String,
+    pub mode: Mode,
+    pub queue: Queue,
+    pub history: History,
+    pub toast: Option<String>,
+    /// A global problem (bad key, load failure) shown until resolved.
+    pub banner: Option<String>,
+    pub keymap: Keymap,
+    /// Keys of a chord typed so far.
+    pub chord: Vec<KeyEvent>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Time since start, advanced by ticks (drives the spinner and countdowns).
+    pub now: Duration,
+    /// When the scheduled retry fires, on the `now` clock.
+    pub retry_at: Option<Duration>,
+    pub quit: bool,
+    /// Quit as soon as nothing is pending or in flight ("send and quit").
+    pub quit_when_idle: bool,
+}
+
+/// Index of a view in the per-view arrays.
+pub fn gi(g: GroupBy) -> usize {
+    match g {
+        GroupBy::Person => 0,
+        GroupBy::Company => 1,
+    }
+}
+
+impl State {
+    pub fn new(settings: Settings, keymap: Keymap, jitter: Jitter) -> State {
+        let queue = Queue::new(settings.concurrency, settings.backoff, jitter);
+        State {
+            settings,
+            group: GroupBy::Person,
+            data: Default::default(),
+            lists: Default::default(),
+            sort: SortKey::Recency,
+            descending: true,
+            filter: String::new(),
+            mode: Mode::Normal,
+            queue,
+            history: History::default(),
+            toast: None,
+            banner: None,
+            keymap,
+            chord: Vec::new(),
+            size: (120, 30),
+            now: Duration::ZERO,
+            retry_at: None,
+            quit: false,
+            quit_when_idle: false,
+        }
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data[gi(self.group)]
+    }
+
+    pub fn list(&self) -> &ListView {
+        &self.lists[gi(self.group)]
+    }
+
+    pub fn list_mut(&mut self) -> &mut ListView {
+        &mut self.lists[gi(self.group)]
+    }
+
+    /// Table rows that fit on screen.
+    pub fn page_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(CHROME_LINES)).max(1)
+    }
+
+    /// The status shown for a lead of the current view.
+    pub fn shown_status(&self, lead: &Lead) -> Status {
+        self.queue.shown(&lead.id, lead.status)
+    }
+
+    /// The cursor's lead.
+    pub fn cursor_lead(&self) -> Option<&Lead> {
+        let i = self.list().cursor_lead()?;
+        self.data().leads.get(i as usize)
+    }
+
+    /// Recompute the visible rows of the current view, keeping the cursor on its lead.
+    pub fn refresh_view(&mut self) {
+        let g = gi(self.group);
+        let needle = self.filter.to_lowercase();
+        let rows = view::compute_rows(
+            &self.data[g].leads,
+            &self.data[g].hay,
+            &self.queue,
+            needle.trim(),
+            self.sort,
+            self.descending,
+        );
+        let page = self.page_rows();
+        let list = &mut self.lists[g];
+        let cursor_lead = list.cursor_lead();
+        list.rows = rows;
+        list.cursor = cursor_lead
+            .and_then(|l| list.rows.iter().position(|&i| i == l))
+            .unwrap_or(list.cursor)
+            .min(list.rows.len().saturating_sub(1));
+        list.visible_selected = if list.selected.is_empty() {
+            0
+        } else {
+            list.rows
+                .iter()
+                .filter(|i| list.selected.contains(i))
+                .count()
+        };
+        if list.range.is_some() && list.range_bounds().is_none() {
+            list.range = None;
+        }
+        scroll_into_view(list, page);
+    }
+}
+
+/// Keep the cursor inside the visible window.
+pub fn scroll_into_view(list: &mut ListView, page: usize) {
+    if list.cursor < list.offset {
+        list.offset = list.cursor;
+    } else if list.cursor >= list.offset + page {
+        list.offset = list.cursor + 1 - page;
+    }
+    let max_offset = list.rows.len().saturating_sub(page);
+    list.offset = list.offset.min(max_offset);
+}

@@ -1,0 +1,188 @@
+//! Setting statuses, undo/redo, and reconciling what the server answered. Part of `update`.
+
+use uuid::Uuid;
+
+use crate::api::{ApiError, GroupBy, PatchOutcome, Status};
+
+use super::msg::Effect;
+use super::nav;
+use super::state::{State, gi};
+use super::undo::Step;
+use super::view::SortKey;
+
+/// A status key: apply `status` to the targets (see [`nav::targets`]).
+pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
+    let (targets, bulk) = nav::targets(s);
+    if targets.is_empty() {
+        return;
+    }
+    let group = s.group;
+    let mut step = Step {
+        group,
+        changes: Vec::new(),
+    };
+    for &i in &targets {
+        let lead = &s.data[gi(group)].leads[i as usize];
+        let (id, confirmed) = (lead.id, lead.status);
+        let before = s.queue.shown(&id, confirmed);
+        s.queue.change(id, group, confirmed, status);
+        if before != status {
+            step.changes.push((id, before, status));
+        }
+    }
+    let changed = !step.changes.is_empty();
+    s.history.record(step);
+    if bulk {
+        let hidden = {
+            let list = s.list();
+            targets.len()
+                - targets
+                    .iter()
+                    .filter(|i| list.rows.contains(i))
+                    .count()
+                    .min(targets.len())
+        };
+        let list = s.list_mut();
+        list.selected.clear();
+        list.range = None;
+        list.visible_selected = 0;
+        let hidden_note = if hidden > 0 {
+            format!(" ({hidden} hidden)")
+        } else {
+            String::new()
+        };
+        s.toast = Some(format!(
+            "{} → {status}{hidden_note} · u to undo",
+            targets.len()
+        ));
+    } else {
+        nav::move_by(s, 1, false);
+    }
+    after_change(s, changed, fx);
+}
+
+/// Re-sort if the order depends on statuses, and arm the debounce when the queue changed.
+fn after_change(s: &mut State, changed: bool, fx: &mut Vec<Effect>) {
+    if s.sort == SortKey::Status {
+        s.refresh_view();
+    }
+    if changed && s.queue.counts.pending > 0 {
+        fx.push(Effect::ArmDebounce(s.settings.debounce));
+    }
+}
+
+/// Apply a list of (lead, status) in one view without recording history.
+fn apply(s: &mut State, group: GroupBy, changes: impl Iterator<Item = (Uuid, Status)>) -> usize {
+    let mut n = 0;
+    for (id, status) in changes {
+        let confirmed = s.data[gi(group)]
+            .by_id
+            .get(&id)
+            .map(|&i| s.data[gi(group)].leads[i as usize].status)
+            .or_else(|| s.queue.entries.get(&id).map(|e| e.confirmed))
+            .unwrap_or(Status::Unknown);
+        if s.queue.shown(&id, confirmed) != status {
+            s.queue.change(id, group, confirmed, status);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// `u`: undo the last keypress worth of changes. An unsent change leaves the queue; a sent one
+/// queues the status it had before.
+pub fn undo(s: &mut State, fx: &mut Vec<Effect>) {
+    let Some(step) = s.history.undo() else {
+        s.toast = Some("nothing to undo".into());
+        return;
+    };
+    let n = apply(
+        s,
+        step.group,
+        step.changes.iter().map(|(id, before, _)| (*id, *before)),
+    );
+    s.toast = Some(format!(
+        "undid {} change{} · U to redo",
+        step.changes.len(),
+        plural(step.changes.len())
+    ));
+    after_change(s, n > 0, fx);
+}
+
+/// `U`: apply the last undone step again.
+pub fn redo(s: &mut State, fx: &mut Vec<Effect>) {
+    let Some(step) = s.history.redo() else {
+        s.toast = Some("nothing to redo".into());
+        return;
+    };
+    let n = apply(
+        s,
+        step.group,
+        step.changes.iter().map(|(id, _, after)| (*id, *after)),
+    );
+    s.toast = Some(format!(
+        "redid {} change{}",
+        step.changes.len(),
+        plural(step.changes.len())
+    ));
+    after_change(s, n > 0, fx);
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Hand every batch the queue allows to the worker.
+pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
+    fx.extend(s.queue.take_batches().into_iter().map(Effect::Send));
+}
+
+/// `r`: retry failed rows among the targets; `R`: all failed rows. Sends at once.
+pub fn retry(s: &mut State, all: bool, fx: &mut Vec<Effect>) {
+    let n = if all {
+        s.queue.retry(None)
+    } else {
+        let (targets, _) = nav::targets(s);
+        let ids: Vec<Uuid> = targets
+            .iter()
+            .map(|&i| s.data().leads[i as usize].id)
+            .collect();
+        s.queue.retry(Some(&ids))
+    };
+    s.toast = Some(if n == 0 {
+        "no failed change to retry here".into()
+    } else {
+        format!("retrying {n} change{}", plural(n))
+    });
+    flush(s, fx);
+}
+
+/// A PATCH came back: reconcile per item, then keep sending.
+pub fn on_batch(
+    s: &mut State,
+    batch: u64,
+    result: Result<PatchOutcome, ApiError>,
+    fx: &mut Vec<Effect>,
+) {
+    let r = s.queue.reconcile(batch, result);
+    for (id, group, status) in r.confirmed {
+        let data = &mut s.data[gi(group)];
+        if let Some(&i) = data.by_id.get(&id) {
+            data.leads[i as usize].status = status;
+        }
+    }
+    if r.auth_failed {
+        s.banner = Some(
+            "Puffle rejected the API key (401): sending stopped, your changes are kept. Set a valid PUFFLE_API_KEY and restart."
+                .into(),
+        );
+    }
+    if let Some(d) = r.retry_in {
+        s.retry_at = Some(s.now + d);
+        fx.push(Effect::ScheduleRetry(d));
+    }
+    if s.sort == SortKey::Status {
+        s.refresh_view();
+    }
+    flush(s, fx);
+}

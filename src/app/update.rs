@@ -1,0 +1,296 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only code that changes the state. Synchronous
+//! and free of I/O, so every behaviour is tested without a runtime or a terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::api::{GroupBy, Status};
+use crate::keymap::Resolved;
+
+use super::action::Action;
+use super::msg::{Effect, Msg};
+use super::nav;
+use super::state::{LoadState, Mode, State, gi, scroll_into_view};
+use super::triage;
+
+/// Effects to start the app: list the first view.
+pub fn init(s: &mut State) -> Vec<Effect> {
+    vec![start_load(s, s.group)]
+}
+
+fn start_load(s: &mut State, group: GroupBy) -> Effect {
+    let data = &mut s.data[gi(group)];
+    data.generation += 1;
+    data.load = LoadState::Loading;
+    Effect::Load {
+        group,
+        generation: data.generation,
+    }
+}
+
+/// Apply one message.
+pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Key(key) => on_key(s, key, &mut fx),
+        Msg::Resize(w, h) => {
+            s.size = (w, h);
+            let page = s.page_rows();
+            for list in &mut s.lists {
+                scroll_into_view(list, page);
+            }
+        }
+        Msg::Page {
+            group,
+            generation,
+            leads,
+            skipped,
+            last,
+        } => {
+            let data = &mut s.data[gi(group)];
+            if generation != data.generation {
+                return fx;
+            }
+            data.merge(leads);
+            if last {
+                data.load = LoadState::Loaded;
+            }
+            if skipped > 0 {
+                s.toast = Some(format!("{skipped} rows without a usable id were left out"));
+            }
+            if group == s.group {
+                s.refresh_view();
+            }
+        }
+        Msg::LoadFailed {
+            group,
+            generation,
+            error,
+        } => {
+            let data = &mut s.data[gi(group)];
+            if generation == data.generation {
+                data.load = LoadState::Failed(error.to_string());
+                if matches!(error, crate::api::ApiError::Unauthorized { .. }) {
+                    s.banner = Some(error.to_string());
+                }
+            }
+        }
+        Msg::BatchDone { batch, result } => triage::on_batch(s, batch, result, &mut fx),
+        Msg::FlushDue => triage::flush(s, &mut fx),
+        Msg::RetryDue => {
+            s.queue.retry_due();
+            s.retry_at = None;
+            triage::flush(s, &mut fx);
+        }
+        Msg::Tick(now) => s.now = now,
+    }
+    if s.quit_when_idle && s.queue.is_idle() && !fx.contains(&Effect::Quit) {
+        fx.push(Effect::Quit);
+    }
+    if fx.contains(&Effect::Quit) {
+        s.quit = true;
+    }
+    fx
+}
+
+fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    match s.mode {
+        Mode::Normal => on_normal_key(s, key, fx),
+        Mode::Filter => on_filter_key(s, key),
+        Mode::Help { scroll } => on_help_key(s, key, scroll),
+        Mode::ConfirmQuit => on_confirm_key(s, key, fx),
+    }
+}
+
+fn on_normal_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let chord = std::mem::take(&mut s.chord);
+    match s.keymap.resolve(&chord, key) {
+        Resolved::Action(a) => act(s, a, fx),
+        Resolved::Pending => {
+            s.chord = chord;
+            s.chord.push(key);
+        }
+        Resolved::Unbound => {}
+    }
+}
+
+fn on_filter_key(s: &mut State, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            s.filter.clear();
+            s.mode = Mode::Normal;
+        }
+        KeyCode::Enter => {
+            s.mode = Mode::Normal;
+            return;
+        }
+        KeyCode::Down => return nav::move_by(s, 1, false),
+        KeyCode::Up => return nav::move_by(s, -1, false),
+        KeyCode::Backspace => {
+            s.filter.pop();
+        }
+        KeyCode::Char('u') if ctrl => s.filter.clear(),
+        KeyCode::Char('c') if ctrl => {
+            s.filter.clear();
+            s.mode = Mode::Normal;
+        }
+        KeyCode::Char(c) if !ctrl && !c.is_control() => s.filter.push(c),
+        _ => return,
+    }
+    s.refresh_view();
+}
+
+fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
+    s.mode = match key.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::F(1) => Mode::Normal,
+        KeyCode::Char('j') | KeyCode::Down => Mode::Help { scroll: scroll + 1 },
+        KeyCode::Char('k') | KeyCode::Up => Mode::Help {
+            scroll: scroll.saturating_sub(1),
+        },
+        KeyCode::PageDown | KeyCode::Char(' ') => Mode::Help {
+            scroll: scroll + s.page_rows(),
+        },
+        KeyCode::PageUp => Mode::Help {
+            scroll: scroll.saturating_sub(s.page_rows()),
+        },
+        KeyCode::Char('g') | KeyCode::Home => Mode::Help { scroll: 0 },
+        _ => Mode::Help { scroll },
+    };
+}
+
+fn on_confirm_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('q') => fx.push(Effect::Quit),
+        _ if ctrl_c => fx.push(Effect::Quit),
+        KeyCode::Char('s') | KeyCode::Enter => {
+            s.mode = Mode::Normal;
+            s.quit_when_idle = true;
+            s.toast = Some("sending, then quitting…".into());
+            s.queue.retry(None);
+            triage::flush(s, fx);
+        }
+        KeyCode::Char('n') | KeyCode::Esc => s.mode = Mode::Normal,
+        _ => {}
+    }
+}
+
+/// Carry out one action of the normal mode.
+pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    let page = s.page_rows() as isize;
+    s.toast = None;
+    match a {
+        Action::MoveDown => nav::move_by(s, 1, false),
+        Action::MoveUp => nav::move_by(s, -1, false),
+        Action::Top => nav::move_by(s, -(s.list().cursor as isize), false),
+        Action::Bottom => nav::move_by(s, s.list().rows.len() as isize, false),
+        Action::HalfPageDown => nav::move_by(s, (page / 2).max(1), false),
+        Action::HalfPageUp => nav::move_by(s, -(page / 2).max(1), false),
+        Action::PageDown => nav::move_by(s, page, false),
+        Action::PageUp => nav::move_by(s, -page, false),
+        Action::NextFailed | Action::PrevFailed => {
+            if !nav::jump_failed(s, a == Action::NextFailed) {
+                s.toast = Some("no failed rows".into());
+            }
+        }
+        Action::ToggleSelect => nav::toggle(s),
+        Action::RangeSelect => nav::range_key(s),
+        Action::RangeDown => nav::move_by(s, 1, true),
+        Action::RangeUp => nav::move_by(s, -1, true),
+        Action::SelectAll => nav::select_all(s),
+        Action::SelectNone => clear_selection(s),
+        Action::InvertSelection => nav::invert(s),
+        Action::SelectStatusNew => {
+            let n = nav::select_status(s, Status::New);
+            report_selected(s, n);
+        }
+        Action::SelectStatusContacted => {
+            let n = nav::select_status(s, Status::Contacted);
+            report_selected(s, n);
+        }
+        Action::SelectStatusDismissed => {
+            let n = nav::select_status(s, Status::Dismissed);
+            report_selected(s, n);
+        }
+        Action::SelectFailed => {
+            let n = nav::select_failed(s);
+            report_selected(s, n);
+        }
+        Action::SetNew => triage::set_status(s, Status::New, fx),
+        Action::SetContacted => triage::set_status(s, Status::Contacted, fx),
+        Action::SetDismissed => triage::set_status(s, Status::Dismissed, fx),
+        Action::Undo => triage::undo(s, fx),
+        Action::Redo => triage::redo(s, fx),
+        Action::Flush => {
+            if s.queue.counts.pending == 0 {
+                s.toast = Some("nothing waiting to be sent".into());
+            }
+            triage::flush(s, fx);
+        }
+        Action::Retry => triage::retry(s, false, fx),
+        Action::RetryAll => triage::retry(s, true, fx),
+        Action::Filter => s.mode = Mode::Filter,
+        Action::SortNext => {
+            s.sort = s.sort.next();
+            s.descending = s.sort.descending_by_default();
+            s.refresh_view();
+        }
+        Action::SortReverse => {
+            s.descending = !s.descending;
+            s.refresh_view();
+        }
+        Action::SwitchView => {
+            s.group = s.group.other();
+            if s.data().load == LoadState::NotStarted {
+                fx.push(start_load(s, s.group));
+            }
+            s.refresh_view();
+        }
+        Action::Reload => {
+            fx.push(start_load(s, s.group));
+            s.toast = Some("reloading…".into());
+        }
+        Action::Detail
+        | Action::OpenUrl
+        | Action::CopyEmail
+        | Action::CopyUrl
+        | Action::Export
+        | Action::Suspend => {
+            s.toast = Some("not available in this version yet".into());
+        }
+        Action::Help => s.mode = Mode::Help { scroll: 0 },
+        Action::Escape => escape(s),
+        Action::Quit => {
+            if s.queue.unsent() > 0 {
+                s.mode = Mode::ConfirmQuit;
+            } else {
+                fx.push(Effect::Quit);
+            }
+        }
+    }
+}
+
+fn report_selected(s: &mut State, n: usize) {
+    s.toast = Some(format!("{n} more selected"));
+}
+
+fn clear_selection(s: &mut State) {
+    let list = s.list_mut();
+    list.selected.clear();
+    list.range = None;
+    list.visible_selected = 0;
+}
+
+/// Esc cascades: cancel range → clear filter → clear selection. It never quits.
+fn escape(s: &mut State) {
+    if s.list().range.is_some() {
+        s.list_mut().range = None;
+    } else if !s.filter.is_empty() {
+        s.filter.clear();
+        s.refresh_view();
+    } else if !s.list().selected.is_empty() {
+        clear_selection(s);
+    } else if s.banner.is_some() {
+        s.banner = None;
+    }
+}

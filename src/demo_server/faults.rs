@@ -1,0 +1,297 @@
+//! Fault injection for `/api` requests, and the middleware that applies it.
+//!
+//! Every `/api` request goes through [`pipeline`], in this order:
+//! count (stats + log) → `down` → rate limit → latency → drop / fail → authentication → handler.
+//! Authentication deliberately comes after the faults, so a request with a bad key still
+//! consumes rate-limit budget and can still be failed or dropped, as with a real proxy in front
+//! of the API.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::App;
+use super::error::ApiError;
+use super::rng::Rng;
+use super::state::lock;
+
+/// Largest request body accepted (same as axum's default limit).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Current fault settings, as returned by `POST /__faults`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub(crate) struct FaultSettings {
+    pub latency_ms: u64,
+    pub fail_rate: f64,
+    pub rate_limit: Option<u32>,
+    pub drop_rate: f64,
+    pub down: bool,
+}
+
+/// What the PRNG decided for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Pass,
+    Fail(StatusCode),
+    /// Close the connection; for a PATCH, `apply` says whether the change is applied first.
+    Drop {
+        apply: bool,
+    },
+}
+
+struct FaultState {
+    settings: FaultSettings,
+    /// Arrival times of admitted requests within the last 60 s.
+    window: VecDeque<Instant>,
+    rng: Rng,
+}
+
+pub(crate) struct Faults {
+    initial: FaultSettings,
+    seed: u64,
+    state: Mutex<FaultState>,
+}
+
+impl Faults {
+    pub(crate) fn new(initial: FaultSettings, seed: u64) -> Faults {
+        Faults {
+            initial,
+            seed,
+            state: Mutex::new(Self::fresh(initial, seed)),
+        }
+    }
+
+    fn fresh(settings: FaultSettings, seed: u64) -> FaultState {
+        FaultState {
+            settings,
+            window: VecDeque::new(),
+            // A stream separate from the data generator's, so faults never disturb the data.
+            rng: Rng::new(seed ^ 0xFA17_5EED_D00D_F00D),
+        }
+    }
+
+    pub(crate) fn settings(&self) -> FaultSettings {
+        lock(&self.state).settings
+    }
+
+    /// Back to the startup settings, empty rate window and a reseeded PRNG.
+    pub(crate) fn reset(&self) {
+        *lock(&self.state) = Self::fresh(self.initial, self.seed);
+    }
+
+    /// Applies a `/__faults` body. All fields are validated before anything changes.
+    pub(crate) fn update(&self, body: &Value) -> Result<FaultSettings, ApiError> {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| ApiError::invalid("body must be a JSON object"))?;
+        let mut next = self.settings();
+        for (key, value) in obj {
+            match key.as_str() {
+                "latency_ms" => {
+                    next.latency_ms = value.as_u64().ok_or_else(|| {
+                        ApiError::invalid("latency_ms must be a non-negative integer")
+                    })?;
+                }
+                "fail_rate" => next.fail_rate = rate(key, value)?,
+                "drop_rate" => next.drop_rate = rate(key, value)?,
+                "rate_limit" => {
+                    next.rate_limit = match value {
+                        Value::Null => None,
+                        v => Some(v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(
+                            || ApiError::invalid("rate_limit must be null or an integer"),
+                        )?),
+                    };
+                }
+                "down" => {
+                    next.down = value
+                        .as_bool()
+                        .ok_or_else(|| ApiError::invalid("down must be a boolean"))?;
+                }
+                other => {
+                    return Err(ApiError::invalid(format!(
+                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, drop_rate, down"
+                    )));
+                }
+            }
+        }
+        lock(&self.state).settings = next;
+        Ok(next)
+    }
+
+    /// Sliding-window rate limiter: admits the request, or returns whole seconds until a slot
+    /// frees (at least 1). Rejected requests are not added to the window.
+    fn admit(&self, limit: u32) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut st = lock(&self.state);
+        while st
+            .window
+            .front()
+            .is_some_and(|&t| now.duration_since(t) >= RATE_WINDOW)
+        {
+            st.window.pop_front();
+        }
+        let limit = limit as usize;
+        if st.window.len() < limit {
+            st.window.push_back(now);
+            return Ok(());
+        }
+        // The limit may have been lowered at runtime, so more than one entry may need to expire:
+        // a slot frees when the entry at `len - limit` leaves the window.
+        let secs = st
+            .window
+            .get(st.window.len() - limit)
+            .map_or(RATE_WINDOW.as_secs(), |&t| {
+                let left = RATE_WINDOW.saturating_sub(now.duration_since(t));
+                left.as_secs() + u64::from(left.subsec_nanos() > 0)
+            });
+        Err(secs.max(1))
+    }
+
+    /// Draws the drop/fail decision. Three numbers are drawn for every request, whatever the
+    /// settings, so the n-th request always sees the same rolls for a given seed.
+    fn decide(&self, settings: &FaultSettings, is_patch: bool) -> Outcome {
+        let mut st = lock(&self.state);
+        let drop_roll = st.rng.unit();
+        let fail_roll = st.rng.unit();
+        let pick = st.rng.next_u64();
+        if drop_roll < settings.drop_rate {
+            Outcome::Drop {
+                apply: is_patch && pick & 1 == 1,
+            }
+        } else if fail_roll < settings.fail_rate {
+            const CODES: [StatusCode; 3] = [
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ];
+            Outcome::Fail(CODES[((pick >> 1) % 3) as usize])
+        } else {
+            Outcome::Pass
+        }
+    }
+}
+
+fn rate(key: &str, value: &Value) -> Result<f64, ApiError> {
+    value
+        .as_f64()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| ApiError::invalid(format!("{key} must be a number between 0 and 1")))
+}
+
+/// A response whose body fails immediately. Hyper then aborts the connection, so the client
+/// sees a reset / incomplete message instead of a usable response. This is the only way to
+/// "drop" a connection from inside an axum handler without owning the accept loop.
+fn dropped_response() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, io::Error>(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "demo server: injected connection drop",
+        ))
+    });
+    Response::new(Body::from_stream(stream))
+}
+
+/// `Authorization: Bearer <key>` with the exact key (the scheme is case-insensitive).
+fn authorized(headers: &HeaderMap, key: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && token == key)
+}
+
+/// Buffers a PATCH body so its `items` can be logged, then rebuilds the request.
+async fn buffer_body(req: Request) -> (Result<Request, ApiError>, Option<Value>) {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => {
+            let items = serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|mut v| v.get_mut("items").map(Value::take));
+            (Ok(Request::from_parts(parts, Body::from(bytes))), items)
+        }
+        Err(_) => (
+            Err(ApiError::invalid(format!(
+                "request body unreadable or larger than {MAX_BODY} bytes"
+            ))),
+            None,
+        ),
+    }
+}
+
+/// The `/api` middleware; see the module docs for the order of the stages.
+pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let is_patch = method == Method::PATCH;
+    let (req, items) = if is_patch {
+        buffer_body(req).await
+    } else {
+        (Ok(req), None)
+    };
+    let guard = app.stats.begin(method.as_str(), &path, &query, items);
+
+    let settings = app.faults.settings();
+    if settings.down {
+        guard.finish(None);
+        return dropped_response();
+    }
+    if let Some(limit) = settings.rate_limit
+        && let Err(retry_after_secs) = app.faults.admit(limit)
+    {
+        let response = ApiError::RateLimited { retry_after_secs }.into_response();
+        guard.finish(Some(response.status().as_u16()));
+        return response;
+    }
+    if settings.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(settings.latency_ms)).await;
+    }
+
+    match app.faults.decide(&settings, is_patch) {
+        Outcome::Fail(code) => {
+            let response = ApiError::Injected(code).into_response();
+            guard.finish(Some(response.status().as_u16()));
+            response
+        }
+        Outcome::Drop { apply } => {
+            // For a PATCH, half of the drops happen after the change was applied: the client
+            // cannot tell which, exactly like a connection lost on the way back.
+            if apply {
+                let _discarded = authenticate_and_handle(&app, req, next).await;
+            }
+            guard.finish(None);
+            dropped_response()
+        }
+        Outcome::Pass => {
+            let response = authenticate_and_handle(&app, req, next).await;
+            guard.finish(Some(response.status().as_u16()));
+            response
+        }
+    }
+}
+
+/// The last stage: report an unreadable body, check the key, then run the route handler.
+async fn authenticate_and_handle(
+    app: &App,
+    req: Result<Request, ApiError>,
+    next: Next,
+) -> Response {
+    match req {
+        Err(e) => e.into_response(),
+        Ok(req) if !authorized(req.headers(), &app.cfg.api_key) => {
+            ApiError::Unauthorized.into_response()
+        }
+        Ok(req) => next.run(req).await,
+    }
+}

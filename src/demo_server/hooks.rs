@@ -1,0 +1,128 @@
+//! Test hooks under `/__`: no authentication, not counted, not subject to faults.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{Method, Uri};
+use serde_json::{Map, Value, json};
+
+use super::App;
+use super::data::EntityRef;
+use super::error::ApiError;
+use super::faults::FaultSettings;
+use super::state::{LiveState, lock};
+use super::stats::LogEntry;
+
+fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    let body = body.map_err(|e| ApiError::invalid(format!("could not read body: {e}")))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid(format!("body is not valid JSON: {e}")))
+}
+
+/// `GET /__stats`.
+///
+/// * `requests`: every `/api` request received, keyed by `"METHOD /path"`, whatever happened to
+///   it (401, 429, injected 5xx, dropped).
+/// * `patch_calls` / `patch_items` / `max_patch_items`: PATCH requests whose body was valid and
+///   whose items were applied (the handler produced a 200). Rejected (400/401/429), failed (5xx)
+///   and dropped-before-apply PATCHes are not counted; a PATCH dropped *after* being applied is.
+/// * `peak_concurrency` / `in_flight`: `/api` requests between arrival and response production,
+///   latency sleep included.
+/// * `responses`: completed `/api` responses by status code; `dropped`: connections dropped.
+/// * `leads`: known (not forgotten) persons and companies; `signals`: total signals.
+pub(crate) async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
+    let mut map = app.stats.snapshot();
+    let (persons, companies) = lock(&app.live).known_counts();
+    map.insert(
+        "leads".into(),
+        json!({ "person": persons, "company": companies }),
+    );
+    map.insert("signals".into(), app.data.signals.len().into());
+    Json(Value::Object(map))
+}
+
+/// `GET /__log`: every `/api` request in arrival order.
+pub(crate) async fn log(State(app): State<Arc<App>>) -> Json<Vec<LogEntry>> {
+    Json(app.stats.log())
+}
+
+/// `POST /__forget` `{"ids":[...]}`: those entities become unknown. Unknown ids are ignored;
+/// `forgotten` counts entities that were known before the call.
+pub(crate) async fn forget(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let value = json_body(body)?;
+    let ids = value
+        .get("ids")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::invalid("ids must be an array of entity ids"))?;
+    let mut parsed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = id
+            .as_str()
+            .ok_or_else(|| ApiError::invalid("ids must contain strings"))?;
+        parsed.push(app.data.entity_str(id));
+    }
+    let mut live = lock(&app.live);
+    let forgotten = parsed
+        .into_iter()
+        .flatten()
+        .filter(|&e| live.forget(e))
+        .count();
+    Ok(Json(json!({ "forgotten": forgotten })))
+}
+
+/// `POST /__reset`: seeded statuses, nothing forgotten, counters and log cleared, startup faults.
+pub(crate) async fn reset(State(app): State<Arc<App>>) -> Json<Value> {
+    *lock(&app.live) = LiveState::initial(&app.data);
+    app.stats.reset();
+    app.faults.reset();
+    Json(json!({ "reset": true }))
+}
+
+/// `GET /__statuses`: `{"<entity id>": "<status>"}` for every known person and company.
+pub(crate) async fn statuses(State(app): State<Arc<App>>) -> Json<Value> {
+    let live = lock(&app.live);
+    let data = &app.data;
+    let mut map = Map::new();
+    let persons = data
+        .persons
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, EntityRef::Person(i as u32)));
+    let companies = data
+        .companies
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, EntityRef::Company(i as u32)));
+    for (id, entity) in persons.chain(companies) {
+        if let Some(status) = live.status(entity) {
+            map.insert(id.to_string(), status.as_str().into());
+        }
+    }
+    Json(Value::Object(map))
+}
+
+/// `GET /__faults`: the current fault settings.
+pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultSettings> {
+    Json(app.faults.settings())
+}
+
+/// `POST /__faults`: change any of `latency_ms`, `fail_rate`, `rate_limit` (number or null),
+/// `drop_rate`, `down`; returns the resulting settings.
+pub(crate) async fn set_faults(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<FaultSettings>, ApiError> {
+    let value = json_body(body)?;
+    Ok(Json(app.faults.update(&value)?))
+}
+
+/// Anything outside `/api` and the hooks.
+pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("{method} {}", uri.path()))
+}

@@ -1,0 +1,188 @@
+//! Request counters, concurrency tracking and the request log behind `/__stats` and `/__log`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::state::lock;
+
+/// The three documented routes; they always appear in `requests`, even with a zero count.
+const KNOWN_ROUTES: [&str; 3] = [
+    "GET /api/signals/leads",
+    "PATCH /api/signals/leads",
+    "GET /api/signals",
+];
+
+/// One `/__log` entry.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct LogEntry {
+    pub method: String,
+    pub path: String,
+    /// Raw query string, `""` when there is none.
+    pub query: String,
+    /// Unix epoch milliseconds at arrival.
+    pub ts_ms: u64,
+    /// Response status; `null` when the connection was dropped (or the client went away first).
+    pub status: Option<u16>,
+    /// For PATCH requests whose body parsed: the `items` value as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Value>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Bumped by `reset`, so guards of requests that started before a reset do not write into
+    /// the fresh log.
+    generation: u64,
+    requests: BTreeMap<String, u64>,
+    responses: BTreeMap<u16, u64>,
+    dropped: u64,
+    patch_calls: u64,
+    patch_items: u64,
+    max_patch_items: u64,
+    log: Vec<LogEntry>,
+}
+
+/// Shared counters. See [`Stats::snapshot`] for the meaning of each field.
+#[derive(Default)]
+pub(crate) struct Stats {
+    inner: Mutex<Inner>,
+    in_flight: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl Stats {
+    /// Records the arrival of an `/api` request and returns the guard that tracks it until its
+    /// response is produced.
+    pub(crate) fn begin(
+        self: &Arc<Self>,
+        method: &str,
+        path: &str,
+        query: &str,
+        items: Option<Value>,
+    ) -> RequestGuard {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let mut inner = lock(&self.inner);
+        *inner
+            .requests
+            .entry(format!("{method} {path}"))
+            .or_insert(0) += 1;
+        let index = inner.log.len();
+        inner.log.push(LogEntry {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            ts_ms: now_ms(),
+            status: None,
+            items,
+        });
+        RequestGuard {
+            stats: Arc::clone(self),
+            generation: inner.generation,
+            index,
+            done: false,
+        }
+    }
+
+    /// Counts a PATCH whose items were validated and applied (the handler produced its 200).
+    pub(crate) fn record_patch(&self, items: usize) {
+        let items = items as u64;
+        let mut inner = lock(&self.inner);
+        inner.patch_calls += 1;
+        inner.patch_items += items;
+        inner.max_patch_items = inner.max_patch_items.max(items);
+    }
+
+    /// Clears counters and the log. `in_flight` is kept (those requests are still running) and
+    /// `peak_concurrency` restarts from it.
+    pub(crate) fn reset(&self) {
+        let mut inner = lock(&self.inner);
+        let generation = inner.generation + 1;
+        *inner = Inner {
+            generation,
+            ..Inner::default()
+        };
+        self.peak
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    pub(crate) fn log(&self) -> Vec<LogEntry> {
+        lock(&self.inner).log.clone()
+    }
+
+    /// The `/__stats` body, minus the dataset sizes which the caller adds.
+    pub(crate) fn snapshot(&self) -> serde_json::Map<String, Value> {
+        let inner = lock(&self.inner);
+        let mut requests: BTreeMap<String, u64> =
+            KNOWN_ROUTES.iter().map(|r| (r.to_string(), 0)).collect();
+        for (k, v) in &inner.requests {
+            requests.insert(k.clone(), *v);
+        }
+        let responses: BTreeMap<String, u64> = inner
+            .responses
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        let body = json!({
+            "requests": requests,
+            "patch_calls": inner.patch_calls,
+            "patch_items": inner.patch_items,
+            "max_patch_items": inner.max_patch_items,
+            "peak_concurrency": self.peak.load(Ordering::SeqCst),
+            "in_flight": self.in_flight.load(Ordering::SeqCst),
+            "responses": responses,
+            "dropped": inner.dropped,
+        });
+        match body {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
+/// Tracks one in-flight `/api` request. Finishing it records the outcome; dropping it unfinished
+/// (the client hung up during the latency sleep, say) only releases the in-flight slot.
+pub(crate) struct RequestGuard {
+    stats: Arc<Stats>,
+    generation: u64,
+    index: usize,
+    done: bool,
+}
+
+impl RequestGuard {
+    /// Records the response status (`None` = connection dropped on purpose).
+    pub(crate) fn finish(mut self, status: Option<u16>) {
+        self.done = true;
+        self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut inner = lock(&self.stats.inner);
+        if inner.generation != self.generation {
+            return;
+        }
+        match status {
+            Some(code) => *inner.responses.entry(code).or_insert(0) += 1,
+            None => inner.dropped += 1,
+        }
+        if let Some(entry) = inner.log.get_mut(self.index) {
+            entry.status = status;
+        }
+    }
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

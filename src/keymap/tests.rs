@@ -1,0 +1,251 @@
+use super::*;
+
+fn k(s: &str) -> KeyEvent {
+    parse_key(s).unwrap()
+}
+
+fn raw(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+    KeyEvent::new(code, mods)
+}
+
+/// The default keymap, exactly as DESIGN.md §4 / aesthetics-ux B.3 list it.
+const EXPECTED: &[(Action, &[&str])] = &[
+    (Action::MoveDown, &["j", "↓"]),
+    (Action::MoveUp, &["k", "↑"]),
+    (Action::Top, &["g", "Home"]),
+    (Action::Bottom, &["G", "End"]),
+    (Action::HalfPageDown, &["C-d"]),
+    (Action::HalfPageUp, &["C-u"]),
+    (Action::PageDown, &["PgDn", "C-f"]),
+    (Action::PageUp, &["PgUp", "C-b"]),
+    (Action::NextFailed, &["]"]),
+    (Action::PrevFailed, &["["]),
+    (Action::ToggleSelect, &["Space", "x"]),
+    (Action::RangeSelect, &["v"]),
+    (Action::RangeDown, &["S-↓", "J"]),
+    (Action::RangeUp, &["S-↑", "K"]),
+    (Action::SelectAll, &["C-a"]),
+    (Action::SelectNone, &["* n"]),
+    (Action::InvertSelection, &["* i"]),
+    (Action::SelectStatusNew, &["* 1"]),
+    (Action::SelectStatusContacted, &["* 2"]),
+    (Action::SelectStatusDismissed, &["* 3"]),
+    (Action::SelectFailed, &["* f"]),
+    (Action::SetNew, &["n", "1"]),
+    (Action::SetContacted, &["c", "2"]),
+    (Action::SetDismissed, &["d", "3"]),
+    (Action::Undo, &["u", "z"]),
+    (Action::Redo, &["U"]),
+    (Action::Flush, &["$"]),
+    (Action::Retry, &["r"]),
+    (Action::RetryAll, &["R"]),
+    (Action::Filter, &["/"]),
+    (Action::SortNext, &["s"]),
+    (Action::SortReverse, &["S"]),
+    (Action::SwitchView, &["p"]),
+    (Action::Reload, &["C-r"]),
+    (Action::Detail, &["Enter"]),
+    (Action::OpenUrl, &["o"]),
+    (Action::CopyEmail, &["y"]),
+    (Action::CopyUrl, &["Y"]),
+    (Action::Export, &["e"]),
+    (Action::Help, &["?", "F1"]),
+    (Action::Escape, &["Esc"]),
+    (Action::Quit, &["q", "C-c"]),
+    (Action::Suspend, &["C-z"]),
+];
+
+#[test]
+fn default_keymap_loads_without_fallback() {
+    let loaded = Keymap::from_toml(DEFAULT_KEYMAP_TOML, DEFAULT_ORIGIN);
+    assert!(loaded.is_ok(), "{:?}", loaded.err());
+}
+
+#[test]
+fn default_keymap_binds_every_action_as_listed() {
+    let km = Keymap::default_keymap();
+    assert_eq!(EXPECTED.len(), Action::ALL.len());
+    for action in Action::ALL {
+        let want = EXPECTED.iter().find(|(a, _)| a == action);
+        let want = want.map(|(_, keys)| keys.to_vec()).unwrap_or_default();
+        assert_eq!(km.keys_for(*action), want, "{action:?}");
+    }
+    // One binding per action, in Action::ALL order, each with a description and a known group.
+    let order: Vec<Action> = km.bindings().iter().map(|b| b.action).collect();
+    assert_eq!(order, Action::ALL);
+    let groups = ["Move", "Select", "Status", "Queue", "View", "App"];
+    for b in km.bindings() {
+        assert!(groups.contains(&b.group.as_str()), "{:?}", b);
+        assert!(!b.desc.is_empty() && b.desc.len() <= 40, "{:?}", b);
+    }
+    assert_eq!(
+        km.desc_for(Action::SetDismissed),
+        Some("Dismiss (selection or row)")
+    );
+}
+
+#[test]
+fn plain_keys_resolve() {
+    let km = Keymap::default_keymap();
+    assert_eq!(km.resolve(&[], k("j")), Resolved::Action(Action::MoveDown));
+    assert_eq!(
+        km.resolve(&[], k("down")),
+        Resolved::Action(Action::MoveDown)
+    );
+    assert_eq!(
+        km.resolve(&[], k("ctrl-d")),
+        Resolved::Action(Action::HalfPageDown)
+    );
+    assert_eq!(
+        km.resolve(&[], k("d")),
+        Resolved::Action(Action::SetDismissed)
+    );
+    assert_eq!(
+        km.resolve(&[], k("3")),
+        Resolved::Action(Action::SetDismissed)
+    );
+    assert_eq!(km.resolve(&[], k("$")), Resolved::Action(Action::Flush));
+    assert_eq!(
+        km.resolve(&[], k("shift-down")),
+        Resolved::Action(Action::RangeDown)
+    );
+}
+
+#[test]
+fn shifted_letters_resolve_with_or_without_shift() {
+    let km = Keymap::default_keymap();
+    let bottom = Resolved::Action(Action::Bottom);
+    let c = KeyCode::Char;
+    assert_eq!(km.resolve(&[], raw(c('G'), KeyModifiers::NONE)), bottom);
+    assert_eq!(km.resolve(&[], raw(c('G'), KeyModifiers::SHIFT)), bottom);
+    assert_eq!(km.resolve(&[], raw(c('g'), KeyModifiers::SHIFT)), bottom);
+    assert_eq!(
+        km.resolve(&[], raw(c('g'), KeyModifiers::NONE)),
+        Resolved::Action(Action::Top)
+    );
+    // `$` arrives with SHIFT on some terminals.
+    assert_eq!(
+        km.resolve(&[], raw(c('$'), KeyModifiers::SHIFT)),
+        Resolved::Action(Action::Flush)
+    );
+    // Ctrl-Shift-d is Ctrl-d (terminals send the same byte).
+    let ctrl_shift = KeyModifiers::CONTROL | KeyModifiers::SHIFT;
+    assert_eq!(
+        km.resolve(&[], raw(c('D'), ctrl_shift)),
+        Resolved::Action(Action::HalfPageDown)
+    );
+}
+
+#[test]
+fn kind_and_state_are_ignored() {
+    use crossterm::event::{KeyEventKind, KeyEventState};
+    let km = Keymap::default_keymap();
+    let mut key = raw(KeyCode::Char('j'), KeyModifiers::NONE);
+    key.kind = KeyEventKind::Repeat;
+    key.state = KeyEventState::NUM_LOCK;
+    assert_eq!(km.resolve(&[], key), Resolved::Action(Action::MoveDown));
+}
+
+#[test]
+fn chords_wait_then_resolve() {
+    let km = Keymap::default_keymap();
+    let star = k("*");
+    assert_eq!(km.resolve(&[], star), Resolved::Pending);
+    assert_eq!(
+        km.resolve(&[star], k("i")),
+        Resolved::Action(Action::InvertSelection)
+    );
+    assert_eq!(
+        km.resolve(&[star], k("2")),
+        Resolved::Action(Action::SelectStatusContacted)
+    );
+    assert_eq!(km.resolve(&[star], k("j")), Resolved::Unbound);
+    assert_eq!(km.resolve(&[star], k("esc")), Resolved::Unbound);
+}
+
+#[test]
+fn unbound_keys() {
+    let km = Keymap::default_keymap();
+    for key in ["w", "ctrl-x", "f5", "alt-j", "tab"] {
+        assert_eq!(km.resolve(&[], k(key)), Resolved::Unbound, "{key}");
+    }
+}
+
+#[test]
+fn which_key_lists_chord_continuations() {
+    let km = Keymap::default_keymap();
+    let next: Vec<(String, Action)> = km
+        .chord_continuations(&[k("*")])
+        .into_iter()
+        .map(|(label, action, _)| (label, action))
+        .collect();
+    let want = [
+        ("n", Action::SelectNone),
+        ("i", Action::InvertSelection),
+        ("1", Action::SelectStatusNew),
+        ("2", Action::SelectStatusContacted),
+        ("3", Action::SelectStatusDismissed),
+        ("f", Action::SelectFailed),
+    ];
+    let want: Vec<(String, Action)> = want.iter().map(|(l, a)| (l.to_string(), *a)).collect();
+    assert_eq!(next, want);
+    assert!(km.chord_continuations(&[k("j")]).is_empty());
+}
+
+#[test]
+fn overrides_replace_an_actions_keys_and_steal_keys() {
+    let user = "[[normal]]\nkeys = [\"x\"]\naction = \"set_dismissed\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert_eq!(
+        km.resolve(&[], k("x")),
+        Resolved::Action(Action::SetDismissed)
+    );
+    assert_eq!(km.resolve(&[], k("d")), Resolved::Unbound);
+    assert_eq!(km.resolve(&[], k("3")), Resolved::Unbound);
+    assert_eq!(km.keys_for(Action::ToggleSelect), vec!["Space"]);
+    assert_eq!(
+        km.desc_for(Action::SetDismissed),
+        Some("Dismiss (selection or row)")
+    );
+}
+
+#[test]
+fn overriding_a_chord_prefix_removes_the_chords() {
+    let user = "[[normal]]\nkeys = [\"*\"]\naction = \"select_all\"\ndesc = \"All\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert_eq!(km.resolve(&[], k("*")), Resolved::Action(Action::SelectAll));
+    assert!(km.keys_for(Action::InvertSelection).is_empty());
+    assert!(km.chord_continuations(&[k("*")]).is_empty());
+    assert_eq!(km.desc_for(Action::SelectAll), Some("All"));
+    // The emptied binding stays listed for the help overlay.
+    assert!(
+        km.bindings()
+            .iter()
+            .any(|b| b.action == Action::InvertSelection)
+    );
+}
+
+#[test]
+fn empty_override_changes_nothing() {
+    let km = Keymap::default_keymap()
+        .with_overrides("# nothing\n", "user.toml")
+        .unwrap();
+    assert_eq!(km.bindings(), Keymap::default_keymap().bindings());
+}
+
+#[test]
+fn minimal_fallback_can_quit() {
+    let km = Keymap::minimal();
+    assert_eq!(km.resolve(&[], k("q")), Resolved::Action(Action::Quit));
+    assert_eq!(km.resolve(&[], k("ctrl-c")), Resolved::Action(Action::Quit));
+    assert_eq!(km.resolve(&[], k("esc")), Resolved::Action(Action::Escape));
+}
+
+#[test]
+fn humanized_names() {
+    assert_eq!(humanize(Action::SetDismissed), "Set dismissed");
+}

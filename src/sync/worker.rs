@@ -1,0 +1,127 @@
+//! The one task that owns the HTTP client. It carries out `Load` and `Send` commands and
+//! reports every outcome as a `Msg`; all decisions (what to send, when to retry) are made
+//! by `update`. Requests run concurrently inside this single task (`FuturesUnordered`), so
+//! the number in flight is exactly what `update` handed out.
+
+use std::collections::HashMap;
+
+use futures::future::{AbortHandle, Abortable, BoxFuture};
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
+use crate::app::Msg;
+use crate::app::queue::Batch;
+use crate::sync::backoff::{Backoff, Jitter};
+
+/// Work for the worker.
+#[derive(Debug)]
+pub enum Command {
+    /// List every page of a view; a newer `Load` of the same view cancels the older one.
+    Load { group: GroupBy, generation: u64 },
+    /// Send one PATCH.
+    Send(Batch),
+}
+
+/// Attempts per page before a listing is reported as failed.
+const PAGE_ATTEMPTS: u32 = 4;
+
+/// Start the worker on the current runtime. Dropping the returned sender stops it.
+pub fn spawn(client: Client, msgs: UnboundedSender<Msg>) -> UnboundedSender<Command> {
+    let (tx, rx) = unbounded_channel();
+    tokio::spawn(run(client, rx, msgs));
+    tx
+}
+
+async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: UnboundedSender<Msg>) {
+    let mut tasks: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+    let mut loads: HashMap<GroupBy, AbortHandle> = HashMap::new();
+    loop {
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                None => break,
+                Some(Command::Load { group, generation }) => {
+                    if let Some(old) = loads.remove(&group) {
+                        old.abort();
+                    }
+                    let (handle, reg) = AbortHandle::new_pair();
+                    loads.insert(group, handle);
+                    let fut = load(client.clone(), group, generation, msgs.clone());
+                    tasks.push(Box::pin(async move {
+                        let _ = Abortable::new(fut, reg).await;
+                    }));
+                }
+                Some(Command::Send(batch)) => {
+                    let client = client.clone();
+                    let msgs = msgs.clone();
+                    tasks.push(Box::pin(async move {
+                        tracing::debug!(batch = batch.id, items = batch.items.len(), "PATCH");
+                        let result = client.patch_leads(&batch.items).await;
+                        if let Err(e) = &result {
+                            tracing::warn!(batch = batch.id, error = %e, "PATCH failed");
+                        }
+                        let _ = msgs.send(Msg::BatchDone { batch: batch.id, result });
+                    }));
+                }
+            },
+            Some(()) = tasks.next(), if !tasks.is_empty() => {}
+        }
+    }
+}
+
+/// List a view page by page; transient failures of a page are retried a few times.
+async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSender<Msg>) {
+    let mut pager = client.pager(LeadQuery {
+        group_by: group,
+        limit: MAX_PAGE_SIZE,
+        ..LeadQuery::default()
+    });
+    let backoff = Backoff::default();
+    let mut jitter = Jitter::from_entropy();
+    let mut attempt = 0;
+    loop {
+        match pager.next_page().await {
+            Ok(Some(page)) => {
+                attempt = 0;
+                if let Some(e) = &page.hydration_error {
+                    tracing::warn!(error = %e, "could not learn statuses of a page");
+                }
+                let sent = msgs.send(Msg::Page {
+                    group,
+                    generation,
+                    leads: page.leads,
+                    skipped: page.skipped,
+                    last: false,
+                });
+                if sent.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {
+                let _ = msgs.send(Msg::Page {
+                    group,
+                    generation,
+                    leads: Vec::new(),
+                    skipped: 0,
+                    last: true,
+                });
+                return;
+            }
+            Err(e) if e.is_retryable() && attempt + 1 < PAGE_ATTEMPTS => {
+                let wait = backoff.next_delay(attempt, e.retry_after(), jitter.unit());
+                tracing::warn!(error = %e, attempt, "listing failed; retrying");
+                attempt += 1;
+                tokio::time::sleep(wait).await;
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "listing failed");
+                let _ = msgs.send(Msg::LoadFailed {
+                    group,
+                    generation,
+                    error,
+                });
+                return;
+            }
+        }
+    }
+}

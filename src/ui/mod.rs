@@ -1,0 +1,66 @@
+//! Drawing: a pure function of `&State`. It never mutates state and never does I/O.
+
+pub mod bars;
+pub mod fit;
+pub mod help;
+pub mod popup;
+pub mod table;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::app::state::{Mode, State};
+
+use theme::Theme;
+
+/// Smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 8;
+
+/// What a frame cost, in counts (not time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Table rows built for this frame.
+    pub rows_built: usize,
+}
+
+/// Draw the whole screen.
+pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
+    let area = frame.area();
+    let theme = Theme {
+        color: s.settings.color,
+    };
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small ({}×{}); lead-triage needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(Line::from(msg)).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return FrameStats::default();
+    }
+    let [header, table_area, toast, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    bars::header(frame, header, s, &theme);
+    let rows_built = table::draw(frame, table_area, s, &theme);
+    bars::toast(frame, toast, s, &theme);
+    bars::status(frame, status, s, &theme);
+    bars::hints(frame, hints, s, &theme);
+    match s.mode {
+        Mode::Help { scroll } => help::draw(frame, area, s, scroll, &theme),
+        Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
+        Mode::Normal | Mode::Filter => {}
+    }
+    FrameStats { rows_built }
+}

@@ -1,0 +1,53 @@
+//! Small centred dialogs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::state::State;
+
+use super::theme::Theme;
+
+/// "Quit with unsent changes?"
+pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
+    let n = s.queue.unsent();
+    let w = area.width.saturating_sub(4).min(60);
+    let popup = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + area.height.saturating_sub(7) / 2,
+        width: w,
+        height: 7.min(area.height),
+    };
+    let kept = if s.settings.durable {
+        "They are kept and sent at the next start."
+    } else {
+        "Quitting now drops them."
+    };
+    let text = vec![
+        Line::from(format!(
+            "{n} change{} not sent to Puffle yet. {kept}",
+            if n == 1 { " is" } else { "s are" }
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("s", theme.key()),
+            Span::raw(" send, then quit   "),
+            Span::styled("y", theme.key()),
+            Span::raw(" quit now   "),
+            Span::styled("n", theme.key()),
+            Span::raw("/"),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" stay"),
+        ]),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.popup_border())
+        .title(" Quit? ");
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        popup,
+    );
+}

@@ -1,0 +1,107 @@
+//! Shared helpers of the integration tests: the built-in server, its hooks, and the binary.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::process::{Command, Output, Stdio};
+
+use lead_triage::demo_server::{self, ServerConfig, ServerHandle};
+use serde_json::Value;
+
+/// Start the built-in Puffle-compatible server on a random loopback port.
+pub fn server(cfg: ServerConfig) -> ServerHandle {
+    demo_server::spawn_background(cfg).expect("demo server starts")
+}
+
+/// Run a future to completion on its own thread and runtime, so hooks can be called from
+/// plain tests and from inside `#[tokio::test]` alike.
+fn block_on<F>(f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(f)
+        })
+        .join()
+        .expect("hook thread")
+    })
+}
+
+pub fn hook_get(h: &ServerHandle, path: &str) -> Value {
+    let url = format!("{}{}", h.base_url(), path);
+    block_on(async {
+        reqwest::get(url)
+            .await
+            .expect("hook reachable")
+            .json::<Value>()
+            .await
+            .expect("hook answers JSON")
+    })
+}
+
+pub fn hook_post(h: &ServerHandle, path: &str, body: Value) -> Value {
+    let url = format!("{}{}", h.base_url(), path);
+    block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("hook reachable")
+            .json::<Value>()
+            .await
+            .expect("hook answers JSON")
+    })
+}
+
+pub fn stats(h: &ServerHandle) -> Value {
+    hook_get(h, "/__stats")
+}
+
+/// Number of requests the server received for `"METHOD /path"`.
+pub fn requests(h: &ServerHandle, key: &str) -> u64 {
+    stats(h)["requests"][key].as_u64().unwrap_or(0)
+}
+
+pub fn statuses(h: &ServerHandle) -> HashMap<String, String> {
+    serde_json::from_value(hook_get(h, "/__statuses")).expect("statuses map")
+}
+
+/// The binary with a clean environment: no key, no base URL, logs into `log_dir`.
+pub fn bin(log_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lead-triage"));
+    cmd.env_remove("PUFFLE_API_KEY")
+        .env_remove("PUFFLE_API_BASE_URL")
+        .env("XDG_STATE_HOME", log_dir)
+        .env("XDG_DATA_HOME", log_dir)
+        .env("XDG_CONFIG_HOME", log_dir)
+        .arg("--log-file")
+        .arg(log_dir.join("test.log"));
+    cmd
+}
+
+/// Run with stdin text, return the output.
+pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    use std::io::Write;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("binary runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let text = stdin.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("binary exits");
+    let _ = writer.join();
+    out
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

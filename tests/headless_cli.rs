@@ -1,0 +1,326 @@
+//! The headless commands, run as the real binary against the built-in server.
+
+mod common;
+
+use common::{bin, requests, run_with_stdin, server, stats, statuses, text};
+use lead_triage::demo_server::ServerConfig;
+use serde_json::Value;
+use uuid::Uuid;
+
+fn ids_of(stdout: &[u8]) -> Vec<String> {
+    let v: Value = serde_json::from_slice(stdout).expect("leads list prints JSON");
+    v["leads"]
+        .as_array()
+        .expect("leads array")
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn set_dismissed_on_450_ids_with_unknown_and_duplicates() {
+    let h = server(ServerConfig {
+        leads: 600,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut list = bin(dir.path());
+    list.env("PUFFLE_API_KEY", h.api_key())
+        .args(["--base-url", &h.base_url(), "leads", "list"]);
+    let out = list.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all = ids_of(&out.stdout);
+    assert_eq!(all.len(), 600);
+
+    // 445 known + 3 unknown + 2 duplicates = 450 ids, read from stdin with `-`.
+    let known: Vec<String> = all[..445].to_vec();
+    let unknown: Vec<String> = (0..3).map(|_| Uuid::new_v4().to_string()).collect();
+    let mut input: Vec<String> = known.clone();
+    input.extend(unknown.clone());
+    input.push(known[10].clone());
+    input.push(known[300].clone());
+    assert_eq!(input.len(), 450);
+
+    let patches_before = requests(&h, "PATCH /api/signals/leads");
+    let mut set = bin(dir.path());
+    set.env("PUFFLE_API_KEY", h.api_key()).args([
+        "--base-url",
+        &h.base_url(),
+        "leads",
+        "set",
+        "dismissed",
+        "-",
+    ]);
+    let out = run_with_stdin(set, &(input.join("\n") + "\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "some items failed → exit 1; stderr: {}",
+        text(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["updated"].as_array().unwrap().len(), 445);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3);
+    for e in errors {
+        assert_eq!(e["error"], "not_found");
+        assert!(unknown.contains(&e["id"].as_str().unwrap().to_owned()));
+    }
+    let s = stats(&h);
+    assert_eq!(
+        requests(&h, "PATCH /api/signals/leads") - patches_before,
+        3,
+        "448 distinct ids → 3 PATCH calls"
+    );
+    assert!(s["max_patch_items"].as_u64().unwrap() <= 200);
+    assert_eq!(s["patch_items"].as_u64().unwrap(), 448);
+
+    // A following `leads list` shows the new statuses.
+    let out = list.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dismissed: std::collections::HashSet<&str> = v["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "dismissed")
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(known.iter().all(|id| dismissed.contains(id.as_str())));
+    let truth = statuses(&h);
+    assert!(known.iter().all(|id| truth[id] == "dismissed"));
+}
+
+#[test]
+fn update_items_prints_the_api_shape_and_exit_0() {
+    let h = server(ServerConfig {
+        leads: 30,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let truth = statuses(&h);
+    let id = truth.keys().next().unwrap().clone();
+    let items = format!(
+        r#"[{{"entityId":"{id}","status":"contacted"}},{{"entityId":"{id}","status":"new"}}]"#
+    );
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", h.api_key())
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "leads",
+            "update",
+            "--items",
+            &items,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["updated"], serde_json::json!([id]));
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(statuses(&h)[&id], "new", "the last item for a lead wins");
+    assert_eq!(stats(&h)["patch_items"], 1);
+}
+
+#[test]
+fn tsv_lists_every_lead_with_status() {
+    let h = server(ServerConfig {
+        leads: 120,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", h.api_key())
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "leads",
+            "list",
+            "--group-by",
+            "company",
+            "--format",
+            "tsv",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let body = text(&out.stdout);
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
+    );
+    let rows: Vec<&str> = lines.collect();
+    let companies = stats(&h)["leads"]["company"].as_u64().unwrap() as usize;
+    assert_eq!(rows.len(), companies);
+    let truth = statuses(&h);
+    for row in rows {
+        let cols: Vec<&str> = row.split('\t').collect();
+        assert_eq!(cols.len(), 8, "{row}");
+        assert_eq!(truth[cols[0]], cols[1]);
+    }
+}
+
+#[test]
+fn bad_key_is_named_exit_2_and_never_printed() {
+    let h = server(ServerConfig {
+        leads: 10,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let key = "pk_live_SENTINEL_do_not_print_91c2";
+    for args in [
+        vec!["leads", "list"],
+        vec![
+            "leads",
+            "set",
+            "contacted",
+            "dde45278-8ffc-4934-b480-d8ebf87e5430",
+        ],
+    ] {
+        let out = bin(dir.path())
+            .env("PUFFLE_API_KEY", key)
+            .args(["--base-url", &h.base_url()])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("PUFFLE_API_KEY"), "{stderr}");
+        assert!(!stderr.contains(key) && !text(&out.stdout).contains(key));
+    }
+    let log = std::fs::read_to_string(dir.path().join("test.log")).unwrap_or_default();
+    assert!(!log.contains(key), "the key must not reach the log");
+    // A missing key is explained too, before any request.
+    let before = requests(&h, "GET /api/signals/leads");
+    let out = bin(dir.path())
+        .args(["--base-url", &h.base_url(), "leads", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("PUFFLE_API_KEY"));
+    assert_eq!(requests(&h, "GET /api/signals/leads"), before);
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", "pk_live_x")
+        .env("PUFFLE_API_BASE_URL", "http://app.puffle.ai")
+        .args(["leads", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("refusing plain http://") && stderr.contains("unencrypted"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_input_is_rejected_before_any_request() {
+    let h = server(ServerConfig {
+        leads: 10,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "leads",
+                "set",
+                "dismissed",
+                "dde45278-8ffc-4934-b480-d8ebf87e5430",
+                "not-a-uuid",
+            ],
+            "argument 2: \"not-a-uuid\" is not a UUID",
+        ),
+        (
+            vec![
+                "leads",
+                "update",
+                "--items",
+                "[{\"entityId\":\"x\",\"status\":\"new\"}]",
+            ],
+            "--items[0]: entityId \"x\" is not a UUID",
+        ),
+        (
+            vec![
+                "leads",
+                "update",
+                "--items",
+                "[{\"entityId\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"status\":\"responded\"}]",
+            ],
+            "unknown status \"responded\"",
+        ),
+        (
+            vec!["leads", "update", "--items", "not json"],
+            "--items is not valid JSON",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = bin(dir.path())
+            .env("PUFFLE_API_KEY", h.api_key())
+            .args(["--base-url", &h.base_url()])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // clap rejects an unknown status as a usage error (exit 2) too.
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", h.api_key())
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "leads",
+            "set",
+            "responded",
+            "dde45278-8ffc-4934-b480-d8ebf87e5430",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let s = stats(&h);
+    let total: u64 = s["requests"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(total, 0, "no request may be sent for invalid input");
+}
+
+#[test]
+fn demo_server_subcommand_prints_its_address_first() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin(dir.path())
+        .args(["demo-server", "--leads", "40", "--status-on-rows"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", "pk_live_demo")
+        .args(["--base-url", &url, "leads", "list", "--format", "tsv"])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 41);
+}
