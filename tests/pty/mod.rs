@@ -1,0 +1,162 @@
+//! Driving the real binary in a pseudo terminal and reading its screen with vt100.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// What the reader thread has seen.
+struct Screen {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    closed: bool,
+}
+
+/// A running binary in a pseudo terminal.
+pub struct Pty {
+    shared: Arc<(Mutex<Screen>, Condvar)>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Pty {
+    /// Spawn `bin args…` in a `cols`×`rows` terminal with `env`.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lead-triage"));
+        cmd.env_clear();
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        for a in args {
+            cmd.arg(a);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let shared = Arc::new((
+            Mutex::new(Screen {
+                parser: vt100::Parser::new(
+                    std::num::NonZeroU16::new(rows).expect("rows"),
+                    std::num::NonZeroU16::new(cols).expect("cols"),
+                    0,
+                ),
+                raw: Vec::new(),
+                closed: false,
+            }),
+            Condvar::new(),
+        ));
+        let bg = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                let n = reader.read(&mut buf).unwrap_or(0);
+                let (lock, cv) = &*bg;
+                let mut s = lock.lock().unwrap();
+                if n == 0 {
+                    s.closed = true;
+                    cv.notify_all();
+                    return;
+                }
+                s.parser.process(&buf[..n]);
+                s.raw.extend_from_slice(&buf[..n]);
+                cv.notify_all();
+            }
+        });
+        Pty {
+            shared,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    /// Type bytes (keys) into the terminal.
+    pub fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).expect("write keys");
+        self.writer.flush().expect("flush keys");
+    }
+
+    /// Type one key and wait until the screen reflects `until`.
+    pub fn press_until(&mut self, key: &str, what: &str, until: impl Fn(&str) -> bool) -> String {
+        self.send(key);
+        self.wait_for(what, until)
+    }
+
+    /// The screen as text, one line per row.
+    pub fn contents(&self) -> String {
+        self.shared.0.lock().unwrap().parser.screen().contents()
+    }
+
+    /// Every byte the program wrote so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.shared.0.lock().unwrap().raw.clone()
+    }
+
+    /// Wait (on output events, not on sleeps) until the screen satisfies `pred`; panics with the
+    /// screen after 60 s.
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (lock, cv) = &*self.shared;
+        let mut s = lock.lock().unwrap();
+        loop {
+            let text = s.parser.screen().contents();
+            if pred(&text) {
+                return text;
+            }
+            let now = Instant::now();
+            if now >= deadline || s.closed {
+                panic!("timed out waiting for {what}; screen:\n{text}");
+            }
+            s = cv.wait_timeout(s, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Wait for the process to exit (the pty closes when it does); returns whether it
+    /// succeeded.
+    pub fn wait_exit(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        {
+            let (lock, cv) = &*self.shared;
+            let mut s = lock.lock().unwrap();
+            while !s.closed {
+                let now = Instant::now();
+                if now >= deadline {
+                    drop(s);
+                    let _ = self.child.kill();
+                    panic!("the app did not exit; screen:\n{}", self.contents());
+                }
+                s = cv.wait_timeout(s, deadline - now).unwrap().0;
+            }
+        }
+        self.child.wait().expect("wait").success()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// The line of the screen that contains `needle`.
+pub fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(needle))
+}

@@ -1,0 +1,218 @@
+//! Whole-screen snapshots (ratatui TestBackend + insta) and frame-cost counts.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use lead_triage::api::{GroupBy, ItemError, Lead, PatchOutcome, Status, parse};
+use lead_triage::app::{Effect, Msg, Settings, State, init, update};
+use lead_triage::keymap::Keymap;
+use lead_triage::sync::backoff::Jitter;
+use lead_triage::ui::{self, FrameStats};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use uuid::Uuid;
+
+/// The documented example page (accents, CJK, RTL, emoji, missing enrichment) plus
+/// synthetic leads, with varied statuses.
+fn sample_leads(extra: usize) -> Vec<Lead> {
+    let page = parse::leads_page(include_bytes!("fixtures/leads-page.json")).unwrap();
+    let mut leads = page.leads;
+    let statuses = [
+        Status::New,
+        Status::Contacted,
+        Status::Dismissed,
+        Status::Unknown,
+    ];
+    for (i, l) in leads.iter_mut().enumerate() {
+        l.status = statuses[i % 4];
+        l.top_score = Some(2.0 + (i % 2) as f64);
+    }
+    let firsts = [
+        "Ada", "Björn", "Chen", "Dalia", "Émile", "Fatima", "Göran", "Hiro",
+    ];
+    let companies = [
+        "Acme Robotics",
+        "Nordlys Energi AS",
+        "Qamar Labs",
+        "株式会社テスト",
+        "Orbitscale 🚀",
+    ];
+    for n in 0..extra {
+        let mut l = leads[n % 5].clone();
+        l.id = Uuid::from_u128(1000 + n as u128);
+        l.name = format!("{} Example{}", firsts[n % firsts.len()], n);
+        if let Some(c) = l.company.as_mut() {
+            c.name = Some(companies[n % companies.len()].to_owned());
+        }
+        l.status = statuses[n % 3];
+        l.signal_count = (n % 6) as u32 + 1;
+        l.top_score = Some(2.0 + (n % 2) as f64);
+        leads.push(l);
+    }
+    leads
+}
+
+fn state_with(leads: Vec<Lead>, w: u16, h: u16) -> State {
+    let settings = Settings {
+        source: "snapshot".into(),
+        ..Settings::default()
+    };
+    let mut s = State::new(settings, Keymap::default_keymap(), Jitter::seeded(1));
+    update(&mut s, Msg::Resize(w, h));
+    let fx = init(&mut s);
+    let Effect::Load { group, generation } = fx[0] else {
+        panic!("init loads first")
+    };
+    update(
+        &mut s,
+        Msg::Page {
+            group,
+            generation,
+            leads,
+            skipped: 0,
+            last: true,
+        },
+    );
+    s
+}
+
+fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn chars(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for c in text.chars() {
+        fx.extend(key(s, KeyCode::Char(c)));
+    }
+    fx
+}
+
+fn render(s: &State, w: u16, h: u16) -> (Terminal<TestBackend>, FrameStats) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut stats = FrameStats::default();
+    t.draw(|f| stats = ui::draw(f, s)).unwrap();
+    (t, stats)
+}
+
+#[test]
+fn first_load() {
+    let s = state_with(sample_leads(40), 120, 30);
+    let (t, stats) = render(&s, 120, 30);
+    assert_eq!(
+        stats.rows_built, 25,
+        "30 lines minus header, column titles, toast, status and hints"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn multi_selection() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "  j v jj");
+    let (t, _) = render(&s, 120, 30);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn pending_rows() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "x x x d");
+    chars(&mut s, "jc");
+    let (t, _) = render(&s, 120, 30);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn rows_failed_inline() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "xxxx");
+    let fx = chars(&mut s, "c$");
+    let batch = fx
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Send(b) => Some(b),
+            _ => None,
+        })
+        .expect("$ sends the batch");
+    let ids: Vec<String> = batch
+        .items
+        .iter()
+        .map(|i| i.entity_id.to_string())
+        .collect();
+    let result = Ok(PatchOutcome {
+        updated: vec![ids[0].clone()],
+        errors: vec![
+            ItemError {
+                id: ids[1].clone(),
+                error: "not_found".into(),
+            },
+            ItemError {
+                id: ids[2].clone(),
+                error: "not_found".into(),
+            },
+        ],
+    });
+    update(
+        &mut s,
+        Msg::BatchDone {
+            batch: batch.id,
+            result,
+        },
+    );
+    assert_eq!(s.queue.counts.failed, 2);
+    let (t, _) = render(&s, 120, 30);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "?");
+    let (t, _) = render(&s, 120, 30);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let s = state_with(sample_leads(3), 40, 6);
+    let (t, stats) = render(&s, 40, 6);
+    assert_eq!(stats.rows_built, 0);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Terminal too small"), "{text}");
+}
+
+fn many_leads(n: usize) -> Vec<Lead> {
+    let base = sample_leads(0);
+    (0..n)
+        .map(|i| {
+            let mut l = base[i % base.len()].clone();
+            l.id = Uuid::from_u128(i as u128 + 1);
+            l
+        })
+        .collect()
+}
+
+#[test]
+fn a_frame_builds_only_the_visible_rows_at_any_size() {
+    let small = state_with(many_leads(1_000), 200, 50);
+    let mut big = state_with(many_leads(100_000), 200, 50);
+    assert_eq!(big.list().rows.len(), 100_000);
+    let (_, s1) = render(&small, 200, 50);
+    let (_, s2) = render(&big, 200, 50);
+    assert_eq!(s1.rows_built, 45);
+    assert_eq!(
+        s2.rows_built, s1.rows_built,
+        "rows built do not depend on the number of leads"
+    );
+    // Anywhere in the list, and with everything selected.
+    key(&mut big, KeyCode::Char('G'));
+    update(
+        &mut big,
+        Msg::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(big.list().selected.len(), 100_000);
+    let (t, s3) = render(&big, 200, 50);
+    assert_eq!(s3.rows_built, 45);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("100000 / 100000 leads"), "{text}");
+    assert_eq!(big.group, GroupBy::Person);
+}
