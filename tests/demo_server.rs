@@ -982,6 +982,32 @@ fn spawn_background_works_from_sync_code() {
 }
 
 #[tokio::test]
+async fn nothing_is_served_after_shutdown() {
+    // A `start`ed server: both a kept-alive connection and a new one are cut off.
+    let api = Api::start(config(10)).await;
+    assert_eq!(api.get("/api/signals", &[]).await.status(), StatusCode::OK);
+    let Api { handle, client } = api;
+    let (url, key) = (
+        format!("{}/api/signals", handle.base_url()),
+        handle.api_key().to_owned(),
+    );
+    handle.shutdown();
+    for _ in 0..2 {
+        match client.get(&url).bearer_auth(&key).send().await {
+            Err(_) => {}
+            Ok(resp) => assert!(resp.bytes().await.is_err(), "served after shutdown"),
+        }
+    }
+
+    // A background server has closed its port by the time drop returns.
+    let handle = spawn_background(config(10)).expect("server starts");
+    let addr = handle.addr();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+    drop(handle);
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
 async fn spawn_background_works_inside_a_runtime() {
     let handle = spawn_background(ServerConfig {
         api_key: "pk_live_custom".into(),

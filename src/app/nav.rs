@@ -23,13 +23,13 @@ pub fn move_to(s: &mut State, pos: isize) {
 pub fn move_by(s: &mut State, delta: isize, extend_range: bool) {
     if extend_range {
         let list = s.list_mut();
-        if list.range.is_none() {
-            if let Some(anchor) = list.cursor_lead() {
-                list.range = Some(RangeSel {
-                    anchor,
-                    sticky: false,
-                });
-            }
+        if list.range.is_none()
+            && let Some(anchor) = list.cursor_lead()
+        {
+            list.range = Some(RangeSel {
+                anchor,
+                sticky: false,
+            });
         }
     } else if s.list().range.is_some_and(|r| !r.sticky) {
         s.list_mut().range = None;
@@ -154,7 +154,7 @@ pub fn select_status(s: &mut State, status: Status) -> usize {
 
 /// Select visible failed rows.
 pub fn select_failed(s: &mut State) -> usize {
-    select_where(s, |s, i| is_failed(s, i))
+    select_where(s, is_failed)
 }
 
 /// Does the lead at dataset index `i` hold a failed change?

@@ -207,7 +207,7 @@ pub(crate) struct Dataset {
 
 impl Dataset {
     /// Generates `leads` persons with `leads / 3` companies (at least one when `leads > 0`).
-    pub(crate) fn generate(leads: usize, seed: u64, hostile: bool) -> Dataset {
+    pub(crate) fn generate(leads: usize, seed: u64, with_hostile: bool) -> Dataset {
         let mut rng = Rng::new(seed);
         let n_companies = if leads == 0 { 0 } else { (leads / 3).max(1) };
 
@@ -299,7 +299,7 @@ impl Dataset {
         }
 
         let company_persons = group_by_company(&mut companies, &persons);
-        if hostile {
+        if with_hostile {
             hostile::overlay(seed, &mut persons, &mut companies);
         }
 
@@ -307,18 +307,18 @@ impl Dataset {
         let companies_by_id = sort_by_id(companies.len(), |i| companies[i].id);
         let signals_by_id = sort_by_id(signals.len(), |i| signals[i].id);
         // Timestamps as sort keys (all after 1970; an empty company's i64::MIN sorts last).
-        let since = |t: i64| t.max(0) as u64;
+        let ts_key = |t: i64| t.max(0) as u64;
         let person_orders = [
-            Ordering::by_key_desc(&persons_by_id, |i| since(persons[i].latest)),
+            Ordering::by_key_desc(&persons_by_id, |i| ts_key(persons[i].latest)),
             Ordering::by_key_desc(&persons_by_id, |i| persons[i].signals.len() as u64),
             Ordering::by_key_desc(&persons_by_id, |i| u64::from(persons[i].top)),
         ];
         let company_orders = [
-            Ordering::by_key_desc(&companies_by_id, |i| since(companies[i].latest)),
+            Ordering::by_key_desc(&companies_by_id, |i| ts_key(companies[i].latest)),
             Ordering::by_key_desc(&companies_by_id, |i| u64::from(companies[i].count)),
             Ordering::by_key_desc(&companies_by_id, |i| u64::from(companies[i].top)),
         ];
-        let signal_order = Ordering::by_key_desc(&signals_by_id, |i| since(signals[i].created));
+        let signal_order = Ordering::by_key_desc(&signals_by_id, |i| ts_key(signals[i].created));
         let mut type_rng = Rng::new(0x5167_4E41_4C54_5950);
         let signal_type_ids = SIGNAL_KINDS.iter().map(|_| type_rng.uuid()).collect();
 

@@ -191,7 +191,7 @@ fn rate(key: &str, value: &Value) -> Result<f64, ApiError> {
 /// A response whose body fails immediately. Hyper then aborts the connection, so the client
 /// sees a reset / incomplete message instead of a usable response. This is the only way to
 /// "drop" a connection from inside an axum handler without owning the accept loop.
-fn dropped_response() -> Response {
+pub(crate) fn dropped_response() -> Response {
     let stream = futures::stream::once(async {
         Err::<Bytes, io::Error>(io::Error::new(
             io::ErrorKind::ConnectionAborted,

@@ -5,8 +5,12 @@
 //! account. Extra behaviour, all opt-in through [`ServerConfig`] or the `/__faults` hook:
 //! latency, random 5xx, a sliding-window rate limit, dropped connections and hostile strings.
 //!
-//! Test hooks (no auth): `GET /__stats`, `GET /__log`, `POST /__forget`, `POST /__reset`,
-//! `GET /__statuses`, `GET|POST /__faults`. See [`hooks`] for their exact semantics.
+//! Test hooks (no auth, not counted, no faults): `GET /__stats`, `GET /__log`, `POST /__forget`,
+//! `POST /__reset`, `GET /__statuses`, `GET|POST /__faults`; `hooks.rs` documents each one.
+//!
+//! Every `/api` request (unknown `/api/...` paths included, which get a 404 envelope) passes
+//! through the fault pipeline in `faults.rs`: count → `down` → rate limit → latency →
+//! drop / fail → authentication → handler.
 //!
 //! Choices the contract leaves open:
 //! * sort order is descending by the sort key, ties broken by entity id ascending;
@@ -19,6 +23,7 @@ mod error;
 mod faults;
 mod hooks;
 mod hostile;
+mod listener;
 mod order;
 mod pools;
 mod render;
@@ -29,7 +34,9 @@ mod stats;
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get};
@@ -38,6 +45,7 @@ use tokio::sync::oneshot;
 
 use data::Dataset;
 use faults::{FaultSettings, Faults};
+use listener::GuardedListener;
 use state::LiveState;
 use stats::Stats;
 
@@ -95,10 +103,12 @@ pub(crate) struct App {
     live: Mutex<LiveState>,
     stats: Arc<Stats>,
     faults: Faults,
+    /// Set by the [`ServerHandle`] on shutdown; see [`listener`].
+    stopped: Arc<AtomicBool>,
 }
 
 impl App {
-    fn new(cfg: ServerConfig) -> App {
+    fn new(cfg: ServerConfig, stopped: Arc<AtomicBool>) -> App {
         let data = Dataset::generate(cfg.leads, cfg.seed, cfg.hostile);
         let faults = Faults::new(
             FaultSettings {
@@ -116,6 +126,7 @@ impl App {
             faults,
             data,
             cfg,
+            stopped,
         }
     }
 }
@@ -147,16 +158,27 @@ fn router(app: Arc<App>) -> Router {
         .route("/__faults", get(hooks::get_faults).post(hooks::set_faults));
     api.merge(test_hooks)
         .fallback(hooks::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            listener::refuse_when_stopped,
+        ))
         .with_state(app)
 }
 
-/// A running server. Dropping it (or calling [`ServerHandle::shutdown`]) stops the server: it
-/// stops accepting connections at once and lets in-flight requests finish. Neither blocks, so
-/// both are safe inside async code.
+/// How long dropping a [`spawn_background`] handle waits for the listening socket to close.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// A running server. Dropping it (or calling [`ServerHandle::shutdown`]) stops the server at
+/// once: later connections and requests are cut off (clients see a connection error) while
+/// requests already being handled finish. For a [`spawn_background`] server, drop also waits
+/// (briefly) until the port is closed, so connections are refused afterwards; a [`start`]ed
+/// server closes its socket on its runtime's next turn, since blocking there could deadlock.
 pub struct ServerHandle {
     addr: SocketAddr,
     api_key: String,
+    stopped: Arc<AtomicBool>,
     stop: Option<oneshot::Sender<()>>,
+    closed: Option<mpsc::Receiver<()>>,
 }
 
 impl ServerHandle {
@@ -178,9 +200,14 @@ impl ServerHandle {
     }
 
     fn stop_now(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
         if let Some(stop) = self.stop.take() {
             // An Err only means the server already stopped.
             let _ = stop.send(());
+        }
+        if let Some(closed) = self.closed.take() {
+            // Timeout or a vanished server thread: nothing more to wait for either way.
+            let _ = closed.recv_timeout(CLOSE_WAIT);
         }
     }
 }
@@ -199,18 +226,31 @@ impl std::fmt::Debug for ServerHandle {
     }
 }
 
+/// A bound, not yet serving server.
+struct Prepared {
+    addr: SocketAddr,
+    listener: GuardedListener,
+    app: Arc<App>,
+}
+
 /// Generates the data (off the async threads) and binds the listener.
-async fn prepare(cfg: ServerConfig) -> io::Result<(TcpListener, Arc<App>)> {
+async fn prepare(cfg: ServerConfig, closed: Option<mpsc::Sender<()>>) -> io::Result<Prepared> {
     let port = cfg.port;
-    let app = tokio::task::spawn_blocking(move || App::new(cfg))
+    let stopped = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stopped);
+    let app = tokio::task::spawn_blocking(move || App::new(cfg, flag))
         .await
         .map_err(io::Error::other)?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
-    Ok((listener, Arc::new(app)))
+    Ok(Prepared {
+        addr: listener.local_addr()?,
+        listener: GuardedListener::new(listener, stopped, closed),
+        app: Arc::new(app),
+    })
 }
 
-async fn serve(listener: TcpListener, app: Arc<App>, stop: oneshot::Receiver<()>) {
-    let result = axum::serve(listener, router(app))
+async fn serve(prepared: Prepared, stop: oneshot::Receiver<()>) {
+    let result = axum::serve(prepared.listener, router(prepared.app))
         .with_graceful_shutdown(async {
             // Err means the handle was dropped without sending: stop as well.
             let _ = stop.await;
@@ -224,15 +264,17 @@ async fn serve(listener: TcpListener, app: Arc<App>, stop: oneshot::Receiver<()>
 /// Starts the server on the current tokio runtime (spawns a task); returns once listening.
 pub async fn start(cfg: ServerConfig) -> io::Result<ServerHandle> {
     let api_key = cfg.api_key.clone();
-    let (listener, app) = prepare(cfg).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel();
-    tokio::spawn(serve(listener, app, stopped));
-    Ok(ServerHandle {
-        addr,
+    let prepared = prepare(cfg, None).await?;
+    let (stop, stop_rx) = oneshot::channel();
+    let handle = ServerHandle {
+        addr: prepared.addr,
         api_key,
+        stopped: Arc::clone(&prepared.app.stopped),
         stop: Some(stop),
-    })
+        closed: None,
+    };
+    tokio::spawn(serve(prepared, stop_rx));
+    Ok(handle)
 }
 
 /// Starts the server on a dedicated thread with its own 2-worker tokio runtime, so it works from
@@ -240,8 +282,9 @@ pub async fn start(cfg: ServerConfig) -> io::Result<ServerHandle> {
 /// runtime with it) after the handle is dropped and in-flight requests finished.
 pub fn spawn_background(cfg: ServerConfig) -> io::Result<ServerHandle> {
     let api_key = cfg.api_key.clone();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<SocketAddr>>();
-    let (stop, stopped) = oneshot::channel();
+    let (ready_tx, ready_rx) = mpsc::channel::<io::Result<(SocketAddr, Arc<AtomicBool>)>>();
+    let (closed_tx, closed_rx) = mpsc::channel();
+    let (stop, stop_rx) = oneshot::channel();
     std::thread::Builder::new()
         .name("demo-server".into())
         .spawn(move || {
@@ -257,13 +300,11 @@ pub fn spawn_background(cfg: ServerConfig) -> io::Result<ServerHandle> {
                 }
             };
             runtime.block_on(async move {
-                let ready = prepare(cfg)
-                    .await
-                    .and_then(|(l, app)| Ok((l.local_addr()?, l, app)));
-                match ready {
-                    Ok((addr, listener, app)) => {
-                        let _ = ready_tx.send(Ok(addr));
-                        serve(listener, app, stopped).await;
+                match prepare(cfg, Some(closed_tx)).await {
+                    Ok(prepared) => {
+                        let stopped = Arc::clone(&prepared.app.stopped);
+                        let _ = ready_tx.send(Ok((prepared.addr, stopped)));
+                        serve(prepared, stop_rx).await;
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -271,13 +312,15 @@ pub fn spawn_background(cfg: ServerConfig) -> io::Result<ServerHandle> {
                 }
             });
         })?;
-    let addr = ready_rx
+    let (addr, stopped) = ready_rx
         .recv()
         .map_err(|_| io::Error::other("demo server thread exited before listening"))??;
     Ok(ServerHandle {
         addr,
         api_key,
+        stopped,
         stop: Some(stop),
+        closed: Some(closed_rx),
     })
 }
 
