@@ -38,6 +38,40 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Where the outbox and the lead cache live (default: $XDG_DATA_HOME/lead-triage).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Timeout of one HTTP request, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 30_000,
+        value_name = "MS",
+        hide = true
+    )]
+    pub timeout_ms: u64,
+
+    /// First retry delay after a transient failure, in milliseconds (doubles up to the cap).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 500,
+        value_name = "MS",
+        hide = true
+    )]
+    pub retry_base_ms: u64,
+
+    /// Longest retry delay, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 30_000,
+        value_name = "MS",
+        hide = true
+    )]
+    pub retry_cap_ms: u64,
+
     /// Idle time after the last change before queued changes are sent, in milliseconds.
     #[arg(long, default_value_t = 1500, value_name = "MS")]
     pub debounce_ms: u64,
@@ -55,6 +89,11 @@ pub enum Command {
     /// List and update leads without the TUI (like `puffle signal lead`).
     #[command(subcommand)]
     Leads(LeadsCommand),
+    /// Send the changes left in the outbox without the TUI, and report what happened.
+    Sync {
+        #[command(flatten)]
+        send: SendArgs,
+    },
     /// Run the built-in Puffle-compatible server (demo data, tests, fault drills).
     DemoServer(DemoServerArgs),
 }
@@ -153,6 +192,16 @@ pub struct DemoServerArgs {
     /// Serve hostile strings (escape sequences, controls, bidi overrides, 10 KB names).
     #[arg(long)]
     pub hostile: bool,
+}
+
+impl Cli {
+    /// The retry schedule from the flags.
+    pub fn backoff(&self) -> crate::sync::backoff::Backoff {
+        crate::sync::backoff::Backoff {
+            base: std::time::Duration::from_millis(self.retry_base_ms.max(1)),
+            cap: std::time::Duration::from_millis(self.retry_cap_ms.max(self.retry_base_ms).max(1)),
+        }
+    }
 }
 
 impl DemoServerArgs {

@@ -9,6 +9,7 @@ use clap::Parser;
 use crate::api::{ApiKey, Client, ClientConfig, LeadQuery, MAX_PAGE_SIZE, Status};
 use crate::cli::{Cli, Command, LeadsCommand, SendArgs};
 use crate::headless;
+use crate::store::Store;
 use crate::sync::send::{SendOptions, send_all};
 
 /// Exit code for usage, authentication and network errors.
@@ -48,7 +49,8 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             crate::demo_server::run_until_signal(args.to_config()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Leads(cmd)) => Ok(leads(cmd, &cli.base_url).await),
+        Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &cli).await),
+        Some(Command::Sync { send }) => Ok(sync(&cli, send).await),
         None => tui(&cli).await,
     }
 }
@@ -61,24 +63,37 @@ async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
     };
     // Keep the demo server alive for as long as the TUI runs.
     let mut _demo = None;
-    let (client, source) = if cli.demo {
+    let (client, key, namespace, source) = if cli.demo {
         let server = crate::demo_server::start(crate::demo_server::ServerConfig::default()).await?;
         let key = ApiKey::new(server.api_key())?;
-        let client = Client::new(ClientConfig::new(&server.base_url(), key)?)?;
+        let client = match client_for(cli, &server.base_url(), key.clone()) {
+            Ok(c) => c,
+            Err(e) => return Ok(fail(&e)),
+        };
         _demo = Some(server);
-        (client, "demo: built-in server, no account".to_owned())
+        (
+            client,
+            key,
+            "demo".to_owned(),
+            "demo: built-in server, no account".to_owned(),
+        )
     } else {
-        match client_from_env(&cli.base_url) {
-            Ok(c) => {
+        match client_from_env(cli) {
+            Ok((c, key)) => {
                 let host = c.base_url().host_str().unwrap_or("?").to_owned();
-                (c, host)
+                (c, key, cli.base_url.clone(), host)
             }
             Err(e) => return Ok(fail(&e)),
         }
     };
+    let store = match open_store(cli, &namespace, &key) {
+        Ok(s) => s,
+        Err(e) => return Ok(fail(&e)),
+    };
     let settings = crate::app::Settings {
         debounce: std::time::Duration::from_millis(cli.debounce_ms),
         concurrency: usize::from(cli.concurrency),
+        backoff: cli.backoff(),
         source,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         ..crate::app::Settings::default()
@@ -88,20 +103,69 @@ async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
         keymap,
         crate::sync::backoff::Jitter::from_entropy(),
     );
-    crate::tui::run(client, state).await?;
+    crate::tui::run(crate::runner::Runner::new(client, state, Some(store))).await?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// `lead-triage sync`: send the outbox without the TUI.
+async fn sync(cli: &Cli, send: SendArgs) -> ExitCode {
+    let (client, key) = match client_from_env(cli) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let mut store = match open_store(cli, &cli.base_url, &key) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let rows = match store.outbox() {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let report = crate::sync::outbox::send_outbox(
+        &client,
+        &mut store,
+        rows,
+        usize::from(send.concurrency),
+        cli.backoff(),
+    )
+    .await;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = headless::write_report(&mut out, &report) {
+        return fail(&format!("could not write the output: {e}"));
+    }
+    if let Some(e) = &report.fatal {
+        let _ = writeln!(std::io::stderr(), "lead-triage: {e}");
+    }
+    ExitCode::from(report.exit_code())
+}
+
 /// Build the client from `PUFFLE_API_KEY` and the base URL, or explain what is wrong.
-pub fn client_from_env(base_url: &str) -> Result<Client, String> {
+pub fn client_from_env(cli: &Cli) -> Result<(Client, ApiKey), String> {
     let key = ApiKey::from_env().map_err(|e| e.to_string())?;
-    let cfg = ClientConfig::new(base_url, key).map_err(|e| e.to_string())?;
+    let client = client_for(cli, &cli.base_url, key.clone())?;
+    Ok((client, key))
+}
+
+fn client_for(cli: &Cli, base_url: &str, key: ApiKey) -> Result<Client, String> {
+    let mut cfg = ClientConfig::new(base_url, key).map_err(|e| e.to_string())?;
+    cfg.timeout = std::time::Duration::from_millis(cli.timeout_ms.max(1));
+    cfg.connect_timeout = cfg.timeout.min(cfg.connect_timeout);
     Client::new(cfg).map_err(|e| e.to_string())
 }
 
-async fn leads(cmd: LeadsCommand, base_url: &str) -> ExitCode {
+/// Open the store of this base URL and account.
+fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String> {
+    let dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::store::default_data_dir);
+    let path = crate::store::namespace_file(&dir, namespace, key);
+    Store::open(&path).map_err(|e| format!("{e} (use --data-dir to choose another place)"))
+}
+
+async fn leads(cmd: &LeadsCommand, cli: &Cli) -> ExitCode {
     // Validate the user's input before anything touches the network.
-    let (changes, send) = match &cmd {
+    let (changes, send) = match cmd {
         LeadsCommand::List { .. } => (Vec::new(), None),
         LeadsCommand::Update { items, send } => match headless::parse_items(items) {
             Ok(c) => (c, Some(*send)),
@@ -117,8 +181,8 @@ async fn leads(cmd: LeadsCommand, base_url: &str) -> ExitCode {
             }
         }
     };
-    let client = match client_from_env(base_url) {
-        Ok(c) => c,
+    let client = match client_from_env(cli) {
+        Ok((c, _)) => c,
         Err(e) => return fail(&e),
     };
     match (cmd, send) {
@@ -129,8 +193,8 @@ async fn leads(cmd: LeadsCommand, base_url: &str) -> ExitCode {
                 format,
             },
             _,
-        ) => list(&client, group_by, sort_by, format).await,
-        (_, Some(send)) => update(&client, changes, send).await,
+        ) => list(&client, *group_by, *sort_by, *format).await,
+        (_, Some(send)) => update(&client, changes, send, cli.backoff()).await,
         (_, None) => fail("internal: no send options"),
     }
 }
@@ -179,9 +243,11 @@ async fn update(
     client: &Client,
     changes: Vec<crate::api::StatusChange>,
     send: SendArgs,
+    backoff: crate::sync::backoff::Backoff,
 ) -> ExitCode {
     let opts = SendOptions {
         concurrency: usize::from(send.concurrency),
+        backoff,
         ..SendOptions::default()
     };
     let report = send_all(client, changes, &opts).await;

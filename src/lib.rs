@@ -11,6 +11,8 @@ pub mod demo_server;
 pub mod headless;
 pub mod keymap;
 pub mod logging;
+pub mod runner;
+pub mod store;
 pub mod sync;
 pub mod text;
 pub mod tui;

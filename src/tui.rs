@@ -1,77 +1,35 @@
-//! The terminal side: enter/leave the alternate screen, read key presses, and the event loop
-//! that feeds `update` and draws when something changed.
+//! The terminal side: enter/leave the alternate screen, read key presses, draw.
 //!
-//! The loop awaits one event (key, worker message, timer), applies it and everything already
-//! queued behind it, then draws once. Nothing redraws while idle: the only timer that ticks on
-//! its own is the spinner/countdown, and only while something is being sent, retried or loaded.
-
-use std::time::{Duration, Instant};
+//! The loop awaits one event (a key, a worker message, a timer), applies it and everything
+//! already queued behind it, then draws once. Nothing redraws while idle: the only timer that
+//! ticks on its own drives the spinner and countdowns, and only while something is being
+//! sent, retried or loaded.
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio::time::sleep_until;
 
-use crate::api::Client;
-use crate::app::state::LoadState;
-use crate::app::{Effect, Msg, State, init, update};
-use crate::sync::worker::{self, Command};
-
-/// How often the spinner and countdowns advance while they are visible.
-const TICK: Duration = Duration::from_millis(100);
+use crate::app::Msg;
+use crate::runner::Runner;
 
 /// Run the TUI until the user quits. The terminal is restored on every exit path, panics
 /// included (ratatui's panic hook).
-pub async fn run(client: Client, state: State) -> std::io::Result<()> {
+pub async fn run(runner: Runner) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, client, state).await;
+    let result = event_loop(&mut terminal, runner).await;
     ratatui::restore();
     result
 }
 
-struct Timers {
-    debounce: Option<Instant>,
-    retry: Option<Instant>,
-}
-
-fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + Duration::from_secs(86_400)
-}
-
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
-    client: Client,
-    mut state: State,
-) -> std::io::Result<()> {
-    let start = Instant::now();
-    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
-    let worker = worker::spawn(client, msg_tx);
+async fn event_loop(terminal: &mut DefaultTerminal, mut runner: Runner) -> std::io::Result<()> {
     let mut events = EventStream::new();
-    let mut timers = Timers {
-        debounce: None,
-        retry: None,
-    };
     let size = terminal.size()?;
-    apply(
-        &mut state,
-        Msg::Resize(size.width, size.height),
-        &worker,
-        &mut timers,
-    );
-    for fx in init(&mut state) {
-        execute(fx, &worker, &mut timers);
-    }
+    runner.apply(Msg::Resize(size.width, size.height));
+    runner.start();
     terminal.draw(|f| {
-        crate::ui::draw(f, &state);
+        crate::ui::draw(f, &runner.state);
     })?;
-
-    while !state.quit {
-        let animating = state.queue.counts.sending > 0
-            || state.retry_at.is_some()
-            || state.data().load == LoadState::Loading;
-        let debounce = timers.debounce.map(tokio::time::Instant::from_std);
-        let retry = timers.retry.map(tokio::time::Instant::from_std);
+    while !runner.state.quit {
         let msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
@@ -80,49 +38,15 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some(m) = msg_rx.recv() => m,
-            _ = sleep_until(debounce.unwrap_or_else(far_future)), if debounce.is_some() => {
-                timers.debounce = None;
-                Msg::FlushDue
-            }
-            _ = sleep_until(retry.unwrap_or_else(far_future)), if retry.is_some() => {
-                timers.retry = None;
-                Msg::RetryDue
-            }
-            _ = tokio::time::sleep(TICK), if animating => Msg::Tick(start.elapsed()),
+            m = runner.next_msg() => m,
         };
-        apply(&mut state, Msg::Tick(start.elapsed()), &worker, &mut timers);
-        apply(&mut state, msg, &worker, &mut timers);
-        // Drain what is already queued so one frame shows all of it.
-        while let Ok(m) = msg_rx.try_recv() {
-            apply(&mut state, m, &worker, &mut timers);
-        }
-        if state.quit {
+        runner.handle(msg);
+        if runner.state.quit {
             break;
         }
         terminal.draw(|f| {
-            crate::ui::draw(f, &state);
+            crate::ui::draw(f, &runner.state);
         })?;
     }
     Ok(())
-}
-
-fn apply(state: &mut State, msg: Msg, worker: &UnboundedSender<Command>, timers: &mut Timers) {
-    for fx in update(state, msg) {
-        execute(fx, worker, timers);
-    }
-}
-
-fn execute(fx: Effect, worker: &UnboundedSender<Command>, timers: &mut Timers) {
-    match fx {
-        Effect::Load { group, generation } => {
-            let _ = worker.send(Command::Load { group, generation });
-        }
-        Effect::Send(batch) => {
-            let _ = worker.send(Command::Send(batch));
-        }
-        Effect::ArmDebounce(d) => timers.debounce = Some(Instant::now() + d),
-        Effect::ScheduleRetry(d) => timers.retry = Some(Instant::now() + d),
-        Effect::Quit => {}
-    }
 }

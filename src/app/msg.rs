@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use crate::api::{ApiError, GroupBy, Lead, PatchOutcome};
 
 use super::queue::Batch;
+use crate::store::{CachedLeads, OutboxOp, OutboxRow};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -41,6 +42,14 @@ pub enum Msg {
     RetryDue,
     /// Time passed (spinner, countdowns); carries the time since start.
     Tick(Duration),
+    /// What an earlier run left: unsent changes and the cached listings, with their age in
+    /// seconds.
+    Restore {
+        outbox: Vec<OutboxRow>,
+        cache: Vec<(GroupBy, CachedLeads, u64)>,
+    },
+    /// The local store could not be written.
+    StoreFailed(String),
 }
 
 /// Something `update` wants done.
@@ -54,6 +63,10 @@ pub enum Effect {
     ArmDebounce(std::time::Duration),
     /// Send `Msg::RetryDue` after this long.
     ScheduleRetry(std::time::Duration),
+    /// Write queue changes to the outbox (before anything is drawn or sent).
+    Persist(Vec<OutboxOp>),
+    /// Save the listing of a view to the cache.
+    SaveCache(GroupBy),
     /// Leave the app.
     Quit,
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::api::{ApiError, GroupBy, MAX_PATCH_ITEMS, PatchOutcome, Status, StatusChange};
+use crate::store::{OutboxOp, OutboxRow};
 use crate::sync::backoff::{Backoff, Jitter};
 
 /// Where a queued change is.
@@ -97,6 +98,10 @@ pub struct Queue {
     pub retry_scheduled: Option<Duration>,
     /// 401 seen: sending is stopped until the app restarts with a valid key.
     pub auth_blocked: bool,
+    /// The last failure was "cannot reach the server" (cleared by any answer).
+    pub offline: bool,
+    /// Leads whose entry changed since the last [`Queue::take_dirty`] (to persist).
+    dirty: HashSet<Uuid>,
     next_batch: u64,
     next_seq: u64,
     backoff: Backoff,
@@ -116,6 +121,8 @@ impl Queue {
             failures: 0,
             retry_scheduled: None,
             auth_blocked: false,
+            offline: false,
+            dirty: HashSet::new(),
             next_batch: 1,
             next_seq: 1,
             backoff,
@@ -134,6 +141,7 @@ impl Queue {
             return false;
         }
         self.done.remove(&id);
+        self.dirty.insert(id);
         let changed = match self.entries.get_mut(&id) {
             Some(e) => match e.phase {
                 Phase::Sending(_) => {
@@ -181,20 +189,22 @@ impl Queue {
     /// Put failed entries back in the queue (`None` = all failed entries).
     pub fn retry(&mut self, ids: Option<&[Uuid]>) -> usize {
         let mut n = 0;
-        let mut requeue = |e: &mut Entry| {
+        let dirty = &mut self.dirty;
+        let mut requeue = |id: &Uuid, e: &mut Entry| {
             if e.phase == Phase::Failed {
                 e.phase = Phase::Pending;
                 e.error = None;
+                dirty.insert(*id);
                 n += 1;
             }
         };
         match ids {
             Some(ids) => ids.iter().for_each(|id| {
                 if let Some(e) = self.entries.get_mut(id) {
-                    requeue(e);
+                    requeue(id, e);
                 }
             }),
-            None => self.entries.values_mut().for_each(requeue),
+            None => self.entries.iter_mut().for_each(|(id, e)| requeue(id, e)),
         }
         self.recount();
         n
@@ -244,6 +254,9 @@ impl Queue {
         let Some(items) = self.in_flight.remove(&batch) else {
             return out;
         };
+        self.dirty.extend(items.iter().map(|i| i.entity_id));
+        self.offline =
+            matches!(&result, Err(e) if e.is_offline() || matches!(e, ApiError::Network(_)));
         match result {
             Ok(outcome) => {
                 self.failures = 0;
@@ -373,6 +386,70 @@ impl Queue {
             }
             None => e.phase = Phase::Pending,
         }
+    }
+
+    /// Outbox writes for every entry that changed since the last call: the entry as it is
+    /// now, or a delete when it left the queue (confirmed, cancelled or undone).
+    pub fn take_dirty(&mut self) -> Vec<OutboxOp> {
+        let mut ids: Vec<Uuid> = self.dirty.drain().collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| match self.entries.get(&id) {
+                Some(e) => OutboxOp::Put(OutboxRow {
+                    id,
+                    group: e.group,
+                    status: e.next.unwrap_or(e.intent),
+                    confirmed: e.confirmed,
+                    error: if e.phase == Phase::Failed {
+                        e.error.clone()
+                    } else {
+                        None
+                    },
+                    seq: e.seq,
+                }),
+                None => OutboxOp::Delete(id),
+            })
+            .collect()
+    }
+
+    /// The server now says `status` for a lead: it becomes the confirmed status a later change
+    /// is compared with. A queued change is kept (never overwritten by server data).
+    pub fn observe(&mut self, id: &Uuid, status: Status) {
+        if status == Status::Unknown {
+            return;
+        }
+        if let Some(e) = self.entries.get_mut(id)
+            && e.confirmed != status
+        {
+            e.confirmed = status;
+            self.dirty.insert(*id);
+        }
+    }
+
+    /// Load changes saved by an earlier run: refused ones stay failed with their error, the
+    /// others are pending and will be sent again.
+    pub fn restore(&mut self, rows: Vec<OutboxRow>) {
+        for r in rows {
+            self.next_seq = self.next_seq.max(r.seq + 1);
+            let phase = if r.error.is_some() {
+                Phase::Failed
+            } else {
+                Phase::Pending
+            };
+            self.entries.insert(
+                r.id,
+                Entry {
+                    group: r.group,
+                    intent: r.status,
+                    confirmed: r.confirmed,
+                    phase,
+                    next: None,
+                    error: r.error,
+                    seq: r.seq,
+                },
+            );
+        }
+        self.recount();
     }
 
     /// Recompute the status-line counts.

@@ -67,15 +67,27 @@ pub struct Dataset {
     pub load: LoadState,
     /// Increases with every (re)load, so late pages of an older load are ignored.
     pub generation: u64,
+    /// Age in seconds of the cached listing shown until the refresh completes.
+    pub cached_age: Option<u64>,
+    /// Leads whose status changed on the server since we last saw them (another rep).
+    pub changed_elsewhere: HashSet<u32>,
 }
 
 impl Dataset {
-    /// Add or refresh leads; returns how many were new.
+    /// Add or refresh leads; returns how many were new. A known lead whose status differs
+    /// from what the server says now is marked as changed elsewhere.
     pub fn merge(&mut self, leads: Vec<Lead>) -> usize {
         let mut added = 0;
         for lead in leads {
             match self.by_id.get(&lead.id) {
                 Some(&i) => {
+                    let old = self.leads[i as usize].status;
+                    if old != lead.status
+                        && old != Status::Unknown
+                        && lead.status != Status::Unknown
+                    {
+                        self.changed_elsewhere.insert(i);
+                    }
                     self.hay[i as usize] = view::haystack(&lead);
                     self.leads[i as usize] = lead;
                 }

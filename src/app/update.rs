@@ -50,9 +50,24 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             if generation != data.generation {
                 return fx;
             }
+            for lead in &leads {
+                s.queue.observe(&lead.id, lead.status);
+            }
+            let data = &mut s.data[gi(group)];
+            let before = data.changed_elsewhere.len();
             data.merge(leads);
+            let changed = data.changed_elsewhere.len() - before;
+            if changed > 0 {
+                s.toast = Some(format!(
+                    "{changed} lead{} changed elsewhere (marked ⇄)",
+                    if changed == 1 { "" } else { "s" }
+                ));
+            }
+            let data = &mut s.data[gi(group)];
             if last {
                 data.load = LoadState::Loaded;
+                data.cached_age = None;
+                fx.push(Effect::SaveCache(group));
             }
             if skipped > 0 {
                 s.toast = Some(format!("{skipped} rows without a usable id were left out"));
@@ -82,6 +97,34 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             triage::flush(s, &mut fx);
         }
         Msg::Tick(now) => s.now = now,
+        Msg::Restore { outbox, cache } => {
+            let restored = outbox.len();
+            s.queue.restore(outbox);
+            for (group, cached, age) in cache {
+                let data = &mut s.data[gi(group)];
+                data.merge(cached.leads);
+                data.changed_elsewhere.clear();
+                data.cached_age = Some(age);
+            }
+            s.refresh_view();
+            if restored > 0 {
+                s.toast = Some(format!(
+                    "{restored} unsent change{} from the last session",
+                    if restored == 1 { "" } else { "s" }
+                ));
+            }
+            triage::flush(s, &mut fx);
+        }
+        Msg::StoreFailed(e) => {
+            s.banner = Some(format!(
+                "could not save changes locally ({e}); they are kept in memory only"
+            ));
+        }
+    }
+    let writes = s.queue.take_dirty();
+    if !writes.is_empty() {
+        // Written before anything is drawn or sent.
+        fx.insert(0, Effect::Persist(writes));
     }
     if s.quit_when_idle && s.queue.is_idle() && !fx.contains(&Effect::Quit) {
         fx.push(Effect::Quit);

@@ -26,7 +26,8 @@ use super::state::lock;
 
 /// Largest request body accepted (same as axum's default limit).
 const MAX_BODY: usize = 2 * 1024 * 1024;
-const RATE_WINDOW: Duration = Duration::from_secs(60);
+/// The rate limit's default window ("requests per minute").
+pub(crate) const RATE_WINDOW_MS: u64 = 60_000;
 
 /// Current fault settings, as returned by `POST /__faults`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -34,6 +35,9 @@ pub(crate) struct FaultSettings {
     pub latency_ms: u64,
     pub fail_rate: f64,
     pub rate_limit: Option<u32>,
+    /// Length of the rate limit's sliding window (60 s by default; tests shorten it through
+    /// `/__faults` so a `Retry-After` drill does not take a minute).
+    pub rate_window_ms: u64,
     pub drop_rate: f64,
     pub down: bool,
 }
@@ -112,6 +116,11 @@ impl Faults {
                         )?),
                     };
                 }
+                "rate_window_ms" => {
+                    next.rate_window_ms = value.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                        ApiError::invalid("rate_window_ms must be a positive integer")
+                    })?;
+                }
                 "down" => {
                     next.down = value
                         .as_bool()
@@ -119,7 +128,7 @@ impl Faults {
                 }
                 other => {
                     return Err(ApiError::invalid(format!(
-                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, drop_rate, down"
+                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, rate_window_ms, drop_rate, down"
                     )));
                 }
             }
@@ -133,10 +142,11 @@ impl Faults {
     fn admit(&self, limit: u32) -> Result<(), u64> {
         let now = Instant::now();
         let mut st = lock(&self.state);
+        let window = Duration::from_millis(st.settings.rate_window_ms);
         while st
             .window
             .front()
-            .is_some_and(|&t| now.duration_since(t) >= RATE_WINDOW)
+            .is_some_and(|&t| now.duration_since(t) >= window)
         {
             st.window.pop_front();
         }
@@ -150,8 +160,8 @@ impl Faults {
         let secs = st
             .window
             .get(st.window.len() - limit)
-            .map_or(RATE_WINDOW.as_secs(), |&t| {
-                let left = RATE_WINDOW.saturating_sub(now.duration_since(t));
+            .map_or(window.as_secs(), |&t| {
+                let left = window.saturating_sub(now.duration_since(t));
                 left.as_secs() + u64::from(left.subsec_nanos() > 0)
             });
         Err(secs.max(1))
@@ -251,7 +261,7 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
         && let Err(retry_after_secs) = app.faults.admit(limit)
     {
         let response = ApiError::RateLimited { retry_after_secs }.into_response();
-        guard.finish(Some(response.status().as_u16()));
+        guard.finish_rate_limited(retry_after_secs);
         return response;
     }
     if settings.latency_ms > 0 {

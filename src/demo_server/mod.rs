@@ -115,6 +115,7 @@ impl App {
                 latency_ms: cfg.latency_ms,
                 fail_rate: cfg.fail_rate.clamp(0.0, 1.0),
                 rate_limit: cfg.rate_limit,
+                rate_window_ms: faults::RATE_WINDOW_MS,
                 drop_rate: cfg.drop_rate.clamp(0.0, 1.0),
                 down: false,
             },

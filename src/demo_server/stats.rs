@@ -31,6 +31,9 @@ pub(crate) struct LogEntry {
     /// For PATCH requests whose body parsed: the `items` value as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Value>,
+    /// For 429 answers: the `Retry-After` sent, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
 }
 
 #[derive(Default)]
@@ -80,6 +83,7 @@ impl Stats {
             ts_ms: now_ms(),
             status: None,
             items,
+            retry_after_s: None,
         });
         RequestGuard {
             stats: Arc::clone(self),
@@ -156,6 +160,19 @@ pub(crate) struct RequestGuard {
 
 impl RequestGuard {
     /// Records the response status (`None` = connection dropped on purpose).
+    /// Records a 429 and the `Retry-After` it carried.
+    pub(crate) fn finish_rate_limited(self, retry_after_s: u64) {
+        {
+            let mut inner = lock(&self.stats.inner);
+            if inner.generation == self.generation
+                && let Some(entry) = inner.log.get_mut(self.index)
+            {
+                entry.retry_after_s = Some(retry_after_s);
+            }
+        }
+        self.finish(Some(429));
+    }
+
     pub(crate) fn finish(mut self, status: Option<u16>) {
         self.done = true;
         self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);

@@ -24,8 +24,19 @@ pub struct KeymapError {
     pub origin: String,
     /// The 1-based line the problem is on, when it has one.
     pub line: Option<usize>,
-    /// What is wrong.
-    pub kind: KeymapErrorKind,
+    /// What is wrong (boxed to keep `Result`s small).
+    pub kind: Box<KeymapErrorKind>,
+}
+
+impl KeymapError {
+    /// An error about `origin`, at `line` when known.
+    pub fn new(origin: &str, line: Option<usize>, kind: KeymapErrorKind) -> Self {
+        Self {
+            origin: origin.to_string(),
+            line,
+            kind: Box::new(kind),
+        }
+    }
 }
 
 /// The problems a keymap file can have.
@@ -143,11 +154,7 @@ impl Lines<'_> {
 /// Parses and checks a whole keymap file.
 pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Entry>, KeymapError> {
     let lines = Lines(text);
-    let err = |line: Option<usize>, kind| KeymapError {
-        origin: origin.to_string(),
-        line,
-        kind,
-    };
+    let err = |line: Option<usize>, kind| KeymapError::new(origin, line, kind);
     let toml_err = |e: toml::de::Error, kind: fn(String) -> KeymapErrorKind| {
         err(
             e.span().map(|s| lines.at(s.start)),
@@ -210,16 +217,13 @@ pub fn check_conflicts(entries: &[Entry], origin: &str) -> Result<(), KeymapErro
         for (chord, line) in &entry.keys {
             let slot = (entry.mode.as_str(), chord.as_slice());
             if let Some(first_line) = seen.insert(slot, *line) {
-                return Err(KeymapError {
-                    origin: origin.to_string(),
-                    line: Some(*line),
-                    kind: KeymapErrorKind::Duplicate {
-                        key: chord_label(chord),
-                        mode: entry.mode.clone(),
-                        first_line,
-                        second_line: *line,
-                    },
-                });
+                let kind = KeymapErrorKind::Duplicate {
+                    key: chord_label(chord),
+                    mode: entry.mode.clone(),
+                    first_line,
+                    second_line: *line,
+                };
+                return Err(KeymapError::new(origin, Some(*line), kind));
             }
         }
     }
@@ -228,17 +232,14 @@ pub fn check_conflicts(entries: &[Entry], origin: &str) -> Result<(), KeymapErro
             for n in 1..chord.len() {
                 let prefix = &chord[..n];
                 if let Some(prefix_line) = seen.get(&(entry.mode.as_str(), prefix)) {
-                    return Err(KeymapError {
-                        origin: origin.to_string(),
-                        line: Some(*prefix_line),
-                        kind: KeymapErrorKind::PrefixConflict {
-                            prefix: chord_label(prefix),
-                            prefix_line: *prefix_line,
-                            chord: chord_label(chord),
-                            chord_line: *chord_line,
-                            mode: entry.mode.clone(),
-                        },
-                    });
+                    let kind = KeymapErrorKind::PrefixConflict {
+                        prefix: chord_label(prefix),
+                        prefix_line: *prefix_line,
+                        chord: chord_label(chord),
+                        chord_line: *chord_line,
+                        mode: entry.mode.clone(),
+                    };
+                    return Err(KeymapError::new(origin, Some(*prefix_line), kind));
                 }
             }
         }

@@ -131,13 +131,13 @@ pub fn parse_key(s: &str) -> Result<KeyEvent, String> {
 
 /// Parses a key name without modifiers: one character or a named key.
 fn parse_code(s: &str) -> Result<KeyCode, String> {
-    let mut chars = s.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Ok(KeyCode::Char(c));
-    }
     let lower = s.to_lowercase();
     if let Some((_, code)) = NAMED.iter().find(|(name, _)| *name == lower) {
         return Ok(*code);
+    }
+    let mut chars = s.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(KeyCode::Char(c));
     }
     if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
         && (1..=24).contains(&n)

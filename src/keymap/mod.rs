@@ -160,11 +160,7 @@ impl Keymap {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::default_keymap().with_overrides(&text, &origin),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default_keymap()),
-            Err(e) => Err(KeymapError {
-                origin,
-                line: None,
-                kind: KeymapErrorKind::Io(e),
-            }),
+            Err(e) => Err(KeymapError::new(&origin, None, KeymapErrorKind::Io(e))),
         }
     }
 

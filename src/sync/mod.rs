@@ -3,5 +3,6 @@
 
 pub mod backoff;
 pub mod batch;
+pub mod outbox;
 pub mod send;
 pub mod worker;

@@ -55,7 +55,11 @@ mod tests {
         assert_eq!(fit("hello", 10), "hello");
         assert_eq!(fit("hello", 5), "hello");
         assert_eq!(fit("hello world", 5), "hell…");
-        assert_eq!(fit("渡辺 さくら株式会社", 7), "渡辺 …", "a wide char never straddles the edge");
+        assert_eq!(
+            fit("渡辺 さくら株式会社", 7),
+            "渡辺 …",
+            "a wide char never straddles the edge"
+        );
         assert_eq!(fit("渡辺さくら", 4), "渡…");
         assert!(width(&fit("🚀🚀🚀", 3)) <= 3);
         assert_eq!(fit("x", 0), "");

@@ -105,3 +105,26 @@ pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// `GET` a hook from async code.
+pub async fn hook_get_async(h: &ServerHandle, path: &str) -> Value {
+    reqwest::get(format!("{}{}", h.base_url(), path))
+        .await
+        .expect("hook reachable")
+        .json::<Value>()
+        .await
+        .expect("hook answers JSON")
+}
+
+/// `POST` to a hook from async code.
+pub async fn hook_post_async(h: &ServerHandle, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}{}", h.base_url(), path))
+        .json(&body)
+        .send()
+        .await
+        .expect("hook reachable")
+        .json::<Value>()
+        .await
+        .expect("hook answers JSON")
+}

@@ -1,0 +1,182 @@
+//! Runs `update` against the real world without a terminal: owns the state, the worker's
+//! channels, the timers and the local store, and carries out effects. The TUI adds keys and
+//! drawing on top (`tui.rs`); tests and benches drive it directly.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::time::sleep_until;
+
+use crate::api::{Client, GroupBy};
+use crate::app::state::{LoadState, gi};
+use crate::app::{Effect, Msg, State, init, update};
+use crate::store::{Store, unix_now};
+use crate::sync::worker::{self, Command};
+
+/// How often the spinner and countdowns advance while they are visible.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The app without its terminal.
+pub struct Runner {
+    pub state: State,
+    worker: UnboundedSender<Command>,
+    msgs: UnboundedReceiver<Msg>,
+    msg_tx: UnboundedSender<Msg>,
+    debounce: Option<Instant>,
+    retry: Option<Instant>,
+    start: Instant,
+    store: Option<Store>,
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400)
+}
+
+impl Runner {
+    /// Start the worker for `client`. With a store, changes are durable.
+    pub fn new(client: Client, mut state: State, store: Option<Store>) -> Runner {
+        let (msg_tx, msgs) = unbounded_channel();
+        let worker = worker::spawn(client, msg_tx.clone());
+        state.settings.durable = store.is_some();
+        Runner {
+            state,
+            worker,
+            msgs,
+            msg_tx,
+            debounce: None,
+            retry: None,
+            start: Instant::now(),
+            store,
+        }
+    }
+
+    /// Path of the store, if any.
+    pub fn store_path(&self) -> Option<PathBuf> {
+        self.store.as_ref().map(|s| s.path().to_owned())
+    }
+
+    /// Load what the last run left (outbox, cached listings), then start listing.
+    pub fn start(&mut self) {
+        if let Some(store) = &self.store {
+            let outbox = store.outbox();
+            let now = unix_now();
+            let mut cache = Vec::new();
+            for g in [GroupBy::Person, GroupBy::Company] {
+                match store.load_cache(g) {
+                    Ok(Some(c)) => {
+                        let age = now.saturating_sub(c.saved_at);
+                        cache.push((g, c, age));
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "lead cache unreadable"),
+                }
+            }
+            match outbox {
+                Ok(outbox) => self.apply(Msg::Restore { outbox, cache }),
+                Err(e) => {
+                    self.apply(Msg::Restore {
+                        outbox: Vec::new(),
+                        cache,
+                    });
+                    self.apply(Msg::StoreFailed(e.to_string()));
+                }
+            }
+        }
+        for fx in init(&mut self.state) {
+            self.execute(fx);
+        }
+    }
+
+    /// Apply one message and carry out its effects.
+    pub fn apply(&mut self, msg: Msg) {
+        for fx in update(&mut self.state, msg) {
+            self.execute(fx);
+        }
+    }
+
+    fn execute(&mut self, fx: Effect) {
+        match fx {
+            Effect::Persist(ops) => {
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.write_outbox(&ops)
+                {
+                    tracing::error!(error = %e, "outbox write failed");
+                    let _ = self.msg_tx.send(Msg::StoreFailed(e.to_string()));
+                }
+            }
+            Effect::SaveCache(group) => self.save_cache(group),
+            Effect::Load { group, generation } => {
+                let _ = self.worker.send(Command::Load { group, generation });
+            }
+            Effect::Send(batch) => {
+                let _ = self.worker.send(Command::Send(batch));
+            }
+            Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),
+            Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
+            Effect::Quit => {}
+        }
+    }
+
+    /// Save a view's listing in the background (it can be large).
+    fn save_cache(&mut self, group: GroupBy) {
+        let Some(path) = self.store_path() else {
+            return;
+        };
+        let leads = self.state.data[gi(group)].leads.clone();
+        tokio::task::spawn_blocking(move || {
+            let result =
+                Store::open(&path).and_then(|mut s| s.save_cache(group, &leads, unix_now()));
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "could not save the lead cache");
+            }
+        });
+    }
+
+    /// Something is moving on screen: sending, retrying or loading.
+    pub fn animating(&self) -> bool {
+        let s = &self.state;
+        s.queue.counts.sending > 0 || s.retry_at.is_some() || s.data().load == LoadState::Loading
+    }
+
+    /// Wait for the next message from the worker or a timer (not from the terminal).
+    /// Cancel-safe, so it can sit in a `select!` next to terminal events.
+    pub async fn next_msg(&mut self) -> Msg {
+        let debounce = self.debounce.map(tokio::time::Instant::from_std);
+        let retry = self.retry.map(tokio::time::Instant::from_std);
+        let animating = self.animating();
+        tokio::select! {
+            Some(m) = self.msgs.recv() => m,
+            _ = sleep_until(debounce.unwrap_or_else(far_future)), if debounce.is_some() => {
+                self.debounce = None;
+                Msg::FlushDue
+            }
+            _ = sleep_until(retry.unwrap_or_else(far_future)), if retry.is_some() => {
+                self.retry = None;
+                Msg::RetryDue
+            }
+            _ = tokio::time::sleep(TICK), if animating => Msg::Tick(self.start.elapsed()),
+        }
+    }
+
+    /// Apply a message after advancing the clock, then everything already queued behind it.
+    pub fn handle(&mut self, msg: Msg) {
+        self.apply(Msg::Tick(self.start.elapsed()));
+        self.apply(msg);
+        while let Ok(m) = self.msgs.try_recv() {
+            self.apply(m);
+        }
+    }
+
+    /// Run until `done(state)` holds or `timeout` passes; returns whether it held.
+    pub async fn run_until(&mut self, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(&self.state) {
+            tokio::select! {
+                m = self.next_msg() => self.handle(m),
+                _ = sleep_until(deadline) => return false,
+            }
+        }
+        true
+    }
+}

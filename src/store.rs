@@ -1,0 +1,438 @@
+//! The local store: a SQLite file per base URL and account holding the outbox (changes not
+//! yet confirmed by Puffle) and the lead cache (the last listing of each view).
+//!
+//! * WAL mode with `synchronous=FULL`: a committed change survives a crash or power loss.
+//! * Schema versioned with `PRAGMA user_version`; migrations run at open.
+//! * The file lives in `$XDG_DATA_HOME/lead-triage/` (or `--data-dir`), mode 0600 in a 0700
+//!   directory. Its name holds a fingerprint of the base URL and of the key, never the key.
+//! * The outbox holds one row per lead with its newest intended status: a row is written before
+//!   the change shows as pending and deleted only when the server confirmed it (or the rep
+//!   cancelled or undid it). A refused change keeps its error until retried, changed or undone.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::api::{ApiKey, GroupBy, Lead, Status};
+
+/// Current schema version.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local store {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("local store {path}: {message}")]
+    Io { path: String, message: String },
+    #[error(
+        "local store {path} has schema version {found}, newer than this lead-triage ({SCHEMA_VERSION}); upgrade lead-triage"
+    )]
+    TooNew { path: String, found: i64 },
+}
+
+/// One queued change as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub group: GroupBy,
+    /// The status to send.
+    pub status: Status,
+    /// The status the server had confirmed when the change was made.
+    pub confirmed: Status,
+    /// A refusal kept until the change is retried, changed or undone.
+    pub error: Option<String>,
+    /// Queue order.
+    pub seq: u64,
+}
+
+/// A write to the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxOp {
+    Put(OutboxRow),
+    Delete(Uuid),
+}
+
+/// A cached listing.
+#[derive(Debug)]
+pub struct CachedLeads {
+    pub leads: Vec<Lead>,
+    /// Unix seconds when it was saved.
+    pub saved_at: u64,
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn group_name(g: GroupBy) -> &'static str {
+    g.as_str()
+}
+
+fn group_from(s: &str) -> GroupBy {
+    if s == "company" {
+        GroupBy::Company
+    } else {
+        GroupBy::Person
+    }
+}
+
+/// FNV-1a 64 of a string, hex.
+fn fnv(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The default data directory.
+pub fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from(".local/share"))
+        .join("lead-triage")
+}
+
+/// The store file for a base URL (or `demo`) and a key.
+pub fn namespace_file(data_dir: &Path, base: &str, key: &ApiKey) -> PathBuf {
+    let base = base.trim_end_matches('/').to_ascii_lowercase();
+    data_dir.join(format!(
+        "store-{}-{}.sqlite3",
+        fnv(&base),
+        key.fingerprint()
+    ))
+}
+
+impl Store {
+    /// Open (creating if needed) and migrate.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        let io = |e: std::io::Error| StoreError::Io {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(dir).map_err(io)?;
+        }
+        if !path.exists() {
+            let mut o = std::fs::OpenOptions::new();
+            o.create(true).truncate(false).write(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            o.open(path).map_err(io)?;
+        }
+        let sql = |source| StoreError::Sqlite {
+            path: shown.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(sql)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.display().to_string(),
+                found: version,
+            });
+        }
+        if version < 1 {
+            self.conn
+                .execute_batch(
+                    "BEGIN;
+                     CREATE TABLE IF NOT EXISTS outbox (
+                        lead_id    TEXT PRIMARY KEY,
+                        grp        TEXT NOT NULL,
+                        status     TEXT NOT NULL,
+                        confirmed  TEXT NOT NULL,
+                        error      TEXT,
+                        seq        INTEGER NOT NULL
+                     );
+                     CREATE TABLE IF NOT EXISTS lead_cache (
+                        grp        TEXT PRIMARY KEY,
+                        saved_at   INTEGER NOT NULL,
+                        leads      BLOB NOT NULL
+                     );
+                     PRAGMA user_version = 1;
+                     COMMIT;",
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Every queued change, oldest first. Rows that cannot be read (a corrupted id or status)
+    /// are skipped with a warning rather than blocking the rest.
+    pub fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT lead_id, grp, status, confirmed, error, seq FROM outbox ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, grp, status, confirmed, error, seq) = row.map_err(|e| self.err(e))?;
+            match (Uuid::parse_str(&id), Status::from_wire(&status)) {
+                (Ok(id), Some(status)) => out.push(OutboxRow {
+                    id,
+                    group: group_from(&grp),
+                    status,
+                    confirmed: Status::from_name(&confirmed).unwrap_or(Status::Unknown),
+                    error,
+                    seq: seq.max(0) as u64,
+                }),
+                _ => tracing::warn!(id, status, "skipping unreadable outbox row"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Apply outbox writes in one transaction.
+    pub fn write_outbox(&mut self, ops: &[OutboxOp]) -> Result<(), StoreError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.display().to_string();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO outbox (lead_id, grp, status, confirmed, error, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(lead_id) DO UPDATE SET grp=?2, status=?3, confirmed=?4, error=?5, seq=?6",
+                )
+                .map_err(sql)?;
+            let mut del = tx
+                .prepare_cached("DELETE FROM outbox WHERE lead_id = ?1")
+                .map_err(sql)?;
+            for op in ops {
+                match op {
+                    OutboxOp::Put(r) => {
+                        put.execute(params![
+                            r.id.to_string(),
+                            group_name(r.group),
+                            r.status.as_str(),
+                            r.confirmed.as_str(),
+                            r.error,
+                            r.seq as i64
+                        ])
+                        .map_err(sql)?;
+                    }
+                    OutboxOp::Delete(id) => {
+                        del.execute(params![id.to_string()]).map_err(sql)?;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Number of queued changes.
+    pub fn outbox_len(&self) -> Result<usize, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Replace the cached listing of a view.
+    pub fn save_cache(
+        &mut self,
+        group: GroupBy,
+        leads: &[Lead],
+        saved_at: u64,
+    ) -> Result<(), StoreError> {
+        let blob = serde_json::to_vec(leads).map_err(|e| StoreError::Io {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO lead_cache (grp, saved_at, leads) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(grp) DO UPDATE SET saved_at=?2, leads=?3",
+                params![group_name(group), saved_at as i64, blob],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The cached listing of a view, if any. A cache that cannot be read is ignored (it is
+    /// only a cache) with a warning.
+    pub fn load_cache(&self, group: GroupBy) -> Result<Option<CachedLeads>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT saved_at, leads FROM lead_cache WHERE grp = ?1",
+                params![group_name(group)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((saved_at, blob)) = row else {
+            return Ok(None);
+        };
+        match serde_json::from_slice::<Vec<Lead>>(&blob) {
+            Ok(leads) => Ok(Some(CachedLeads {
+                leads,
+                saved_at: saved_at.max(0) as u64,
+            })),
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring unreadable lead cache");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: u128, status: Status, seq: u64) -> OutboxRow {
+        OutboxRow {
+            id: Uuid::from_u128(n),
+            group: GroupBy::Person,
+            status,
+            confirmed: Status::New,
+            error: None,
+            seq,
+        }
+    }
+
+    #[test]
+    fn outbox_round_trip_and_migration_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let mut s = Store::open(&path).unwrap();
+        s.write_outbox(&[
+            OutboxOp::Put(row(2, Status::Dismissed, 2)),
+            OutboxOp::Put(row(1, Status::Contacted, 1)),
+        ])
+        .unwrap();
+        let mut r = row(2, Status::New, 3);
+        r.error = Some("not_found".into());
+        s.write_outbox(&[
+            OutboxOp::Put(r.clone()),
+            OutboxOp::Delete(Uuid::from_u128(1)),
+        ])
+        .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.outbox().unwrap(), vec![r]);
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let m = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(m & 0o077, 0, "the store is private to its owner");
+        }
+    }
+
+    #[test]
+    fn namespaces_differ_by_base_and_key_and_hide_the_key() {
+        let d = Path::new("/tmp/x");
+        let k1 = ApiKey::new("pk_live_one").unwrap();
+        let k2 = ApiKey::new("pk_live_two").unwrap();
+        let a = namespace_file(d, "https://app.puffle.ai", &k1);
+        assert_ne!(a, namespace_file(d, "https://app.puffle.ai", &k2));
+        assert_ne!(a, namespace_file(d, "http://127.0.0.1:9", &k1));
+        assert_eq!(a, namespace_file(d, "https://app.puffle.ai/", &k1));
+        assert!(!a.display().to_string().contains("pk_live"));
+    }
+
+    #[test]
+    fn cache_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        assert!(s.load_cache(GroupBy::Person).unwrap().is_none());
+        let page =
+            crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
+                .unwrap();
+        s.save_cache(GroupBy::Person, &page.leads, 1234).unwrap();
+        let c = s.load_cache(GroupBy::Person).unwrap().unwrap();
+        assert_eq!(c.saved_at, 1234);
+        assert_eq!(c.leads, page.leads);
+        assert!(s.load_cache(GroupBy::Company).unwrap().is_none());
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.sqlite3");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 9")
+            .unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 9, .. })
+        ));
+    }
+}
