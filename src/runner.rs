@@ -133,10 +133,28 @@ impl Runner {
         });
     }
 
+    /// Before exit: save the listings with the statuses confirmed during this run, so the next
+    /// start does not mistake our own changes for changes made elsewhere.
+    pub fn shutdown(&mut self) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        for g in [GroupBy::Person, GroupBy::Company] {
+            let data = &self.state.data[gi(g)];
+            if data.load == LoadState::Loaded
+                && let Err(e) = store.save_cache(g, &data.leads, unix_now())
+            {
+                tracing::warn!(error = %e, "could not save the lead cache");
+            }
+        }
+    }
+
     /// Something is moving on screen: sending, retrying or loading.
     pub fn animating(&self) -> bool {
         let s = &self.state;
-        s.queue.counts.sending > 0 || s.retry_at.is_some() || s.data().load == LoadState::Loading
+        s.queue.counts.sending > 0
+            || s.retry_at.is_some()
+            || matches!(s.data().load, LoadState::Loading | LoadState::Retrying(_))
     }
 
     /// Wait for the next message from the worker or a timer (not from the terminal).

@@ -14,14 +14,15 @@ use crate::runner::Runner;
 
 /// Run the TUI until the user quits. The terminal is restored on every exit path, panics
 /// included (ratatui's panic hook).
-pub async fn run(runner: Runner) -> std::io::Result<()> {
+pub async fn run(mut runner: Runner) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, runner).await;
+    let result = event_loop(&mut terminal, &mut runner).await;
     ratatui::restore();
+    runner.shutdown();
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, mut runner: Runner) -> std::io::Result<()> {
+async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std::io::Result<()> {
     let mut events = EventStream::new();
     let size = terminal.size()?;
     runner.apply(Msg::Resize(size.width, size.height));

@@ -22,10 +22,7 @@ fn load(name: &str) -> Result<Keymap, KeymapError> {
 }
 
 fn load_err(name: &str) -> String {
-    match load(name) {
-        Ok(_) => panic!("{name} should be refused"),
-        Err(e) => e.to_string(),
-    }
+    load(name).expect_err("fixture is refused").to_string()
 }
 
 #[track_caller]
@@ -175,7 +172,7 @@ fn key_that_is_also_a_chord_prefix_is_refused() {
 
 #[test]
 fn errors_carry_origin_and_line_fields() {
-    let e = load("duplicate_key.toml").err().expect("refused");
+    let e = load("duplicate_key.toml").expect_err("refused");
     assert!(e.origin.ends_with("duplicate_key.toml"));
     assert_eq!(e.line, Some(6));
 }
@@ -184,7 +181,7 @@ fn errors_carry_origin_and_line_fields() {
 fn unreadable_path_is_an_error_not_defaults() {
     // A directory exists but cannot be read as a file.
     let dir = tempfile::tempdir().expect("tempdir");
-    let e = Keymap::load_user(dir.path()).err().expect("refused");
+    let e = Keymap::load_user(dir.path()).expect_err("refused");
     assert_eq!(e.line, None);
     assert!(e.to_string().contains("cannot read the keymap file"));
 }

@@ -25,7 +25,14 @@ pub enum Msg {
         /// No more pages follow.
         last: bool,
     },
-    /// Listing failed.
+    /// Listing hit a transient failure and will retry after `retry_in`.
+    LoadRetrying {
+        group: GroupBy,
+        generation: u64,
+        error: String,
+        retry_in: Duration,
+    },
+    /// Listing failed for good.
     LoadFailed {
         group: GroupBy,
         generation: u64,

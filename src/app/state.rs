@@ -52,6 +52,8 @@ pub enum LoadState {
     #[default]
     NotStarted,
     Loading,
+    /// A page failed transiently; the listing retries by itself.
+    Retrying(String),
     Loaded,
     Failed(String),
 }

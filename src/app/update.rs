@@ -55,8 +55,22 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             let data = &mut s.data[gi(group)];
             let before = data.changed_elsewhere.len();
+            // A lead whose server status is what we queued changed because of us, not elsewhere.
+            let ours: Vec<u32> = leads
+                .iter()
+                .filter(|l| {
+                    s.queue
+                        .entries
+                        .get(&l.id)
+                        .is_some_and(|e| e.intent == l.status)
+                })
+                .filter_map(|l| data.by_id.get(&l.id).copied())
+                .collect();
             data.merge(leads);
-            let changed = data.changed_elsewhere.len() - before;
+            for i in ours {
+                data.changed_elsewhere.remove(&i);
+            }
+            let changed = data.changed_elsewhere.len().saturating_sub(before);
             if changed > 0 {
                 s.toast = Some(format!(
                     "{changed} lead{} changed elsewhere (marked ⇄)",
@@ -64,6 +78,9 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 ));
             }
             let data = &mut s.data[gi(group)];
+            if matches!(data.load, LoadState::Retrying(_)) {
+                data.load = LoadState::Loading;
+            }
             if last {
                 data.load = LoadState::Loaded;
                 data.cached_age = None;
@@ -74,6 +91,20 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             if group == s.group {
                 s.refresh_view();
+            }
+        }
+        Msg::LoadRetrying {
+            group,
+            generation,
+            error,
+            retry_in,
+        } => {
+            let data = &mut s.data[gi(group)];
+            if generation == data.generation {
+                data.load = LoadState::Retrying(format!(
+                    "{error}; retrying in {} s",
+                    retry_in.as_secs_f64().ceil() as u64
+                ));
             }
         }
         Msg::LoadFailed {

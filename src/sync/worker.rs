@@ -23,9 +23,6 @@ pub enum Command {
     Send(Batch),
 }
 
-/// Attempts per page before a listing is reported as failed.
-const PAGE_ATTEMPTS: u32 = 4;
-
 /// Start the worker on the current runtime. Dropping the returned sender stops it.
 pub fn spawn(client: Client, msgs: UnboundedSender<Msg>) -> UnboundedSender<Command> {
     let (tx, rx) = unbounded_channel();
@@ -107,10 +104,18 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
                 });
                 return;
             }
-            Err(e) if e.is_retryable() && attempt + 1 < PAGE_ATTEMPTS => {
+            // Transient failures are retried for as long as the app runs (a newer load or
+            // quitting cancels this one); the screen says so.
+            Err(e) if e.is_retryable() => {
                 let wait = backoff.next_delay(attempt, e.retry_after(), jitter.unit());
                 tracing::warn!(error = %e, attempt, "listing failed; retrying");
-                attempt += 1;
+                attempt = attempt.saturating_add(1);
+                let _ = msgs.send(Msg::LoadRetrying {
+                    group,
+                    generation,
+                    error: e.to_string(),
+                    retry_in: wait,
+                });
                 tokio::time::sleep(wait).await;
             }
             Err(error) => {

@@ -47,10 +47,29 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         }
         spans.push(Span::styled(sel + " ", theme.selected_mark()));
     }
+    if let Some(age) = data.cached_age {
+        spans.push(Span::styled(
+            format!("│ cached, {} old ", human_age(age)),
+            theme.pending(),
+        ));
+    }
+    if !data.changed_elsewhere.is_empty() {
+        spans.push(Span::styled(
+            format!("│ ⇄ {} changed elsewhere ", data.changed_elsewhere.len()),
+            theme.pending(),
+        ));
+    }
     match &data.load {
+        LoadState::Loading if data.cached_age.is_some() => {
+            spans.push(Span::styled("│ refreshing… ", theme.pending()))
+        }
         LoadState::Loading => spans.push(Span::styled(
             format!("│ loading {}… ", data.leads.len()),
             theme.pending(),
+        )),
+        LoadState::Retrying(e) => spans.push(Span::styled(
+            format!("│ offline: {} ", fit(e, 70)),
+            theme.error(),
         )),
         LoadState::Failed(e) => spans.push(Span::styled(
             format!("│ load failed: {} (Ctrl-R to retry) ", fit(e, 60)),
@@ -63,6 +82,16 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         theme.dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "42 s", "5 min", "3 h", "2 d".
+pub fn human_age(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h", secs / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
 }
 
 /// The banner (global problem) or the last toast.
@@ -126,6 +155,16 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             theme.dim()
         },
     ));
+    if s.queue.offline {
+        spans.push(Span::styled(
+            format!(
+                "  offline: {} change{} waiting",
+                s.queue.unsent(),
+                if s.queue.unsent() == 1 { "" } else { "s" }
+            ),
+            theme.error(),
+        ));
+    }
     if let Some(at) = s.retry_at {
         let left = at.saturating_sub(s.now).as_secs_f64().ceil() as u64;
         spans.push(Span::styled(

@@ -17,6 +17,8 @@ pub const GLYPH_PENDING: &str = "○";
 pub const GLYPH_SENDING: &str = "↻";
 pub const GLYPH_DONE: &str = "✓";
 pub const GLYPH_FAILED: &str = "✗";
+/// The status changed on the server since we last saw it (another rep).
+pub const GLYPH_ELSEWHERE: &str = "⇄";
 /// Selection marks: selected, inside the active range.
 pub const MARK_SELECTED: &str = "●";
 pub const MARK_RANGE: &str = "◆";
@@ -71,7 +73,12 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
             let pos = offset + k;
             let lead = &data.leads[i as usize];
             let in_range = range.is_some_and(|(a, b)| pos >= a && pos <= b);
-            build_row(s, lead, list.selected.contains(&i), in_range, &w, theme)
+            let marks = Marks {
+                selected: list.selected.contains(&i),
+                in_range,
+                changed_elsewhere: data.changed_elsewhere.contains(&i),
+            };
+            build_row(s, lead, marks, &w, theme)
         })
         .collect();
     let built = rows.len();
@@ -120,14 +127,19 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
     built
 }
 
-fn build_row<'a>(
-    s: &State,
-    lead: &'a Lead,
+/// Per-row marks that do not come from the lead itself.
+struct Marks {
     selected: bool,
     in_range: bool,
-    w: &Widths,
-    theme: &Theme,
-) -> Row<'a> {
+    changed_elsewhere: bool,
+}
+
+fn build_row<'a>(s: &State, lead: &'a Lead, marks: Marks, w: &Widths, theme: &Theme) -> Row<'a> {
+    let Marks {
+        selected,
+        in_range,
+        changed_elsewhere,
+    } = marks;
     let entry = s.queue.entries.get(&lead.id);
     let shown: Status = entry.map_or(lead.status, |e| e.shown());
     let (glyph, glyph_style) = match entry.map(|e| e.phase) {
@@ -135,6 +147,7 @@ fn build_row<'a>(
         Some(Phase::Sending(_)) => (GLYPH_SENDING, theme.pending()),
         Some(Phase::Failed) => (GLYPH_FAILED, theme.error()),
         None if s.queue.done.contains(&lead.id) => (GLYPH_DONE, theme.toast()),
+        None if changed_elsewhere => (GLYPH_ELSEWHERE, theme.pending()),
         None => (" ", theme.dim()),
     };
     let mark = if selected {

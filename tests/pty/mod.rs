@@ -65,7 +65,9 @@ impl Pty {
             loop {
                 let n = reader.read(&mut buf).unwrap_or(0);
                 let (lock, cv) = &*bg;
-                let mut s = lock.lock().unwrap();
+                let mut s = lock
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if n == 0 {
                     s.closed = true;
                     cv.notify_all();
@@ -119,6 +121,7 @@ impl Pty {
             }
             let now = Instant::now();
             if now >= deadline || s.closed {
+                drop(s);
                 panic!("timed out waiting for {what}; screen:\n{text}");
             }
             s = cv.wait_timeout(s, deadline - now).unwrap().0;
@@ -145,6 +148,18 @@ impl Pty {
         self.child.wait().expect("wait").success()
     }
 
+    /// SIGKILL: no chance to clean up, like a crash or a closed laptop lid gone wrong.
+    pub fn kill_hard(&mut self) {
+        if let Some(pid) = self.child.process_id() {
+            let status = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(status.success());
+        }
+        let _ = self.child.wait();
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
     }
@@ -154,6 +169,16 @@ impl Drop for Pty {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// The number after `label ` on the status line (e.g. `pending 3`).
+pub fn count_after(screen: &str, label: &str) -> Option<usize> {
+    let i = screen.find(&format!("{label} "))? + label.len() + 1;
+    screen[i..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The line of the screen that contains `needle`.
