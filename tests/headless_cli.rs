@@ -324,3 +324,95 @@ fn demo_server_subcommand_prints_its_address_first() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 41);
 }
+
+#[test]
+fn sync_sends_the_outbox_and_reports_with_leads_set_exit_codes() {
+    use lead_triage::api::{ApiKey, GroupBy, Status};
+    use lead_triage::store::{OutboxOp, OutboxRow, Store, namespace_file};
+
+    let h = server(ServerConfig {
+        leads: 50,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = namespace_file(
+        dir.path(),
+        &h.base_url(),
+        &ApiKey::new(h.api_key()).unwrap(),
+    );
+    let truth = statuses(&h);
+    let known: Vec<Uuid> = truth
+        .keys()
+        .take(3)
+        .map(|k| Uuid::parse_str(k).unwrap())
+        .collect();
+    let unknown = Uuid::new_v4();
+    let rows: Vec<OutboxOp> = known
+        .iter()
+        .chain(std::iter::once(&unknown))
+        .enumerate()
+        .map(|(n, id)| {
+            OutboxOp::Put(OutboxRow {
+                id: *id,
+                group: GroupBy::Person,
+                status: Status::Dismissed,
+                confirmed: Status::New,
+                error: None,
+                seq: n as u64,
+            })
+        })
+        .collect();
+    Store::open(&path).unwrap().write_outbox(&rows).unwrap();
+
+    let run = || {
+        bin(dir.path())
+            .env("PUFFLE_API_KEY", h.api_key())
+            .args([
+                "--base-url",
+                &h.base_url(),
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+                "sync",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one item refused → 1; {}",
+        text(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["updated"].as_array().unwrap().len(), 3);
+    assert_eq!(report["errors"][0]["id"], unknown.to_string());
+    assert_eq!(report["errors"][0]["error"], "not_found");
+    let after = statuses(&h);
+    assert!(known.iter().all(|id| after[&id.to_string()] == "dismissed"));
+    // Confirmed rows left the outbox; the refused one stays with its error.
+    let left = Store::open(&path).unwrap().outbox().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, unknown);
+    assert_eq!(left[0].error.as_deref(), Some("not_found"));
+
+    // With the server unreachable: exit 2 and nothing leaves the outbox.
+    common::hook_post(&h, "/__faults", serde_json::json!({"down": true}));
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", h.api_key())
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--retry-base-ms",
+            "10",
+            "--retry-cap-ms",
+            "20",
+            "sync",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(Store::open(&path).unwrap().outbox().unwrap().len(), 1);
+}
