@@ -138,7 +138,20 @@ impl Queue {
     /// Record that `id` should become `status`. Returns true if the queue changed.
     pub fn change(&mut self, id: Uuid, group: GroupBy, confirmed: Status, status: Status) -> bool {
         if !status.is_settable() {
-            return false;
+            // "Back to a status we never knew" (undo on an unknown lead): cancel what can be
+            // cancelled; a change already in flight cannot be called back.
+            let Some(e) = self.entries.get_mut(&id) else {
+                return false;
+            };
+            self.dirty.insert(id);
+            match e.phase {
+                Phase::Sending(_) => e.next = None,
+                Phase::Pending | Phase::Failed => {
+                    self.entries.remove(&id);
+                }
+            }
+            self.recount();
+            return true;
         }
         self.done.remove(&id);
         self.dirty.insert(id);
@@ -372,20 +385,17 @@ impl Queue {
         }
     }
 
+    /// The batch's outcome is unknown (timeout, lost connection, 5xx): the server may or may
+    /// not have applied it, so the newest intent is sent even when it equals the confirmed
+    /// status (a revert made while the batch was in flight must not be lost).
     fn back_to_pending(&mut self, id: Uuid) {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
         };
-        match e.next.take() {
-            Some(next) if next == e.confirmed => {
-                self.entries.remove(&id);
-            }
-            Some(next) => {
-                e.intent = next;
-                e.phase = Phase::Pending;
-            }
-            None => e.phase = Phase::Pending,
+        if let Some(next) = e.next.take() {
+            e.intent = next;
         }
+        e.phase = Phase::Pending;
     }
 
     /// Outbox writes for every entry that changed since the last call: the entry as it is

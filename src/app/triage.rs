@@ -81,7 +81,9 @@ fn apply(s: &mut State, group: GroupBy, changes: impl Iterator<Item = (Uuid, Sta
             .map(|&i| s.data[gi(group)].leads[i as usize].status)
             .or_else(|| s.queue.entries.get(&id).map(|e| e.confirmed))
             .unwrap_or(Status::Unknown);
-        if s.queue.shown(&id, confirmed) != status {
+        // A failed entry shows the confirmed status but still holds the refused change:
+        // undoing must take it out too.
+        if s.queue.shown(&id, confirmed) != status || s.queue.entries.contains_key(&id) {
             s.queue.change(id, group, confirmed, status);
             n += 1;
         }
