@@ -1484,6 +1484,56 @@ fn a_revert_made_during_a_timed_out_batch_is_still_sent() {
     );
 }
 
+#[test]
+fn pressing_the_wanted_status_again_after_a_timeout_keeps_it_queued() {
+    let mut s = loaded(leads(2));
+    press(&mut s, "d");
+    let b1 = sends(&press(&mut s, "$")).remove(0);
+    keys(&mut s, "k n"); // back to `new` while the PATCH is out
+    update(
+        &mut s,
+        Msg::BatchDone {
+            batch: b1.id,
+            result: Err(ApiError::Timeout),
+        },
+    );
+    // `new` is queued because Puffle may hold `dismissed` now.
+    assert_eq!(s.queue.entries[&id(1)].intent, Status::New);
+    // The rep presses `n` once more on the lead: still wants `new`.
+    keys(&mut s, "k n");
+    assert_eq!(shown(&s, 1), Status::New);
+    let b2 = sends(&update(&mut s, Msg::RetryDue));
+    assert_eq!(
+        b2.iter().map(batch_ids).collect::<Vec<_>>(),
+        [set([1])],
+        "`new` is no longer sent although the dismissal may have landed: {:?}",
+        s.queue.entries
+    );
+}
+
+#[test]
+fn a_failed_batch_without_a_newer_intent_is_resent_unchanged() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d c");
+    let b1 = sends(&press(&mut s, "$")).remove(0);
+    let fx = update(
+        &mut s,
+        Msg::BatchDone {
+            batch: b1.id,
+            result: Err(ApiError::Network("reset by peer".into())),
+        },
+    );
+    assert_eq!(retry_delays(&fx).len(), 1);
+    assert_eq!(s.queue.counts, counts(2, 0, 0));
+    let b2 = sends(&update(&mut s, Msg::RetryDue)).remove(0);
+    assert_eq!(b2.items, b1.items, "the same changes, in the same order");
+    assert_ne!(b2.id, b1.id, "a new batch id");
+    // A late answer for the old batch id changes nothing.
+    let fx = update(&mut s, all_ok(&b1));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.queue.counts, counts(0, 2, 0));
+}
+
 // ── Undo / redo ─────────────────────────────────────────────────────────────────────────────
 
 #[test]

@@ -41,6 +41,10 @@ pub struct Entry {
     pub error: Option<String>,
     /// Queue order (older first).
     pub seq: u64,
+    /// A batch carrying this lead ended without a known outcome (timeout, lost connection,
+    /// 5xx): the server may hold the sent status, so `confirmed` cannot be trusted and a
+    /// change "back to confirmed" must still be sent.
+    pub uncertain: bool,
 }
 
 impl Entry {
@@ -164,7 +168,7 @@ impl Queue {
                     before != e.next
                 }
                 Phase::Pending | Phase::Failed => {
-                    if status == e.confirmed {
+                    if status == e.confirmed && !e.uncertain {
                         self.entries.remove(&id);
                     } else {
                         e.intent = status;
@@ -189,6 +193,7 @@ impl Queue {
                         next: None,
                         error: None,
                         seq: self.next_seq,
+                        uncertain: false,
                     },
                 );
                 self.next_seq += 1;
@@ -355,6 +360,7 @@ impl Queue {
                 e.intent = next;
                 e.phase = Phase::Pending;
                 e.error = None;
+                e.uncertain = false;
             }
             _ => {
                 self.entries.remove(&item.entity_id);
@@ -396,6 +402,7 @@ impl Queue {
             e.intent = next;
         }
         e.phase = Phase::Pending;
+        e.uncertain = true;
     }
 
     /// Outbox writes for every entry that changed since the last call: the entry as it is
@@ -428,11 +435,12 @@ impl Queue {
         if status == Status::Unknown {
             return;
         }
-        if let Some(e) = self.entries.get_mut(id)
-            && e.confirmed != status
-        {
-            e.confirmed = status;
-            self.dirty.insert(*id);
+        if let Some(e) = self.entries.get_mut(id) {
+            e.uncertain = false;
+            if e.confirmed != status {
+                e.confirmed = status;
+                self.dirty.insert(*id);
+            }
         }
     }
 
@@ -456,6 +464,8 @@ impl Queue {
                     next: None,
                     error: r.error,
                     seq: r.seq,
+                    // After a restart we cannot know whether an in-flight batch landed.
+                    uncertain: true,
                 },
             );
         }
