@@ -103,6 +103,15 @@ fn kill_drill_sigkill_mid_flight_then_restart_delivers_everything() {
         s.lines()
             .any(|l| l.contains("sending ") && !l.contains("sending 0"))
     });
+    // Kill only once the server is holding PATCH requests (it sleeps 400 ms on each): the
+    // HTTP round trip of the hook paces this loop.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while hook_get(&h, "/__stats")["in_flight"].as_u64().unwrap_or(0) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no PATCH reached the server"
+        );
+    }
     first.kill_hard();
 
     let mut second = app(&h, d, &[]);
