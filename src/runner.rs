@@ -3,15 +3,17 @@
 //! drawing on top (`tui.rs`); tests and benches drive it directly.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::sleep_until;
 
 use crate::api::{Client, GroupBy};
+use crate::app::record::LeadRecord;
 use crate::app::state::{LoadState, gi};
 use crate::app::{Effect, Msg, State, init, update};
-use crate::store::{Store, unix_now};
+use crate::store::{CACHE_CHUNK, Store, unix_now};
 use crate::sync::worker::{self, Command};
 
 /// How often the spinner and countdowns advance while they are visible.
@@ -27,6 +29,18 @@ pub struct Runner {
     retry: Option<Instant>,
     start: Instant,
     store: Option<Store>,
+}
+
+/// Write records to the cache in chunks of [`CACHE_CHUNK`].
+fn save_records(
+    store: &mut Store,
+    group: GroupBy,
+    leads: &[Arc<LeadRecord>],
+) -> Result<(), crate::store::StoreError> {
+    let chunks = leads
+        .chunks(CACHE_CHUNK)
+        .map(|c| c.iter().map(|r| r.to_lead()).collect::<Vec<_>>());
+    store.save_cache(group, chunks, unix_now())
 }
 
 fn far_future() -> tokio::time::Instant {
@@ -61,16 +75,23 @@ impl Runner {
         if let Some(store) = &self.store {
             let outbox = store.outbox();
             let now = unix_now();
+            // Only the first chunk of each cached listing is read before the first frame; the
+            // rest follows from a background thread.
             let mut cache = Vec::new();
+            let mut rest = Vec::new();
             for g in [GroupBy::Person, GroupBy::Company] {
-                match store.load_cache(g) {
+                match store.load_cache(g, 0) {
                     Ok(Some(c)) => {
                         let age = now.saturating_sub(c.saved_at);
                         cache.push((g, c, age));
+                        rest.push(g);
                     }
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "lead cache unreadable"),
                 }
+            }
+            if !rest.is_empty() {
+                self.load_rest_of_cache(rest);
             }
             match outbox {
                 Ok(outbox) => self.apply(Msg::Restore { outbox, cache }),
@@ -118,15 +139,55 @@ impl Runner {
         }
     }
 
-    /// Save a view's listing in the background (it can be large).
+    /// Read cache chunks 1.. of these views on a blocking thread; each arrives as a message.
+    fn load_rest_of_cache(&self, groups: Vec<GroupBy>) {
+        let Some(path) = self.store_path() else {
+            return;
+        };
+        let tx = self.msg_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = match Store::open(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the lead cache");
+                    return;
+                }
+            };
+            for g in groups {
+                let n = store.cache_chunks(g).unwrap_or(0);
+                for chunk in 1..n {
+                    match store.load_cache(g, chunk) {
+                        Ok(Some(c)) => {
+                            if tx
+                                .send(Msg::CachePage {
+                                    group: g,
+                                    leads: c.leads,
+                                })
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lead cache chunk unreadable");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Save a view's listing in the background (it can be large). The records are shared,
+    /// not copied; they are converted chunk by chunk on the blocking thread.
     fn save_cache(&mut self, group: GroupBy) {
         let Some(path) = self.store_path() else {
             return;
         };
         let leads = self.state.data[gi(group)].leads.clone();
         tokio::task::spawn_blocking(move || {
-            let result =
-                Store::open(&path).and_then(|mut s| s.save_cache(group, &leads, unix_now()));
+            let result = Store::open(&path).and_then(|mut s| save_records(&mut s, group, &leads));
             if let Err(e) = result {
                 tracing::warn!(error = %e, "could not save the lead cache");
             }
@@ -142,7 +203,7 @@ impl Runner {
         for g in [GroupBy::Person, GroupBy::Company] {
             let data = &self.state.data[gi(g)];
             if data.load == LoadState::Loaded
-                && let Err(e) = store.save_cache(g, &data.leads, unix_now())
+                && let Err(e) = save_records(store, g, &data.leads)
             {
                 tracing::warn!(error = %e, "could not save the lead cache");
             }

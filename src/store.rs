@@ -17,7 +17,11 @@ use uuid::Uuid;
 use crate::api::{ApiKey, GroupBy, Lead, Status};
 
 /// Current schema version.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// Leads per cache row: small enough that the first rows load in a few milliseconds, so the
+/// first frame never waits for a large cache.
+pub const CACHE_CHUNK: usize = 2000;
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +201,24 @@ impl Store {
                 )
                 .map_err(|e| self.err(e))?;
         }
+        if version < 2 {
+            // v2: the cache is stored in chunks (it is only a cache: the old one is dropped).
+            self.conn
+                .execute_batch(
+                    "BEGIN;
+                     DROP TABLE IF EXISTS lead_cache;
+                     CREATE TABLE lead_cache (
+                        grp        TEXT NOT NULL,
+                        chunk      INTEGER NOT NULL,
+                        saved_at   INTEGER NOT NULL,
+                        leads      BLOB NOT NULL,
+                        PRIMARY KEY (grp, chunk)
+                     );
+                     PRAGMA user_version = 2;
+                     COMMIT;",
+                )
+                .map_err(|e| self.err(e))?;
+        }
         Ok(())
     }
 
@@ -289,35 +311,66 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Replace the cached listing of a view.
+    /// Replace the cached listing of a view with these chunks, in one transaction.
     pub fn save_cache(
         &mut self,
         group: GroupBy,
-        leads: &[Lead],
+        chunks: impl Iterator<Item = Vec<Lead>>,
         saved_at: u64,
     ) -> Result<(), StoreError> {
-        let blob = serde_json::to_vec(leads).map_err(|e| StoreError::Io {
-            path: self.path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let path = self.path.display().to_string();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute(
+            "DELETE FROM lead_cache WHERE grp = ?1",
+            params![group_name(group)],
+        )
+        .map_err(sql)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO lead_cache (grp, chunk, saved_at, leads) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(sql)?;
+            for (n, chunk) in chunks.enumerate() {
+                let blob = serde_json::to_vec(&chunk).map_err(|e| StoreError::Io {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                put.execute(params![group_name(group), n as i64, saved_at as i64, blob])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Number of cache chunks of a view.
+    pub fn cache_chunks(&self, group: GroupBy) -> Result<usize, StoreError> {
         self.conn
-            .execute(
-                "INSERT INTO lead_cache (grp, saved_at, leads) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(grp) DO UPDATE SET saved_at=?2, leads=?3",
-                params![group_name(group), saved_at as i64, blob],
+            .query_row(
+                "SELECT COUNT(*) FROM lead_cache WHERE grp = ?1",
+                params![group_name(group)],
+                |r| r.get::<_, i64>(0),
             )
-            .map(|_| ())
+            .map(|n| n.max(0) as usize)
             .map_err(|e| self.err(e))
     }
 
-    /// The cached listing of a view, if any. A cache that cannot be read is ignored (it is
+    /// One chunk of a view's cached listing. A chunk that cannot be read is skipped (it is
     /// only a cache) with a warning.
-    pub fn load_cache(&self, group: GroupBy) -> Result<Option<CachedLeads>, StoreError> {
+    pub fn load_cache(
+        &self,
+        group: GroupBy,
+        chunk: usize,
+    ) -> Result<Option<CachedLeads>, StoreError> {
         let row: Option<(i64, Vec<u8>)> = self
             .conn
             .query_row(
-                "SELECT saved_at, leads FROM lead_cache WHERE grp = ?1",
-                params![group_name(group)],
+                "SELECT saved_at, leads FROM lead_cache WHERE grp = ?1 AND chunk = ?2",
+                params![group_name(group), chunk as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -331,7 +384,7 @@ impl Store {
                 saved_at: saved_at.max(0) as u64,
             })),
             Err(e) => {
-                tracing::warn!(error = %e, "ignoring unreadable lead cache");
+                tracing::warn!(error = %e, "ignoring an unreadable lead cache chunk");
                 Ok(None)
             }
         }
@@ -410,15 +463,22 @@ mod tests {
     fn cache_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("c.sqlite3")).unwrap();
-        assert!(s.load_cache(GroupBy::Person).unwrap().is_none());
+        assert!(s.load_cache(GroupBy::Person, 0).unwrap().is_none());
         let page =
             crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
                 .unwrap();
-        s.save_cache(GroupBy::Person, &page.leads, 1234).unwrap();
-        let c = s.load_cache(GroupBy::Person).unwrap().unwrap();
+        let chunks = vec![page.leads[..3].to_vec(), page.leads[3..].to_vec()];
+        s.save_cache(GroupBy::Person, chunks.clone().into_iter(), 1234)
+            .unwrap();
+        assert_eq!(s.cache_chunks(GroupBy::Person).unwrap(), 2);
+        let c = s.load_cache(GroupBy::Person, 1).unwrap().unwrap();
         assert_eq!(c.saved_at, 1234);
-        assert_eq!(c.leads, page.leads);
-        assert!(s.load_cache(GroupBy::Company).unwrap().is_none());
+        assert_eq!(c.leads, chunks[1]);
+        // Saving again replaces every chunk.
+        s.save_cache(GroupBy::Person, std::iter::once(page.leads.clone()), 99)
+            .unwrap();
+        assert_eq!(s.cache_chunks(GroupBy::Person).unwrap(), 1);
+        assert!(s.load_cache(GroupBy::Company, 0).unwrap().is_none());
     }
 
     #[test]

@@ -33,9 +33,25 @@ fn filtered(
         )
         .unwrap()
         .leads;
-    all.into_iter()
-        .filter(|l| view::matches(&view::haystack(l), needle))
-        .collect()
+    // The app's own filter and order (fuzzy, best matches first), applied to the same data.
+    let mut data = lead_triage::app::state::Dataset::default();
+    data.merge(all.clone());
+    let queue = lead_triage::app::queue::Queue::new(
+        4,
+        lead_triage::sync::backoff::Backoff::default(),
+        lead_triage::sync::backoff::Jitter::seeded(1),
+    );
+    let selected = std::collections::HashSet::new();
+    let query = lead_triage::app::filter::Query::parse(needle);
+    let rows = view::compute_rows(&view::ViewInput {
+        leads: &data.leads,
+        queue: &queue,
+        selected: &selected,
+        query: &query,
+        key: view::SortKey::Recency,
+        descending: true,
+    });
+    rows.into_iter().map(|i| all[i as usize].clone()).collect()
 }
 
 fn header_count(screen: &str) -> Option<(usize, usize)> {

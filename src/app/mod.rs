@@ -1,9 +1,11 @@
 //! The application core: state, messages, and `update`, free of I/O.
 
 pub mod action;
+pub mod filter;
 pub mod msg;
 pub mod nav;
 pub mod queue;
+pub mod record;
 pub mod state;
 pub mod triage;
 pub mod undo;

@@ -55,6 +55,8 @@ pub enum Msg {
         outbox: Vec<OutboxRow>,
         cache: Vec<(GroupBy, CachedLeads, u64)>,
     },
+    /// More of a cached listing, read in the background after the first frame.
+    CachePage { group: GroupBy, leads: Vec<Lead> },
     /// The local store could not be written.
     StoreFailed(String),
 }

@@ -6,13 +6,17 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
+use std::sync::Arc;
+
 use crate::api::{GroupBy, Lead, Status};
 use crate::keymap::Keymap;
 use crate::sync::backoff::{Backoff, Jitter};
 
+use super::filter::Query;
 use super::queue::Queue;
+use super::record::{Interner, LeadRecord};
 use super::undo::History;
-use super::view::{self, SortKey};
+use super::view::{self, SortKey, ViewInput};
 
 /// Lines of the screen that are not table rows: header, column titles, toast, status, hints.
 pub const CHROME_LINES: u16 = 5;
@@ -59,13 +63,12 @@ pub enum LoadState {
 }
 
 /// The leads of one view (person or company), append-only for the session so a lead's index
-/// is a stable id.
+/// is a stable id. Records are shared (`Arc`) so saving the cache needs no deep copy.
 #[derive(Debug, Default)]
 pub struct Dataset {
-    pub leads: Vec<Lead>,
-    /// Lower-cased search text per lead, built once when the lead arrives.
-    pub hay: Vec<String>,
+    pub leads: Vec<Arc<LeadRecord>>,
     pub by_id: HashMap<Uuid, u32>,
+    interner: Interner,
     pub load: LoadState,
     /// Increases with every (re)load, so late pages of an older load are ignored.
     pub generation: u64,
@@ -81,6 +84,7 @@ impl Dataset {
     pub fn merge(&mut self, leads: Vec<Lead>) -> usize {
         let mut added = 0;
         for lead in leads {
+            let lead = LeadRecord::from_lead(lead, &mut self.interner);
             match self.by_id.get(&lead.id) {
                 Some(&i) => {
                     let old = self.leads[i as usize].status;
@@ -90,19 +94,37 @@ impl Dataset {
                     {
                         self.changed_elsewhere.insert(i);
                     }
-                    self.hay[i as usize] = view::haystack(&lead);
-                    self.leads[i as usize] = lead;
+                    self.leads[i as usize] = Arc::new(lead);
                 }
                 None => {
                     let i = self.leads.len() as u32;
                     self.by_id.insert(lead.id, i);
-                    self.hay.push(view::haystack(&lead));
-                    self.leads.push(lead);
+                    self.leads.push(Arc::new(lead));
                     added += 1;
                 }
             }
         }
         added
+    }
+
+    /// Add only leads not known yet (cached data must not overwrite fresher data).
+    pub fn merge_new(&mut self, leads: Vec<Lead>) {
+        for lead in leads {
+            if self.by_id.contains_key(&lead.id) {
+                continue;
+            }
+            let i = self.leads.len() as u32;
+            self.by_id.insert(lead.id, i);
+            self.leads
+                .push(Arc::new(LeadRecord::from_lead(lead, &mut self.interner)));
+        }
+    }
+
+    /// Record a status the server confirmed.
+    pub fn set_status(&mut self, id: &Uuid, status: Status) {
+        if let Some(&i) = self.by_id.get(id) {
+            Arc::make_mut(&mut self.leads[i as usize]).status = status;
+        }
     }
 }
 
@@ -166,6 +188,8 @@ pub struct State {
     pub descending: bool,
     /// Filter text as typed.
     pub filter: String,
+    /// Tokens of the filter that could not be understood.
+    pub filter_errors: Vec<String>,
     pub mode: Mode,
     pub queue: Queue,
     pub history: History,
@@ -205,6 +229,7 @@ impl State {
             sort: SortKey::Recency,
             descending: true,
             filter: String::new(),
+            filter_errors: Vec::new(),
             mode: Mode::Normal,
             queue,
             history: History::default(),
@@ -238,28 +263,29 @@ impl State {
     }
 
     /// The status shown for a lead of the current view.
-    pub fn shown_status(&self, lead: &Lead) -> Status {
+    pub fn shown_status(&self, lead: &LeadRecord) -> Status {
         self.queue.shown(&lead.id, lead.status)
     }
 
     /// The cursor's lead.
-    pub fn cursor_lead(&self) -> Option<&Lead> {
+    pub fn cursor_lead(&self) -> Option<&LeadRecord> {
         let i = self.list().cursor_lead()?;
-        self.data().leads.get(i as usize)
+        self.data().leads.get(i as usize).map(|l| &**l)
     }
 
     /// Recompute the visible rows of the current view, keeping the cursor on its lead.
     pub fn refresh_view(&mut self) {
         let g = gi(self.group);
-        let needle = self.filter.to_lowercase();
-        let rows = view::compute_rows(
-            &self.data[g].leads,
-            &self.data[g].hay,
-            &self.queue,
-            needle.trim(),
-            self.sort,
-            self.descending,
-        );
+        let query = Query::parse(&self.filter);
+        self.filter_errors = query.errors.clone();
+        let rows = view::compute_rows(&ViewInput {
+            leads: &self.data[g].leads,
+            queue: &self.queue,
+            selected: &self.lists[g].selected,
+            query: &query,
+            key: self.sort,
+            descending: self.descending,
+        });
         let page = self.page_rows();
         let list = &mut self.lists[g];
         let cursor_lead = list.cursor_lead();

@@ -168,10 +168,7 @@ pub fn on_batch(
 ) {
     let r = s.queue.reconcile(batch, result);
     for (id, group, status) in r.confirmed {
-        let data = &mut s.data[gi(group)];
-        if let Some(&i) = data.by_id.get(&id) {
-            data.leads[i as usize].status = status;
-        }
+        s.data[gi(group)].set_status(&id, status);
     }
     if r.auth_failed {
         s.banner = Some(

@@ -146,6 +146,14 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             triage::flush(s, &mut fx);
         }
+        Msg::CachePage { group, leads } => {
+            let data = &mut s.data[gi(group)];
+            // Never let cached data overwrite what a refresh already brought.
+            data.merge_new(leads);
+            if group == s.group {
+                s.refresh_view();
+            }
+        }
         Msg::StoreFailed(e) => {
             s.banner = Some(format!(
                 "could not save changes locally ({e}); they are kept in memory only"

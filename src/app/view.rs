@@ -2,10 +2,14 @@
 //! filter, the sort or the data change, never per frame.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::sync::Arc;
 
-use crate::api::{Lead, Status};
+use crate::api::Status;
 
-use super::queue::Queue;
+use super::filter::{Facts, Query, Scorer};
+use super::queue::{Phase, Queue};
+use super::record::LeadRecord;
 
 /// Local sort keys (on top of the server's order, which is recency).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,27 +59,6 @@ impl SortKey {
     }
 }
 
-/// The lower-cased text a filter searches: name, company, headline, email, domain.
-pub fn haystack(lead: &Lead) -> String {
-    let mut h = lead.name.to_lowercase();
-    let parts = [
-        lead.company_name(),
-        lead.headline(),
-        lead.email(),
-        lead.company.as_ref().and_then(|c| c.domain.as_deref()),
-    ];
-    for p in parts.into_iter().flatten() {
-        h.push('\u{1f}');
-        h.push_str(&p.to_lowercase());
-    }
-    h
-}
-
-/// Does this lead pass the (already lower-cased) filter text?
-pub fn matches(hay: &str, needle: &str) -> bool {
-    needle.is_empty() || hay.contains(needle)
-}
-
 fn status_rank(s: Status) -> u8 {
     match s {
         Status::New => 0,
@@ -87,46 +70,88 @@ fn status_rank(s: Status) -> u8 {
 
 fn cmp_text(a: Option<&str>, b: Option<&str>) -> Ordering {
     match (a, b) {
-        (Some(a), Some(b)) => a.to_lowercase().cmp(&b.to_lowercase()),
+        (Some(a), Some(b)) => a
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase)),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
     }
 }
 
-/// Compute the visible rows: indices into `leads` that pass `needle`, sorted by `key`.
-/// Ties keep the server's order (reversed with the rest), so the result is total and stable.
-pub fn compute_rows(
-    leads: &[Lead],
-    hay: &[String],
-    queue: &Queue,
-    needle: &str,
-    key: SortKey,
-    descending: bool,
-) -> Vec<u32> {
-    let mut rows: Vec<u32> = (0..leads.len() as u32)
-        .filter(|&i| matches(&hay[i as usize], needle))
-        .collect();
-    let reverse = descending != key.descending_by_default();
-    let cmp = |a: &u32, b: &u32| -> Ordering {
-        let (la, lb) = (&leads[*a as usize], &leads[*b as usize]);
+/// Everything the filter and the sort look at.
+pub struct ViewInput<'a> {
+    pub leads: &'a [Arc<LeadRecord>],
+    pub queue: &'a Queue,
+    pub selected: &'a HashSet<u32>,
+    pub query: &'a Query,
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+/// The facts the filter tokens test for one lead.
+pub fn facts(input: &ViewInput, i: u32, lead: &LeadRecord) -> Facts {
+    let entry = input.queue.entries.get(&lead.id);
+    Facts {
+        shown: entry.map_or(lead.status, |e| e.shown()),
+        failed: entry.is_some_and(|e| e.phase == Phase::Failed),
+        pending: entry.is_some_and(|e| e.phase != Phase::Failed),
+        selected: input.selected.contains(&i),
+        score: lead.top_score(),
+        signals: lead.signal_count,
+    }
+}
+
+/// Compute the visible rows: indices into `leads` that pass the query, sorted. With fuzzy text
+/// and the default sort, the best matches come first; otherwise by the sort key. Ties keep the
+/// server's order (reversed with the rest), so the result is total and stable.
+pub fn compute_rows(input: &ViewInput) -> Vec<u32> {
+    let q = input.query;
+    let mut scorer = Scorer::default();
+    let mut hits: Vec<(u32, u32)> = Vec::with_capacity(if q.is_empty() {
+        input.leads.len()
+    } else {
+        1024
+    });
+    for (i, lead) in input.leads.iter().enumerate() {
+        let i = i as u32;
+        if q.is_empty() {
+            hits.push((i, 0));
+            continue;
+        }
+        if !q.tokens_hold(&facts(input, i, lead)) {
+            continue;
+        }
+        if let Some(score) = q.fuzzy_score(lead.haystack(), &mut scorer) {
+            hits.push((i, score));
+        }
+    }
+    let by_score = q.is_fuzzy() && input.key == SortKey::Recency;
+    let reverse = input.descending != input.key.descending_by_default();
+    let leads = input.leads;
+    let queue = input.queue;
+    let key = input.key;
+    let cmp = |&(a, sa): &(u32, u32), &(b, sb): &(u32, u32)| -> Ordering {
+        let (la, lb) = (&leads[a as usize], &leads[b as usize]);
         let ord = match key {
+            SortKey::Recency if by_score => sb.cmp(&sa),
             SortKey::Recency => Ordering::Equal,
             SortKey::SignalCount => lb.signal_count.cmp(&la.signal_count),
             SortKey::TopScore => lb
-                .top_score
+                .top_score()
                 .unwrap_or(f64::MIN)
-                .total_cmp(&la.top_score.unwrap_or(f64::MIN)),
-            SortKey::Name => cmp_text(Some(&la.name), Some(&lb.name)),
+                .total_cmp(&la.top_score().unwrap_or(f64::MIN)),
+            SortKey::Name => cmp_text(Some(la.name()), Some(lb.name())),
             SortKey::Company => cmp_text(la.company_name(), lb.company_name()),
             SortKey::Status => status_rank(queue.shown(&la.id, la.status))
                 .cmp(&status_rank(queue.shown(&lb.id, lb.status))),
         };
-        let ord = ord.then(a.cmp(b));
+        let ord = ord.then(a.cmp(&b));
         if reverse { ord.reverse() } else { ord }
     };
-    if key != SortKey::Recency || reverse {
-        rows.sort_by(cmp);
+    if key != SortKey::Recency || reverse || by_score {
+        hits.sort_unstable_by(cmp);
     }
-    rows
+    hits.into_iter().map(|(i, _)| i).collect()
 }

@@ -5,8 +5,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-use crate::api::{GroupBy, Lead, Status};
+use crate::api::{GroupBy, Status};
 use crate::app::queue::Phase;
+use crate::app::record::LeadRecord;
 use crate::app::state::{State, gi};
 
 use super::fit::fit;
@@ -134,7 +135,13 @@ struct Marks {
     changed_elsewhere: bool,
 }
 
-fn build_row<'a>(s: &State, lead: &'a Lead, marks: Marks, w: &Widths, theme: &Theme) -> Row<'a> {
+fn build_row<'a>(
+    s: &State,
+    lead: &'a LeadRecord,
+    marks: Marks,
+    w: &Widths,
+    theme: &Theme,
+) -> Row<'a> {
     let Marks {
         selected,
         in_range,
@@ -165,13 +172,10 @@ fn build_row<'a>(s: &State, lead: &'a Lead, marks: Marks, w: &Widths, theme: &Th
     };
     let (second, third) = match s.group {
         GroupBy::Person => (lead.company_name(), lead.headline()),
-        GroupBy::Company => (
-            lead.company.as_ref().and_then(|c| c.industry.as_deref()),
-            lead.headline(),
-        ),
+        GroupBy::Company => (lead.industry(), lead.headline()),
     };
     let score = lead
-        .top_score
+        .top_score()
         .map(|v| {
             if v.fract() == 0.0 && v.abs() < 1e6 {
                 format!("{v:.0}")
@@ -184,7 +188,7 @@ fn build_row<'a>(s: &State, lead: &'a Lead, marks: Marks, w: &Widths, theme: &Th
         Cell::from(mark),
         Cell::from(Span::styled(glyph, glyph_style)),
         Cell::from(Span::styled(shown.as_str(), status_style)),
-        Cell::from(fit(&lead.name, w.name)),
+        Cell::from(fit(lead.name(), w.name)),
         Cell::from(fit(second.unwrap_or(""), w.company)),
         Cell::from(Span::styled(
             fit(third.unwrap_or(""), w.headline),
