@@ -156,10 +156,13 @@ fn make_lead(
     }
 }
 
+/// One condition of the reference filter.
+type Check<'a> = Box<dyn Fn(usize, &Lead) -> bool + 'a>;
+
 /// The obvious, slow way: each condition checked on the wire model, nucleo called directly.
 fn reference(leads: &[Lead], queue: &Queue, selected: &HashSet<u32>, input: &str) -> Vec<u32> {
     let mut text = Vec::new();
-    let mut keep: Vec<Box<dyn Fn(usize, &Lead) -> bool>> = Vec::new();
+    let mut keep: Vec<Check> = Vec::new();
     for word in input.split_whitespace() {
         match word.split_once(':') {
             Some(("status", v)) if Status::from_name(v).is_some() => {

@@ -1,0 +1,43 @@
+//! One filter keystroke at 100,000 leads: parse, match, sort and draw the frame, for the worst
+//! 1–4 character queries.
+
+mod support;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn keystroke(c: &mut Criterion) {
+    let mut s = support::state(100_000, 200, 50);
+    let mut t = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let mut g = c.benchmark_group("filter_keystroke_100k");
+    g.sample_size(20);
+    for q in [
+        "a",
+        "la",
+        "mr",
+        "ma",
+        "mar",
+        "mary",
+        "x",
+        "xq",
+        "xqz",
+        "xqzw",
+        "status:new la",
+    ] {
+        g.bench_with_input(BenchmarkId::from_parameter(q), &q, |b, q| {
+            b.iter(|| {
+                s.filter = (*q).to_owned();
+                s.refresh_view();
+                t.draw(|f| {
+                    lead_triage::ui::draw(f, &s);
+                })
+                .expect("draw");
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, keystroke);
+criterion_main!(benches);

@@ -1,0 +1,29 @@
+//! Frame cost at 200×50 with 1,000 and 100,000 leads (cursor moving one row per frame).
+
+mod support;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use lead_triage::app::update;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn frames(c: &mut Criterion) {
+    let mut g = c.benchmark_group("frame_200x50");
+    for n in [1_000usize, 100_000] {
+        let mut s = support::state(n, 200, 50);
+        let mut t = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                update(&mut s, support::key('j'));
+                t.draw(|f| {
+                    lead_triage::ui::draw(f, &s);
+                })
+                .expect("draw");
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, frames);
+criterion_main!(benches);
