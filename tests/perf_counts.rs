@@ -193,8 +193,16 @@ fn reference(leads: &[Lead], queue: &Queue, selected: &HashSet<u32>, input: &str
             _ => text.push(word),
         }
     }
-    let text = text.join(" ");
-    let pattern = Pattern::parse(&text, CaseMatching::Ignore, Normalization::Smart);
+    let fold = |t: &str| -> String {
+        t.chars()
+            .map(nucleo_matcher::chars::normalize)
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let text = fold(&text.join(" "));
+    // Which leads match: nucleo's optimal matcher. In what order: the greedy score, summed
+    // over the words (the generated text has only plain fuzzy words).
+    let pattern = Pattern::parse(&text, CaseMatching::Ignore, Normalization::Never);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
     let mut hits: Vec<(u32, u32)> = Vec::new();
@@ -202,25 +210,41 @@ fn reference(leads: &[Lead], queue: &Queue, selected: &HashSet<u32>, input: &str
         if !keep.iter().all(|k| k(i, l)) {
             continue;
         }
-        let hay = [
-            l.name.as_str(),
-            l.headline().unwrap_or(""),
-            l.email().unwrap_or(""),
-            l.company_name().unwrap_or(""),
-            l.company
-                .as_ref()
-                .and_then(|c| c.domain.as_deref())
-                .unwrap_or(""),
-        ]
-        .join("\u{1f}");
-        let score = if pattern.atoms.is_empty() {
-            Some(0)
-        } else {
-            pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-        };
-        if let Some(s) = score {
-            hits.push((i as u32, s));
+        let hay = fold(
+            &[
+                l.name.as_str(),
+                l.headline().unwrap_or(""),
+                l.email().unwrap_or(""),
+                l.company_name().unwrap_or(""),
+                l.company
+                    .as_ref()
+                    .and_then(|c| c.domain.as_deref())
+                    .unwrap_or(""),
+            ]
+            .join("\u{1f}"),
+        );
+        if pattern.atoms.is_empty() {
+            hits.push((i as u32, 0));
+            continue;
         }
+        if pattern
+            .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+            .is_none()
+        {
+            continue;
+        }
+        let greedy: u32 = pattern
+            .atoms
+            .iter()
+            .map(|a| {
+                u32::from(
+                    matcher
+                        .fuzzy_match_greedy(Utf32Str::new(&hay, &mut buf), a.needle_text())
+                        .unwrap_or(0),
+                )
+            })
+            .sum();
+        hits.push((i as u32, greedy));
     }
     if !pattern.atoms.is_empty() {
         hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
