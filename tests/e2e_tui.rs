@@ -44,7 +44,7 @@ fn filtered(
     let selected = std::collections::HashSet::new();
     let query = lead_triage::app::filter::Query::parse(needle);
     let rows = view::compute_rows(&view::ViewInput {
-        leads: &data.leads,
+        data: &data,
         queue: &queue,
         selected: &selected,
         query: &query,

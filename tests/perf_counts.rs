@@ -89,17 +89,18 @@ async fn ten_thousand_changes_take_exactly_fifty_patch_calls() {
 
 const WORDS: [&str; 8] = ["ada", "Grace", "zoë", "渡辺", "Acme", "rocket", "VP", "lab"];
 
-fn lead_strategy() -> impl Strategy<
-    Value = (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        u8,
-        u8,
-        u8,
-    ),
-> {
+/// Name, company, headline, email, status, signals, score.
+type Parts = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    u8,
+    u8,
+    u8,
+);
+
+fn lead_strategy() -> impl Strategy<Value = Parts> {
     (
         proptest::sample::select(WORDS.to_vec()).prop_map(str::to_owned),
         proptest::option::of(
@@ -118,18 +119,7 @@ fn lead_strategy() -> impl Strategy<
     )
 }
 
-fn make_lead(
-    n: usize,
-    parts: &(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        u8,
-        u8,
-        u8,
-    ),
-) -> Lead {
+fn make_lead(n: usize, parts: &Parts) -> Lead {
     let (name, company, headline, email, status, signals, score) = parts;
     Lead {
         id: Uuid::from_u128(n as u128 + 1),
@@ -282,7 +272,7 @@ proptest! {
         let input = format!("{text} {token}");
         let query = Query::parse(&input);
         let got = compute_rows(&ViewInput {
-            leads: &data.leads,
+            data: &data,
             queue: &queue,
             selected: &selected,
             query: &query,
@@ -292,5 +282,44 @@ proptest! {
         // The reference reads confirmed statuses from the data as the queue left them.
         let current: Vec<Lead> = data.leads.iter().map(|r| r.to_lead()).collect();
         prop_assert_eq!(got, reference(&current, &queue, &selected, &input));
+    }
+}
+
+#[test]
+fn large_lists_match_on_two_threads_with_the_same_result() {
+    // Above the threshold where matching is split across two threads.
+    let parts: Vec<Parts> = (0..30_000usize)
+        .map(|n| {
+            (
+                WORDS[n % 8].to_owned(),
+                Some(format!("{} Co", WORDS[(n / 8) % 8])),
+                Some(format!("Head of {}", WORDS[(n / 64) % 8])),
+                None,
+                (n % 4) as u8,
+                (n % 7) as u8,
+                (n % 4) as u8,
+            )
+        })
+        .collect();
+    let leads: Vec<Lead> = parts
+        .iter()
+        .enumerate()
+        .map(|(n, p)| make_lead(n, p))
+        .collect();
+    let mut data = Dataset::default();
+    data.merge(leads.clone());
+    let queue = Queue::new(4, Backoff::default(), Jitter::seeded(1));
+    let selected = HashSet::new();
+    for input in ["a", "rk", "zoë co", "status:new la", "signals:>2 vp"] {
+        let query = Query::parse(input);
+        let got = compute_rows(&ViewInput {
+            data: &data,
+            queue: &queue,
+            selected: &selected,
+            query: &query,
+            key: SortKey::Recency,
+            descending: true,
+        });
+        assert_eq!(got, reference(&leads, &queue, &selected, input), "{input}");
     }
 }

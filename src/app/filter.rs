@@ -127,12 +127,22 @@ impl Query {
             && self.signals.is_none()
     }
 
+    /// There is at least one token (status, is, score, signals).
+    pub fn has_tokens(&self) -> bool {
+        self.status.is_some()
+            || self.failed
+            || self.pending
+            || self.selected
+            || self.score.is_some()
+            || self.signals.is_some()
+    }
+
     /// There is fuzzy text (results are then ranked by match quality).
     pub fn is_fuzzy(&self) -> bool {
         self.pattern.is_some()
     }
 
-    /// Score of the fuzzy part against a folded haystack (`LeadRecord::match_key`): `Some(0)`
+    /// Score of the fuzzy part against a folded haystack (`Dataset::match_key`): `Some(0)`
     /// when there is no fuzzy part, `None` when it does not match.
     ///
     /// Fuzzy atoms use nucleo's greedy matcher: it matches exactly the same haystacks as the

@@ -37,9 +37,6 @@ pub struct LeadRecord {
     top_score: f32,
     /// `name␟headline␟email␟company␟domain`.
     text: Box<str>,
-    /// `text` folded for matching (lower case, accents removed): mostly ASCII, which keeps the
-    /// fuzzy matcher on its fast path.
-    key: Box<str>,
     /// End offsets of the first four fields in `text`.
     ends: [u32; 4],
     pub linkedin_url: Option<Box<str>>,
@@ -123,7 +120,6 @@ impl LeadRecord {
             status: lead.status,
             signal_count: lead.signal_count,
             top_score: lead.top_score.map_or(f32::NAN, |s| s as f32),
-            key: fold(&text).into_boxed_str(),
             text: text.into_boxed_str(),
             ends,
             linkedin_url: person.linkedin_url.map(String::into_boxed_str),
@@ -214,11 +210,6 @@ impl LeadRecord {
     /// The text the filter searches: name, headline, email, company and domain.
     pub fn haystack(&self) -> &str {
         &self.text
-    }
-
-    /// The same text folded for matching (see [`fold`]).
-    pub fn match_key(&self) -> &str {
-        &self.key
     }
 }
 

@@ -69,6 +69,13 @@ pub struct Dataset {
     pub leads: Vec<Arc<LeadRecord>>,
     pub by_id: HashMap<Uuid, u32>,
     interner: Interner,
+    /// The folded search text of every lead (see `record::fold`), back to back in one
+    /// string: a filter scans it front to back instead of chasing a pointer per lead.
+    keys: String,
+    /// Where each lead's text is in `keys`.
+    key_spans: Vec<(u32, u32)>,
+    /// Bytes of `keys` no longer referenced (a refreshed lead's old text).
+    key_garbage: usize,
     pub load: LoadState,
     /// Increases with every (re)load, so late pages of an older load are ignored.
     pub generation: u64,
@@ -79,14 +86,49 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The folded search text of lead `i`.
+    pub fn match_key(&self, i: u32) -> &str {
+        let (a, b) = self.key_spans[i as usize];
+        self.keys.get(a as usize..b as usize).unwrap_or("")
+    }
+
+    fn push_key(&mut self, lead: &LeadRecord) -> (u32, u32) {
+        let start = self.keys.len();
+        for c in lead.haystack().chars() {
+            self.keys
+                .extend(nucleo_matcher::chars::normalize(c).to_lowercase());
+        }
+        (start as u32, self.keys.len() as u32)
+    }
+
+    /// Rebuild the key arena without the texts of replaced leads.
+    fn compact_keys(&mut self) {
+        let mut keys = String::with_capacity(self.keys.len() - self.key_garbage);
+        for span in &mut self.key_spans {
+            let start = keys.len() as u32;
+            keys.push_str(
+                self.keys
+                    .get(span.0 as usize..span.1 as usize)
+                    .unwrap_or(""),
+            );
+            *span = (start, keys.len() as u32);
+        }
+        self.keys = keys;
+        self.key_garbage = 0;
+    }
+
     /// Add or refresh leads; returns how many were new. A known lead whose status differs
     /// from what the server says now is marked as changed elsewhere.
     pub fn merge(&mut self, leads: Vec<Lead>) -> usize {
         let mut added = 0;
         for lead in leads {
             let lead = LeadRecord::from_lead(lead, &mut self.interner);
+            let span = self.push_key(&lead);
             match self.by_id.get(&lead.id) {
                 Some(&i) => {
+                    let old = self.key_spans[i as usize];
+                    self.key_garbage += (old.1 - old.0) as usize;
+                    self.key_spans[i as usize] = span;
                     let old = self.leads[i as usize].status;
                     if old != lead.status
                         && old != Status::Unknown
@@ -99,10 +141,14 @@ impl Dataset {
                 None => {
                     let i = self.leads.len() as u32;
                     self.by_id.insert(lead.id, i);
+                    self.key_spans.push(span);
                     self.leads.push(Arc::new(lead));
                     added += 1;
                 }
             }
+        }
+        if self.key_garbage > self.keys.len() / 2 {
+            self.compact_keys();
         }
         added
     }
@@ -115,8 +161,10 @@ impl Dataset {
             }
             let i = self.leads.len() as u32;
             self.by_id.insert(lead.id, i);
-            self.leads
-                .push(Arc::new(LeadRecord::from_lead(lead, &mut self.interner)));
+            let rec = LeadRecord::from_lead(lead, &mut self.interner);
+            let span = self.push_key(&rec);
+            self.key_spans.push(span);
+            self.leads.push(Arc::new(rec));
         }
     }
 
@@ -279,7 +327,7 @@ impl State {
         let query = Query::parse(&self.filter);
         self.filter_errors = query.errors.clone();
         let rows = view::compute_rows(&ViewInput {
-            leads: &self.data[g].leads,
+            data: &self.data[g],
             queue: &self.queue,
             selected: &self.lists[g].selected,
             query: &query,
