@@ -3,42 +3,36 @@
 
 use unicode_width::UnicodeWidthChar;
 
-/// Cut `s` to at most `width` columns, ending with `…` when something was cut. Scans only as
-/// far as needed, so a 1 MB string costs no more than a short one.
-pub fn fit(s: &str, width: usize) -> String {
+/// Where to cut `s` to show it in `width` columns: the prefix to draw, its width, and
+/// whether something was cut off (then the prefix leaves one column for `…`). Scans only as
+/// far as needed and allocates nothing, so a 1 MB string costs no more than a short one.
+pub fn cut(s: &str, width: usize) -> (&str, usize, bool) {
     if width == 0 {
-        return String::new();
+        return ("", 0, !s.is_empty());
     }
-    let mut out = String::new();
     let mut used = 0;
+    // Position and width just before the last character that still leaves room for `…`.
+    let mut safe = (0usize, 0usize);
     for (i, c) in s.char_indices() {
         let w = c.width().unwrap_or(0);
         if used + w > width {
-            // Make room for the ellipsis.
-            while used + 1 > width {
-                match out.pop() {
-                    Some(p) => used -= p.width().unwrap_or(0),
-                    None => break,
-                }
-            }
-            out.push('…');
-            return out;
+            return (&s[..safe.0], safe.1, true);
         }
         used += w;
-        out.push(c);
-        if used == width && i + c.len_utf8() < s.len() {
-            // Exactly full but more text follows: replace the tail with an ellipsis.
-            while used + 1 > width {
-                match out.pop() {
-                    Some(p) => used -= p.width().unwrap_or(0),
-                    None => break,
-                }
-            }
-            out.push('…');
-            return out;
+        if used < width {
+            safe = (i + c.len_utf8(), used);
         }
     }
-    out
+    (s, used, false)
+}
+
+/// Cut `s` to at most `width` columns, ending with `…` when something was cut.
+pub fn fit(s: &str, width: usize) -> String {
+    match cut(s, width) {
+        (shown, _, false) => shown.to_owned(),
+        (_, _, true) if width == 0 => String::new(),
+        (shown, _, true) => format!("{shown}…"),
+    }
 }
 
 /// Display width of a string.

@@ -1,16 +1,18 @@
-//! The lead table. Builds rows only for the visible window, whatever the number of leads.
+//! The lead table, drawn straight into the frame buffer: only the visible window is touched,
+//! and a row costs no heap allocation (text is cut by display width in place), so a frame
+//! costs the same at 1,000 and 100,000 leads.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 
 use crate::api::{GroupBy, Status};
 use crate::app::queue::Phase;
 use crate::app::record::LeadRecord;
 use crate::app::state::{State, gi};
 
-use super::fit::fit;
+use super::fit::cut;
 use super::theme::Theme;
 
 /// Sync glyphs: pending, sending, confirmed this session, failed.
@@ -24,37 +26,104 @@ pub const GLYPH_ELSEWHERE: &str = "⇄";
 pub const MARK_SELECTED: &str = "●";
 pub const MARK_RANGE: &str = "◆";
 
-struct Widths {
-    name: usize,
-    company: usize,
-    headline: usize,
-    error: usize,
+/// Column positions (x offsets from the left of the table) and widths.
+struct Columns {
+    mark: u16,
+    sync: u16,
+    status: u16,
+    name: (u16, u16),
+    company: (u16, u16),
+    headline: (u16, u16),
+    signals: (u16, u16),
+    score: (u16, u16),
+    error: Option<(u16, u16)>,
 }
 
-fn widths(total: u16, with_error: bool) -> Widths {
+fn columns(total: u16, with_error: bool) -> Columns {
     let total = usize::from(total);
-    // Fixed: mark 1, sync 1, status 9, signals 3, score 5, and one space between 8-9 columns.
+    // Fixed: mark 1, sync 1, status 9, signals 3, score 5, one space between columns.
     let fixed = 1 + 1 + 9 + 3 + 5 + 8 + usize::from(with_error);
     let error = if with_error { 16 } else { 0 };
     let flexible = total.saturating_sub(fixed + error);
-    let name = (flexible * 30 / 100).clamp(8, 32);
-    let company = (flexible * 25 / 100).clamp(6, 28);
-    let headline = flexible.saturating_sub(name + company);
-    Widths {
-        name,
-        company,
-        headline,
-        error,
+    let name = (flexible * 30 / 100).clamp(8, 32) as u16;
+    let company = (flexible * 25 / 100).clamp(6, 28) as u16;
+    let headline = flexible.saturating_sub(usize::from(name + company)) as u16;
+    let name_x = 1 + 1 + 1 + 1 + 9 + 1;
+    let company_x = name_x + name + 1;
+    let headline_x = company_x + company + 1;
+    let signals_x = headline_x + headline + 1;
+    let score_x = signals_x + 3 + 1;
+    Columns {
+        mark: 0,
+        sync: 2,
+        status: 4,
+        name: (name_x, name),
+        company: (company_x, company),
+        headline: (headline_x, headline),
+        signals: (signals_x, 3),
+        score: (score_x, 5),
+        error: with_error.then_some((score_x + 5 + 1, error as u16)),
     }
 }
 
-/// Draw the table into `area`; returns the number of rows built.
+/// Write `text` at column `(x, w)` of row `y`, cut to fit with `…`; right-aligned if asked.
+fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    y: u16,
+    col: (u16, u16),
+    text: &str,
+    style: Style,
+    right: bool,
+) {
+    let (x, w) = col;
+    if w == 0 || x >= area.width {
+        return;
+    }
+    let w = w.min(area.width - x);
+    let (shown, used, cut_off) = cut(text, usize::from(w));
+    let used = used as u16 + u16::from(cut_off);
+    let start = if right {
+        area.x + x + (w - used.min(w))
+    } else {
+        area.x + x
+    };
+    let (end, _) = buf.set_stringn(start, y, shown, usize::from(w), style);
+    if cut_off {
+        buf.set_stringn(end, y, "…", 1, style);
+    }
+}
+
+/// Draw the table into `area`; returns the number of rows drawn.
 pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
     let with_error = s.queue.counts.failed > 0;
-    let w = widths(area.width, with_error);
+    let cols = columns(area.width, with_error);
     let list = s.list();
     let data = &s.data[gi(s.group)];
-    let body = usize::from(area.height.saturating_sub(1));
+    let buf = frame.buffer_mut();
+    if area.height == 0 {
+        return 0;
+    }
+
+    // Column titles.
+    let title = Rect { height: 1, ..area };
+    buf.set_style(title, theme.column_titles());
+    let (second, third) = match s.group {
+        GroupBy::Person => ("name", "company"),
+        GroupBy::Company => ("company", "industry"),
+    };
+    let ts = theme.column_titles();
+    put(buf, area, area.y, (cols.status, 9), "status", ts, false);
+    put(buf, area, area.y, cols.name, second, ts, false);
+    put(buf, area, area.y, cols.company, third, ts, false);
+    put(buf, area, area.y, cols.headline, "headline", ts, false);
+    put(buf, area, area.y, cols.signals, "sig", ts, false);
+    put(buf, area, area.y, cols.score, "score", ts, false);
+    if let Some(e) = cols.error {
+        put(buf, area, area.y, e, "error", ts, false);
+    }
+
+    let body = usize::from(area.height - 1);
     // The window: the stored offset, nudged so the cursor is visible even before a resize
     // reached the state.
     let mut offset = list.offset.min(list.rows.len().saturating_sub(1));
@@ -67,65 +136,29 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
     let end = (offset + body).min(list.rows.len());
     let range = list.range_bounds();
 
-    let rows: Vec<Row> = list.rows[offset..end]
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| {
-            let pos = offset + k;
-            let lead = &data.leads[i as usize];
-            let in_range = range.is_some_and(|(a, b)| pos >= a && pos <= b);
-            let marks = Marks {
-                selected: list.selected.contains(&i),
-                in_range,
-                changed_elsewhere: data.changed_elsewhere.contains(&i),
-            };
-            build_row(s, lead, marks, &w, theme)
-        })
-        .collect();
-    let built = rows.len();
-
-    let name_title = match s.group {
-        GroupBy::Person => "name",
-        GroupBy::Company => "company",
-    };
-    let company_title = match s.group {
-        GroupBy::Person => "company",
-        GroupBy::Company => "industry",
-    };
-    let mut titles = vec![
-        Cell::from(" "),
-        Cell::from(" "),
-        Cell::from("status"),
-        Cell::from(name_title),
-        Cell::from(company_title),
-        Cell::from("headline"),
-        Cell::from("sig"),
-        Cell::from("score"),
-    ];
-    let mut constraints = vec![
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(9),
-        Constraint::Length(w.name as u16),
-        Constraint::Length(w.company as u16),
-        Constraint::Length(w.headline as u16),
-        Constraint::Length(3),
-        Constraint::Length(5),
-    ];
-    if with_error {
-        titles.push(Cell::from("error"));
-        constraints.push(Constraint::Length(w.error as u16));
+    for (k, &i) in list.rows[offset..end].iter().enumerate() {
+        let pos = offset + k;
+        let y = area.y + 1 + k as u16;
+        let row = Rect {
+            y,
+            height: 1,
+            ..area
+        };
+        let lead = &data.leads[i as usize];
+        let marks = Marks {
+            selected: list.selected.contains(&i),
+            in_range: range.is_some_and(|(a, b)| pos >= a && pos <= b),
+            changed_elsewhere: data.changed_elsewhere.contains(&i),
+        };
+        if marks.selected || marks.in_range {
+            buf.set_style(row, theme.selected_row());
+        }
+        draw_row(buf, area, y, &cols, s, lead, &marks, theme);
+        if pos == list.cursor {
+            buf.set_style(row, theme.cursor());
+        }
     }
-    let table = Table::new(rows, constraints)
-        .header(Row::new(titles).style(theme.column_titles()))
-        .column_spacing(1)
-        .row_highlight_style(theme.cursor());
-    let mut state = TableState::default();
-    if !list.rows.is_empty() {
-        state.select(Some(list.cursor - offset));
-    }
-    frame.render_stateful_widget(table, area, &mut state);
-    built
+    end - offset
 }
 
 /// Per-row marks that do not come from the lead itself.
@@ -135,18 +168,17 @@ struct Marks {
     changed_elsewhere: bool,
 }
 
-fn build_row<'a>(
+#[allow(clippy::too_many_arguments)]
+fn draw_row(
+    buf: &mut Buffer,
+    area: Rect,
+    y: u16,
+    cols: &Columns,
     s: &State,
-    lead: &'a LeadRecord,
-    marks: Marks,
-    w: &Widths,
+    lead: &LeadRecord,
+    marks: &Marks,
     theme: &Theme,
-) -> Row<'a> {
-    let Marks {
-        selected,
-        in_range,
-        changed_elsewhere,
-    } = marks;
+) {
     let entry = s.queue.entries.get(&lead.id);
     let shown: Status = entry.map_or(lead.status, |e| e.shown());
     let (glyph, glyph_style) = match entry.map(|e| e.phase) {
@@ -154,61 +186,162 @@ fn build_row<'a>(
         Some(Phase::Sending(_)) => (GLYPH_SENDING, theme.pending()),
         Some(Phase::Failed) => (GLYPH_FAILED, theme.error()),
         None if s.queue.done.contains(&lead.id) => (GLYPH_DONE, theme.toast()),
-        None if changed_elsewhere => (GLYPH_ELSEWHERE, theme.pending()),
+        None if marks.changed_elsewhere => (GLYPH_ELSEWHERE, theme.pending()),
         None => (" ", theme.dim()),
     };
-    let mark = if selected {
-        Span::styled(MARK_SELECTED, theme.selected_mark())
-    } else if in_range {
-        Span::styled(MARK_RANGE, theme.selected_mark())
-    } else {
-        Span::raw(" ")
-    };
+    if marks.selected {
+        put(
+            buf,
+            area,
+            y,
+            (cols.mark, 1),
+            MARK_SELECTED,
+            theme.selected_mark(),
+            false,
+        );
+    } else if marks.in_range {
+        put(
+            buf,
+            area,
+            y,
+            (cols.mark, 1),
+            MARK_RANGE,
+            theme.selected_mark(),
+            false,
+        );
+    }
+    put(buf, area, y, (cols.sync, 1), glyph, glyph_style, false);
     let pending = entry.is_some_and(|e| e.phase != Phase::Failed);
     let status_style = if pending {
         theme.status(shown).patch(theme.pending())
     } else {
         theme.status(shown)
     };
-    let (second, third) = match s.group {
-        GroupBy::Person => (lead.company_name(), lead.headline()),
-        GroupBy::Company => (lead.industry(), lead.headline()),
+    put(
+        buf,
+        area,
+        y,
+        (cols.status, 9),
+        shown.as_str(),
+        status_style,
+        false,
+    );
+    let second = match s.group {
+        GroupBy::Person => lead.company_name(),
+        GroupBy::Company => lead.industry(),
     };
-    let score = lead
-        .top_score()
-        .map(|v| {
-            if v.fract() == 0.0 && v.abs() < 1e6 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.1}")
-            }
-        })
-        .unwrap_or_else(|| "–".into());
-    let mut cells = vec![
-        Cell::from(mark),
-        Cell::from(Span::styled(glyph, glyph_style)),
-        Cell::from(Span::styled(shown.as_str(), status_style)),
-        Cell::from(fit(lead.name(), w.name)),
-        Cell::from(fit(second.unwrap_or(""), w.company)),
-        Cell::from(Span::styled(
-            fit(third.unwrap_or(""), w.headline),
-            theme.dim(),
-        )),
-        Cell::from(Line::from(fit(&lead.signal_count.to_string(), 3)).right_aligned()),
-        Cell::from(Line::from(fit(&score, 5)).right_aligned()),
-    ];
-    if w.error > 0 {
-        let err = entry
-            .filter(|e| e.phase == Phase::Failed || e.error.is_some())
-            .and_then(|e| e.error.as_deref())
-            .map(|e| fit(&format!("{GLYPH_FAILED} {e}"), w.error))
-            .unwrap_or_default();
-        cells.push(Cell::from(Span::styled(err, theme.error())));
+    put(buf, area, y, cols.name, lead.name(), Style::new(), false);
+    put(
+        buf,
+        area,
+        y,
+        cols.company,
+        second.unwrap_or(""),
+        Style::new(),
+        false,
+    );
+    put(
+        buf,
+        area,
+        y,
+        cols.headline,
+        lead.headline().unwrap_or(""),
+        theme.dim(),
+        false,
+    );
+    let mut num = itoa_buf();
+    put(
+        buf,
+        area,
+        y,
+        cols.signals,
+        fmt_u32(&mut num, lead.signal_count),
+        Style::new(),
+        true,
+    );
+    let mut score = itoa_buf();
+    put(
+        buf,
+        area,
+        y,
+        cols.score,
+        fmt_score(&mut score, lead.top_score()),
+        Style::new(),
+        true,
+    );
+    if let Some(col) = cols.error
+        && let Some(e) = entry.and_then(|e| e.error.as_deref())
+    {
+        put(buf, area, y, (col.0, 2), GLYPH_FAILED, theme.error(), false);
+        put(
+            buf,
+            area,
+            y,
+            (col.0 + 2, col.1.saturating_sub(2)),
+            e,
+            theme.error(),
+            false,
+        );
     }
-    let row = Row::new(cells);
-    if selected || in_range {
-        row.style(theme.selected_row())
+}
+
+/// A small stack buffer for numbers (no allocation per row).
+fn itoa_buf() -> [u8; 24] {
+    [0; 24]
+}
+
+fn fmt_u32(buf: &mut [u8; 24], mut n: u32) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("?")
+}
+
+/// Scores print as integers when whole (the 1–3 scale), else with one decimal.
+fn fmt_score(buf: &mut [u8; 24], score: Option<f64>) -> &str {
+    use std::io::Write;
+    let Some(v) = score else {
+        return "–";
+    };
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let ok = if v.fract() == 0.0 && v.abs() < 1e6 {
+        write!(cursor, "{v:.0}")
     } else {
-        row
+        write!(cursor, "{v:.1}")
+    };
+    let len = cursor.position() as usize;
+    if ok.is_err() {
+        return "?";
+    }
+    std::str::from_utf8(&buf[..len]).unwrap_or("?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_without_allocating() {
+        let mut b = itoa_buf();
+        assert_eq!(fmt_u32(&mut b, 0), "0");
+        assert_eq!(fmt_u32(&mut b, 4_294_967_295), "4294967295");
+        let mut b = itoa_buf();
+        assert_eq!(fmt_score(&mut b, Some(3.0)), "3");
+        let mut b = itoa_buf();
+        assert_eq!(fmt_score(&mut b, Some(87.25)), "87.2");
+        let mut b = itoa_buf();
+        assert_eq!(fmt_score(&mut b, None), "–");
+        let mut b = itoa_buf();
+        assert_eq!(
+            fmt_score(&mut b, Some(1e300)),
+            "?",
+            "too long for the buffer"
+        );
     }
 }
