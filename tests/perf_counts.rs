@@ -323,3 +323,58 @@ fn large_lists_match_on_two_threads_with_the_same_result() {
         assert_eq!(got, reference(&leads, &queue, &selected, input), "{input}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_page_shows_after_one_round_trip() {
+    let server = demo_server::start(ServerConfig {
+        leads: 250,
+        latency_ms: 200,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let key_ = ApiKey::new(server.api_key()).unwrap();
+    let client = Client::new(ClientConfig::new(&server.base_url(), key_).unwrap()).unwrap();
+    let state = State::new(
+        Settings::default(),
+        Keymap::default_keymap(),
+        Jitter::seeded(3),
+    );
+    let mut r = Runner::new(client, state, None);
+    r.apply(Msg::Resize(200, 50));
+    r.start();
+    assert!(
+        r.run_until(Duration::from_secs(30), |s| !s.data().leads.is_empty())
+            .await
+    );
+    assert_eq!(r.state.data().leads.len(), 100, "the first page, limit 100");
+    let log = common::hook_get_async(&server, "/__log").await;
+    let answered: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["status"].is_null())
+        .collect();
+    assert_eq!(
+        answered.len(),
+        1,
+        "only the first GET had been answered: {log}"
+    );
+    assert_eq!(answered[0]["path"], "/api/signals/leads");
+    // Statuses arrive afterwards, learned while the next pages load.
+    assert!(
+        r.run_until(Duration::from_secs(30), |s| s.data().load
+            == LoadState::Loaded)
+            .await
+    );
+    assert!(
+        r.state
+            .data()
+            .leads
+            .iter()
+            .all(|l| l.status != Status::Unknown)
+    );
+    let stats = common::hook_get_async(&server, "/__stats").await;
+    assert_eq!(stats["requests"]["GET /api/signals/leads"], 3);
+    assert_eq!(stats["requests"]["GET /api/signals"], 3);
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::config::{ApiKey, ConfigError, validate_base_url};
 use super::error::{ApiError, parse_retry_after};
 use super::model::{
-    GroupBy, Lead, LeadsPage, PatchOutcome, Signal, SignalsPage, SortBy, StatusChange,
+    GroupBy, Lead, LeadsPage, PatchOutcome, Signal, SignalsPage, SortBy, Status, StatusChange,
 };
 use super::parse;
 
@@ -219,34 +219,23 @@ impl Client {
         Ok(out)
     }
 
-    /// Fill in the status of leads whose rows carried none, from one signal per lead
-    /// (`personEntityStatus` for person rows, `entityStatus` for company rows). Leads whose
-    /// status cannot be learned stay [`Status::Unknown`].
-    pub async fn hydrate(
+    /// Learn the statuses of leads from one signal each: `(lead id, one of its signal ids)`
+    /// pairs in, `(lead id, status)` out for the leads whose status could be learned
+    /// (`personEntityStatus` for person rows, `entityStatus` for company rows).
+    pub async fn statuses_from_signals(
         &self,
         group: GroupBy,
-        leads: &mut [Lead],
-        needs: &[bool],
-    ) -> Result<(), ApiError> {
-        let mut wanted: Vec<Uuid> = Vec::new();
-        for (lead, need) in leads.iter().zip(needs) {
-            if *need && let Some(first) = lead.signal_ids.first() {
-                wanted.push(*first);
-            }
+        pairs: &[(Uuid, Uuid)],
+    ) -> Result<Vec<(Uuid, Status)>, ApiError> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
         }
-        if wanted.is_empty() {
-            return Ok(());
-        }
+        let wanted: Vec<Uuid> = pairs.iter().map(|(_, sig)| *sig).collect();
         let signals = self.signals(&wanted).await?;
         let by_id: HashMap<&str, &Signal> = signals.iter().map(|s| (s.id.as_str(), s)).collect();
-        for (lead, need) in leads.iter_mut().zip(needs) {
-            if !*need {
-                continue;
-            }
-            let Some(first) = lead.signal_ids.first() else {
-                continue;
-            };
-            let Some(sig) = by_id.get(first.to_string().as_str()) else {
+        let mut out = Vec::with_capacity(pairs.len());
+        for (lead, sig_id) in pairs {
+            let Some(sig) = by_id.get(sig_id.to_string().as_str()) else {
                 continue;
             };
             let (entity, status) = match group {
@@ -254,11 +243,34 @@ impl Client {
                 GroupBy::Company => (sig.entity_id, sig.entity_status),
             };
             // A signal that names a different entity does not tell us this lead's status.
-            if entity.is_some_and(|e| e != lead.id) {
+            if entity.is_some_and(|e| e != *lead) {
                 continue;
             }
             if let Some(s) = status {
-                lead.status = s;
+                out.push((*lead, s));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fill in the status of leads whose rows carried none (see
+    /// [`Client::statuses_from_signals`]). Leads whose status cannot be learned stay
+    /// [`Status::Unknown`].
+    pub async fn hydrate(
+        &self,
+        group: GroupBy,
+        leads: &mut [Lead],
+        needs: &[bool],
+    ) -> Result<(), ApiError> {
+        let pairs = hydration_pairs(leads, needs);
+        let learned: HashMap<Uuid, Status> = self
+            .statuses_from_signals(group, &pairs)
+            .await?
+            .into_iter()
+            .collect();
+        for lead in leads.iter_mut() {
+            if let Some(s) = learned.get(&lead.id) {
+                lead.status = *s;
             }
         }
         Ok(())
@@ -344,9 +356,9 @@ impl LeadPager {
         self.pages
     }
 
-    /// The next page, or `None` after the last one. An error leaves the pager where it was,
-    /// so calling again retries the same page.
-    pub async fn next_page(&mut self) -> Result<Option<Page>, ApiError> {
+    /// The next page as the server sent it (statuses not yet learned), or `None` after the
+    /// last one. An error leaves the pager where it was, so calling again retries the page.
+    pub async fn next_raw_page(&mut self) -> Result<Option<LeadsPage>, ApiError> {
         if self.done {
             return Ok(None);
         }
@@ -373,6 +385,14 @@ impl LeadPager {
             }
             _ => self.done = true,
         }
+        Ok(Some(raw))
+    }
+
+    /// The next page with statuses learned, or `None` after the last one.
+    pub async fn next_page(&mut self) -> Result<Option<Page>, ApiError> {
+        let Some(raw) = self.next_raw_page().await? else {
+            return Ok(None);
+        };
         let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
         let mut leads = raw.leads;
         let hydration_error = match self
@@ -403,6 +423,16 @@ impl LeadPager {
         }
         Ok(all)
     }
+}
+
+/// `(lead id, first signal id)` of the leads that need their status learned.
+pub fn hydration_pairs(leads: &[Lead], needs: &[bool]) -> Vec<(Uuid, Uuid)> {
+    leads
+        .iter()
+        .zip(needs)
+        .filter(|(_, need)| **need)
+        .filter_map(|(l, _)| l.signal_ids.first().map(|s| (l.id, *s)))
+        .collect()
 }
 
 fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {

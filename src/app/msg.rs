@@ -25,6 +25,12 @@ pub enum Msg {
         /// No more pages follow.
         last: bool,
     },
+    /// Statuses learned for leads of a page that arrived without them.
+    Statuses {
+        group: GroupBy,
+        generation: u64,
+        statuses: Vec<(uuid::Uuid, crate::api::Status)>,
+    },
     /// Listing hit a transient failure and will retry after `retry_in`.
     LoadRetrying {
         group: GroupBy,

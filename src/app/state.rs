@@ -126,6 +126,13 @@ impl Dataset {
             let span = self.push_key(&lead);
             match self.by_id.get(&lead.id) {
                 Some(&i) => {
+                    // A row that arrives before its status was learned keeps the status we
+                    // knew (the learned one follows as `Msg::Statuses`).
+                    let mut lead = lead;
+                    let known = self.leads[i as usize].status;
+                    if lead.status == Status::Unknown && known != Status::Unknown {
+                        lead.status = known;
+                    }
                     let old = self.key_spans[i as usize];
                     self.key_garbage += (old.1 - old.0) as usize;
                     self.key_spans[i as usize] = span;
@@ -166,6 +173,26 @@ impl Dataset {
             self.key_spans.push(span);
             self.leads.push(Arc::new(rec));
         }
+    }
+
+    /// Statuses learned after their rows arrived; returns how many differ from a status we
+    /// already knew (changed elsewhere, and marked so).
+    pub fn learn(&mut self, statuses: &[(Uuid, Status)]) -> usize {
+        let mut changed = 0;
+        for (id, status) in statuses {
+            let Some(&i) = self.by_id.get(id) else {
+                continue;
+            };
+            let old = self.leads[i as usize].status;
+            if old != *status {
+                if old != Status::Unknown {
+                    self.changed_elsewhere.insert(i);
+                    changed += 1;
+                }
+                Arc::make_mut(&mut self.leads[i as usize]).status = *status;
+            }
+        }
+        changed
     }
 
     /// Record a status the server confirmed.

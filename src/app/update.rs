@@ -93,6 +93,43 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 s.refresh_view();
             }
         }
+        Msg::Statuses {
+            group,
+            generation,
+            statuses,
+        } => {
+            if generation != s.data[gi(group)].generation {
+                return fx;
+            }
+            // A status we queued ourselves did not change elsewhere.
+            let ours: Vec<uuid::Uuid> = statuses
+                .iter()
+                .filter(|(id, st)| s.queue.entries.get(id).is_some_and(|e| e.intent == *st))
+                .map(|(id, _)| *id)
+                .collect();
+            for (id, st) in &statuses {
+                s.queue.observe(id, *st);
+            }
+            let data = &mut s.data[gi(group)];
+            let mut changed = data.learn(&statuses);
+            for id in ours {
+                if let Some(&i) = data.by_id.get(&id)
+                    && data.changed_elsewhere.remove(&i)
+                {
+                    changed = changed.saturating_sub(1);
+                }
+            }
+            if changed > 0 {
+                s.toast = Some(format!(
+                    "{changed} lead{} changed elsewhere (marked ⇄)",
+                    if changed == 1 { "" } else { "s" }
+                ));
+            }
+            if group == s.group && (s.sort == super::view::SortKey::Status || !s.filter.is_empty())
+            {
+                s.refresh_view();
+            }
+        }
         Msg::LoadRetrying {
             group,
             generation,

@@ -9,6 +9,9 @@ use futures::future::{AbortHandle, Abortable, BoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+use uuid::Uuid;
+
+use crate::api::client::hydration_pairs;
 use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
 use crate::app::Msg;
 use crate::app::queue::Batch;
@@ -66,7 +69,9 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
     }
 }
 
-/// List a view page by page; transient failures of a page are retried a few times.
+/// List a view page by page. Each page goes to the screen as soon as it arrives (one round
+/// trip); the statuses of its rows are learned from `GET /api/signals` while the next page is
+/// being fetched, and arrive as `Msg::Statuses`.
 async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSender<Msg>) {
     let mut pager = client.pager(LeadQuery {
         group_by: group,
@@ -76,22 +81,37 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
     let backoff = Backoff::default();
     let mut jitter = Jitter::from_entropy();
     let mut attempt = 0;
+    let mut hydrating: Option<BoxFuture<'static, ()>> = None;
     loop {
-        match pager.next_page().await {
-            Ok(Some(page)) => {
+        let previous = hydrating.take();
+        let (result, ()) = futures::join!(pager.next_raw_page(), async {
+            if let Some(h) = previous {
+                h.await;
+            }
+        });
+        match result {
+            Ok(Some(raw)) => {
                 attempt = 0;
-                if let Some(e) = &page.hydration_error {
-                    tracing::warn!(error = %e, "could not learn statuses of a page");
-                }
+                let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
+                let pairs = hydration_pairs(&raw.leads, &needs);
                 let sent = msgs.send(Msg::Page {
                     group,
                     generation,
-                    leads: page.leads,
-                    skipped: page.skipped,
+                    leads: raw.leads,
+                    skipped: raw.skipped,
                     last: false,
                 });
                 if sent.is_err() {
                     return;
+                }
+                if !pairs.is_empty() {
+                    hydrating = Some(Box::pin(learn_statuses(
+                        client.clone(),
+                        group,
+                        generation,
+                        pairs,
+                        msgs.clone(),
+                    )));
                 }
             }
             Ok(None) => {
@@ -125,6 +145,42 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
                     generation,
                     error,
                 });
+                return;
+            }
+        }
+    }
+}
+
+/// Attempts to learn the statuses of one page before leaving them unknown.
+const STATUS_ATTEMPTS: u32 = 3;
+
+/// Learn the statuses of a page's rows; what cannot be learned stays unknown.
+async fn learn_statuses(
+    client: Client,
+    group: GroupBy,
+    generation: u64,
+    pairs: Vec<(Uuid, Uuid)>,
+    msgs: UnboundedSender<Msg>,
+) {
+    let backoff = Backoff::default();
+    let mut jitter = Jitter::from_entropy();
+    for attempt in 0..STATUS_ATTEMPTS {
+        match client.statuses_from_signals(group, &pairs).await {
+            Ok(statuses) => {
+                let _ = msgs.send(Msg::Statuses {
+                    group,
+                    generation,
+                    statuses,
+                });
+                return;
+            }
+            Err(e) if e.is_retryable() && attempt + 1 < STATUS_ATTEMPTS => {
+                tracing::warn!(error = %e, "could not learn statuses; retrying");
+                tokio::time::sleep(backoff.next_delay(attempt, e.retry_after(), jitter.unit()))
+                    .await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "statuses of {} leads stay unknown", pairs.len());
                 return;
             }
         }
