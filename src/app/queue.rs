@@ -243,6 +243,12 @@ impl Queue {
             .filter(|(_, e)| e.phase == Phase::Pending)
             .map(|(id, e)| (e.seq, *id))
             .collect();
+        // Only the oldest `slots × 200` are needed: select them in O(n), sort just those.
+        let wanted = (slots * MAX_PATCH_ITEMS).min(pending.len());
+        if wanted < pending.len() {
+            pending.select_nth_unstable(wanted);
+            pending.truncate(wanted);
+        }
         pending.sort_unstable();
         let mut out = Vec::new();
         for chunk in pending.chunks(MAX_PATCH_ITEMS).take(slots) {

@@ -241,6 +241,8 @@ async fn buffer_body(req: Request) -> (Result<Request, ApiError>, Option<Value>)
 
 /// The `/api` middleware; see the module docs for the order of the stages.
 pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    // Latency counts from arrival, so reading and logging the body is part of it.
+    let arrived = tokio::time::Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
@@ -265,7 +267,7 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
         return response;
     }
     if settings.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(settings.latency_ms)).await;
+        tokio::time::sleep_until(arrived + Duration::from_millis(settings.latency_ms)).await;
     }
 
     match app.faults.decide(&settings, is_patch) {
