@@ -1,10 +1,11 @@
 //! Compact in-memory leads for the TUI (100,000 leads must stay well under 80 MB).
 //!
-//! A record keeps one string, `text`, that holds the searchable fields joined by U+001F
-//! (name, headline, email, company, domain): it is both where the fields are read from and
-//! the haystack of the fuzzy filter, so nothing is stored twice. Companies are interned:
-//! the people of one company share one `Arc<CompanyRecord>`. The avatar is not kept (the
-//! terminal does not show it).
+//! A record keeps all its text in one allocation, `text`: the searchable fields first (name,
+//! headline, email, company, domain; this prefix is also the fuzzy filter's haystack), then
+//! the person's LinkedIn URL and the person's own name when it differs from the row's name.
+//! Fields are separated by U+001F, which sanitized text never contains. Companies are
+//! interned: the people of one company share one `Arc<CompanyRecord>`. Signal ids and the
+//! avatar are not kept: the detail pane asks the server for a lead's signals when it opens.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,8 +15,20 @@ use uuid::Uuid;
 use crate::api::model::{Company, Person};
 use crate::api::{Lead, Status};
 
-/// Separator of the fields inside `LeadRecord::text` (never present in sanitized text).
+/// Separator of the fields inside `LeadRecord::text`.
 const SEP: char = '\u{1f}';
+
+/// Fields of `LeadRecord::text`, in order.
+const NAME: usize = 0;
+const HEADLINE: usize = 1;
+const EMAIL: usize = 2;
+const COMPANY: usize = 3;
+const DOMAIN: usize = 4;
+const LINKEDIN: usize = 5;
+const PERSON_NAME: usize = 6;
+const FIELDS: usize = 7;
+/// The searchable fields are the first five.
+const SEARCHABLE: usize = DOMAIN + 1;
 
 /// A company, shared by its people.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -35,30 +48,15 @@ pub struct LeadRecord {
     pub signal_count: u32,
     /// `NaN` when unknown.
     top_score: f32,
-    /// `name␟headline␟email␟company␟domain`.
+    /// All the text fields, separated by U+001F (see the module docs).
     text: Box<str>,
-    /// End offsets of the first four fields in `text`.
-    ends: [u32; 4],
-    pub linkedin_url: Option<Box<str>>,
+    /// End offset of each field in `text`.
+    ends: [u16; FIELDS],
     pub company: Option<Arc<CompanyRecord>>,
-    pub signal_ids: Box<[Uuid]>,
-    /// The person's own name when it differs from the row's name (company rows).
-    person_name: Option<Box<str>>,
 }
 
 fn boxed(s: &Option<String>) -> Option<Box<str>> {
     s.as_deref().map(Box::from)
-}
-
-/// Fold text for matching: Latin accents removed (nucleo's normalisation table) and lower
-/// case. The filter folds its query the same way, so `jose` finds "José" and `ÉLODIE` finds
-/// "Élodie".
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        out.extend(nucleo_matcher::chars::normalize(c).to_lowercase());
-    }
-    out
 }
 
 /// Shares identical companies between records.
@@ -84,37 +82,50 @@ impl Interner {
     }
 }
 
+/// Fold text for matching: Latin accents removed (nucleo's normalisation table) and lower
+/// case. The filter folds its query the same way, so `jose` finds "José" and `ÉLODIE` finds
+/// "Élodie".
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// [`fold`], appending to `out`.
+pub fn fold_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        out.extend(nucleo_matcher::chars::normalize(c).to_lowercase());
+    }
+}
+
 impl LeadRecord {
     /// Build a record from a parsed lead.
     pub fn from_lead(lead: Lead, interner: &mut Interner) -> LeadRecord {
         let person = lead.person.unwrap_or_default();
         let company = lead.company.as_ref().map(|c| interner.company(c));
-        let mut text = String::with_capacity(128);
-        let mut ends = [0u32; 4];
-        let fields = [
+        let person_name = person.name.as_deref().filter(|n| *n != lead.name);
+        let fields: [Option<&str>; FIELDS] = [
             Some(lead.name.as_str()),
             person.headline.as_deref(),
             person.email.as_deref(),
             company.as_ref().and_then(|c| c.name.as_deref()),
+            company.as_ref().and_then(|c| c.domain.as_deref()),
+            person.linkedin_url.as_deref(),
+            person_name,
         ];
+        let mut text = String::with_capacity(160);
+        let mut ends = [0u16; FIELDS];
         for (k, f) in fields.iter().enumerate() {
             if k > 0 {
                 text.push(SEP);
             }
-            text.push_str(f.unwrap_or(""));
-            ends[k] = text.len() as u32;
+            // Fields are capped when parsed (300 characters), so offsets fit in u16.
+            let room = usize::from(u16::MAX).saturating_sub(text.len() + FIELDS);
+            let f = f.unwrap_or("");
+            let f = if f.len() <= room { f } else { "" };
+            text.push_str(f);
+            ends[k] = text.len() as u16;
         }
-        text.push(SEP);
-        text.push_str(
-            company
-                .as_ref()
-                .and_then(|c| c.domain.as_deref())
-                .unwrap_or(""),
-        );
-        let person_name = person
-            .name
-            .filter(|n| *n != lead.name)
-            .map(String::into_boxed_str);
         LeadRecord {
             id: lead.id,
             status: lead.status,
@@ -122,39 +133,35 @@ impl LeadRecord {
             top_score: lead.top_score.map_or(f32::NAN, |s| s as f32),
             text: text.into_boxed_str(),
             ends,
-            linkedin_url: person.linkedin_url.map(String::into_boxed_str),
             company,
-            signal_ids: lead.signal_ids.into_boxed_slice(),
-            person_name,
         }
     }
 
-    /// Back to the wire model (for the cache and exports).
+    /// Back to the wire model (for the cache and exports). Signal ids are not kept.
     pub fn to_lead(&self) -> Lead {
-        let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let opt = |s: Option<&str>| s.map(str::to_owned);
         let person = Person {
             name: Some(
-                self.person_name
-                    .as_deref()
+                self.non_empty(PERSON_NAME)
                     .unwrap_or(self.name())
                     .to_owned(),
             ),
-            linkedin_url: self.linkedin_url.as_deref().map(str::to_owned),
-            headline: self.headline().and_then(opt),
+            linkedin_url: opt(self.linkedin_url()),
+            headline: opt(self.headline()),
             avatar: None,
-            email: self.email().and_then(opt),
+            email: opt(self.email()),
         };
         let has_person = person.linkedin_url.is_some()
             || person.headline.is_some()
             || person.email.is_some()
-            || self.person_name.is_some();
+            || self.non_empty(PERSON_NAME).is_some();
         Lead {
             id: self.id,
             name: self.name().to_owned(),
             status: self.status,
             signal_count: self.signal_count,
             top_score: self.top_score(),
-            signal_ids: self.signal_ids.to_vec(),
+            signal_ids: Vec::new(),
             person: has_person.then_some(person),
             company: self.company.as_ref().map(|c| Company {
                 name: c.name.as_deref().map(str::to_owned),
@@ -169,9 +176,9 @@ impl LeadRecord {
         let start = if k == 0 {
             0
         } else {
-            self.ends[k - 1] as usize + SEP.len_utf8()
+            usize::from(self.ends[k - 1]) + SEP.len_utf8()
         };
-        let end = self.ends[k] as usize;
+        let end = usize::from(self.ends[k]);
         self.text.get(start..end).unwrap_or("")
     }
 
@@ -180,23 +187,27 @@ impl LeadRecord {
     }
 
     pub fn name(&self) -> &str {
-        self.field(0)
+        self.field(NAME)
     }
 
     pub fn headline(&self) -> Option<&str> {
-        self.non_empty(1)
+        self.non_empty(HEADLINE)
     }
 
     pub fn email(&self) -> Option<&str> {
-        self.non_empty(2)
+        self.non_empty(EMAIL)
     }
 
     pub fn company_name(&self) -> Option<&str> {
-        self.non_empty(3)
+        self.non_empty(COMPANY)
     }
 
     pub fn domain(&self) -> Option<&str> {
-        self.company.as_ref().and_then(|c| c.domain.as_deref())
+        self.non_empty(DOMAIN)
+    }
+
+    pub fn linkedin_url(&self) -> Option<&str> {
+        self.non_empty(LINKEDIN)
     }
 
     pub fn industry(&self) -> Option<&str> {
@@ -209,7 +220,20 @@ impl LeadRecord {
 
     /// The text the filter searches: name, headline, email, company and domain.
     pub fn haystack(&self) -> &str {
-        &self.text
+        let end = usize::from(self.ends[SEARCHABLE - 1]);
+        self.text.get(..end).unwrap_or("")
+    }
+
+    /// Same text and company as `other` (only the status or the numbers may differ).
+    pub fn same_text(&self, other: &LeadRecord) -> bool {
+        self.text == other.text && self.company == other.company
+    }
+
+    /// Take the status and numbers of a newer copy of the same lead.
+    pub fn update_from(&mut self, newer: &LeadRecord) {
+        self.status = newer.status;
+        self.signal_count = newer.signal_count;
+        self.top_score = newer.top_score;
     }
 }
 
@@ -234,7 +258,15 @@ mod tests {
         assert_eq!(zoe.company_name(), Some("Lumenlake"));
         assert_eq!(zoe.email(), Some("zoe@lumenlake.io"));
         assert_eq!(zoe.domain(), Some("lumenlake.io"));
+        assert_eq!(
+            zoe.linkedin_url(),
+            Some("https://www.linkedin.com/in/zoe-brennan-okafor")
+        );
         assert!(zoe.haystack().contains("VP Engineering"));
+        assert!(
+            !zoe.haystack().contains("linkedin"),
+            "URLs are not searched"
+        );
         assert_eq!(recs[1].company_name(), None);
         assert_eq!(recs[1].email(), None);
         for (rec, lead) in recs.iter().zip(&page.leads) {
@@ -244,7 +276,10 @@ mod tests {
             assert_eq!(back.headline(), lead.headline());
             assert_eq!(back.email(), lead.email());
             assert_eq!(back.company, lead.company);
-            assert_eq!(back.signal_ids, lead.signal_ids);
+            assert_eq!(
+                back.person.as_ref().and_then(|p| p.linkedin_url.clone()),
+                lead.person.as_ref().and_then(|p| p.linkedin_url.clone())
+            );
         }
         let mut twin = page.leads[0].clone();
         twin.id = Uuid::from_u128(9);
@@ -253,5 +288,12 @@ mod tests {
             twin.company.as_ref().unwrap(),
             recs[0].company.as_ref().unwrap()
         ));
+        assert!(twin.same_text(&recs[0]));
+    }
+
+    #[test]
+    fn folding_removes_accents_and_case() {
+        assert_eq!(fold("Zoë ÉLODIE Dvořák"), "zoe elodie dvorak");
+        assert_eq!(fold("渡辺"), "渡辺");
     }
 }

@@ -94,10 +94,7 @@ impl Dataset {
 
     fn push_key(&mut self, lead: &LeadRecord) -> (u32, u32) {
         let start = self.keys.len();
-        for c in lead.haystack().chars() {
-            self.keys
-                .extend(nucleo_matcher::chars::normalize(c).to_lowercase());
-        }
+        super::record::fold_into(lead.haystack(), &mut self.keys);
         (start as u32, self.keys.len() as u32)
     }
 
@@ -122,36 +119,35 @@ impl Dataset {
     pub fn merge(&mut self, leads: Vec<Lead>) -> usize {
         let mut added = 0;
         for lead in leads {
-            let lead = LeadRecord::from_lead(lead, &mut self.interner);
-            let span = self.push_key(&lead);
-            match self.by_id.get(&lead.id) {
-                Some(&i) => {
-                    // A row that arrives before its status was learned keeps the status we
-                    // knew (the learned one follows as `Msg::Statuses`).
-                    let mut lead = lead;
-                    let known = self.leads[i as usize].status;
-                    if lead.status == Status::Unknown && known != Status::Unknown {
-                        lead.status = known;
-                    }
-                    let old = self.key_spans[i as usize];
-                    self.key_garbage += (old.1 - old.0) as usize;
-                    self.key_spans[i as usize] = span;
-                    let old = self.leads[i as usize].status;
-                    if old != lead.status
-                        && old != Status::Unknown
-                        && lead.status != Status::Unknown
-                    {
-                        self.changed_elsewhere.insert(i);
-                    }
-                    self.leads[i as usize] = Arc::new(lead);
-                }
-                None => {
-                    let i = self.leads.len() as u32;
-                    self.by_id.insert(lead.id, i);
-                    self.key_spans.push(span);
-                    self.leads.push(Arc::new(lead));
-                    added += 1;
-                }
+            let mut lead = LeadRecord::from_lead(lead, &mut self.interner);
+            let Some(&i) = self.by_id.get(&lead.id) else {
+                let i = self.leads.len() as u32;
+                let span = self.push_key(&lead);
+                self.by_id.insert(lead.id, i);
+                self.key_spans.push(span);
+                self.leads.push(Arc::new(lead));
+                added += 1;
+                continue;
+            };
+            // A row that arrives before its status was learned keeps the status we knew (the
+            // learned one follows as `Msg::Statuses`).
+            let old = self.leads[i as usize].status;
+            if lead.status == Status::Unknown {
+                lead.status = old;
+            }
+            if old != lead.status && old != Status::Unknown && lead.status != Status::Unknown {
+                self.changed_elsewhere.insert(i);
+            }
+            if self.leads[i as usize].same_text(&lead) {
+                // Nothing but the status or the numbers changed: keep the record (and its
+                // search text), so a refresh does not churn memory.
+                Arc::make_mut(&mut self.leads[i as usize]).update_from(&lead);
+            } else {
+                let span = self.push_key(&lead);
+                let old_span = self.key_spans[i as usize];
+                self.key_garbage += (old_span.1 - old_span.0) as usize;
+                self.key_spans[i as usize] = span;
+                self.leads[i as usize] = Arc::new(lead);
             }
         }
         if self.key_garbage > self.keys.len() / 2 {
