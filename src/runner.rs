@@ -31,6 +31,20 @@ pub struct Runner {
     store: Option<Store>,
 }
 
+/// Give freed heap pages back to the system after a large load (glibc keeps them otherwise,
+/// and the many short-lived strings of parsing leave the heap fragmented).
+fn trim_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: `malloc_trim` only releases free memory; it touches no live allocation and
+        // is safe to call at any time from any thread.
+        let _ = unsafe { malloc_trim(0) };
+    }
+}
+
 /// Write records to the cache in chunks of [`CACHE_CHUNK`].
 fn save_records(
     store: &mut Store,
@@ -135,6 +149,7 @@ impl Runner {
             }
             Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),
             Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
+            Effect::TrimMemory => trim_memory(),
             Effect::Quit => {}
         }
     }
@@ -155,13 +170,15 @@ impl Runner {
             };
             for g in groups {
                 let n = store.cache_chunks(g).unwrap_or(0);
-                for chunk in 1..n {
-                    match store.load_cache(g, chunk) {
-                        Ok(Some(c)) => {
+                for k in 1..n {
+                    match store.load_cache_raw(g, k) {
+                        Ok(Some((chunk, _))) => {
+                            let last = k + 1 == n;
                             if tx
                                 .send(Msg::CachePage {
                                     group: g,
-                                    leads: c.leads,
+                                    chunk,
+                                    last,
                                 })
                                 .is_err()
                             {

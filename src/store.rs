@@ -359,6 +359,23 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// One chunk of a view's cached listing as stored (JSON), with its save time; parse it
+    /// with [`parse_cache_chunk`]. Lets the caller parse on the thread that keeps the result.
+    pub fn load_cache_raw(
+        &self,
+        group: GroupBy,
+        chunk: usize,
+    ) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT saved_at, leads FROM lead_cache WHERE grp = ?1 AND chunk = ?2",
+                params![group_name(group), chunk as i64],
+                |r| Ok((r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(0)?.max(0) as u64)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// One chunk of a view's cached listing. A chunk that cannot be read is skipped (it is
     /// only a cache) with a warning.
     pub fn load_cache(
@@ -378,15 +395,20 @@ impl Store {
         let Some((saved_at, blob)) = row else {
             return Ok(None);
         };
-        match serde_json::from_slice::<Vec<Lead>>(&blob) {
-            Ok(leads) => Ok(Some(CachedLeads {
-                leads,
-                saved_at: saved_at.max(0) as u64,
-            })),
-            Err(e) => {
-                tracing::warn!(error = %e, "ignoring an unreadable lead cache chunk");
-                Ok(None)
-            }
+        Ok(parse_cache_chunk(&blob).map(|leads| CachedLeads {
+            leads,
+            saved_at: saved_at.max(0) as u64,
+        }))
+    }
+}
+
+/// Parse a stored cache chunk; an unreadable one is ignored (it is only a cache).
+pub fn parse_cache_chunk(blob: &[u8]) -> Option<Vec<Lead>> {
+    match serde_json::from_slice::<Vec<Lead>>(blob) {
+        Ok(leads) => Some(leads),
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring an unreadable lead cache chunk");
+            None
         }
     }
 }

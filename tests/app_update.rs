@@ -162,7 +162,7 @@ fn loaded_with(settings: Settings, leads: Vec<Lead>) -> State {
     );
     assert_eq!(
         fx,
-        vec![Effect::SaveCache(GroupBy::Person)],
+        vec![Effect::SaveCache(GroupBy::Person), Effect::TrimMemory],
         "the last page saves the cache, nothing else"
     );
     assert_eq!(s.data().load, LoadState::Loaded);
@@ -290,7 +290,12 @@ fn sends(fx: &[Effect]) -> Vec<Batch> {
 /// The effects other than local-store writes (`Persist`, `SaveCache`).
 fn core(fx: &[Effect]) -> Vec<&Effect> {
     fx.iter()
-        .filter(|e| !matches!(e, Effect::Persist(_) | Effect::SaveCache(_)))
+        .filter(|e| {
+            !matches!(
+                e,
+                Effect::Persist(_) | Effect::SaveCache(_) | Effect::TrimMemory
+            )
+        })
         .collect()
 }
 
@@ -2137,7 +2142,10 @@ fn only_the_last_page_saves_the_cache_per_view() {
     let fx = page(&mut s, GroupBy::Person, 1, leads(3), false);
     assert!(fx.is_empty(), "{fx:?}");
     let fx = page(&mut s, GroupBy::Person, 1, Vec::new(), true);
-    assert_eq!(fx, vec![Effect::SaveCache(GroupBy::Person)]);
+    assert_eq!(
+        fx,
+        vec![Effect::SaveCache(GroupBy::Person), Effect::TrimMemory]
+    );
     press(&mut s, "p");
     let fx = page(
         &mut s,
@@ -2146,7 +2154,10 @@ fn only_the_last_page_saves_the_cache_per_view() {
         vec![lead(50, "Acme", Status::New)],
         true,
     );
-    assert_eq!(fx, vec![Effect::SaveCache(GroupBy::Company)]);
+    assert_eq!(
+        fx,
+        vec![Effect::SaveCache(GroupBy::Company), Effect::TrimMemory]
+    );
 }
 
 #[test]

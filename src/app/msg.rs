@@ -62,7 +62,13 @@ pub enum Msg {
         cache: Vec<(GroupBy, CachedLeads, u64)>,
     },
     /// More of a cached listing, read in the background after the first frame.
-    CachePage { group: GroupBy, leads: Vec<Lead> },
+    /// Stored as read (JSON), so it is parsed on the thread that keeps the leads: a cache of
+    /// 100,000 leads then costs no more memory than the leads themselves.
+    CachePage {
+        group: GroupBy,
+        chunk: Vec<u8>,
+        last: bool,
+    },
     /// The local store could not be written.
     StoreFailed(String),
 }
@@ -82,6 +88,8 @@ pub enum Effect {
     Persist(Vec<OutboxOp>),
     /// Save the listing of a view to the cache.
     SaveCache(GroupBy),
+    /// A large load just finished: hand freed memory back to the system.
+    TrimMemory,
     /// Leave the app.
     Quit,
 }

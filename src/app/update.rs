@@ -85,6 +85,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
                 data.load = LoadState::Loaded;
                 data.cached_age = None;
                 fx.push(Effect::SaveCache(group));
+                fx.push(Effect::TrimMemory);
             }
             if skipped > 0 {
                 s.toast = Some(format!("{skipped} rows without a usable id were left out"));
@@ -183,7 +184,12 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             triage::flush(s, &mut fx);
         }
-        Msg::CachePage { group, leads } => {
+        Msg::CachePage { group, chunk, last } => {
+            if last {
+                fx.push(Effect::TrimMemory);
+            }
+            let leads = crate::store::parse_cache_chunk(&chunk).unwrap_or_default();
+            drop(chunk);
             let data = &mut s.data[gi(group)];
             // Never let cached data overwrite what a refresh already brought.
             data.merge_new(leads);
