@@ -4,13 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::api::config::DEFAULT_BASE_URL;
 use crate::api::{GroupBy, SortBy, Status};
 
 const AFTER_HELP: &str = "\
 Environment:
   PUFFLE_API_KEY        your Puffle API key (pk_live_…); never passed on the command line
   PUFFLE_API_BASE_URL   API base URL (default https://app.puffle.ai); plain http:// only for localhost
+
+Configuration file: $XDG_CONFIG_HOME/lead-triage/config.toml (base_url, api_key, debounce_ms,
+concurrency, color); a key there is used only if the file is readable by its owner alone.
 
 Exit codes (headless commands):
   0  every item was applied
@@ -21,14 +23,13 @@ Exit codes (headless commands):
 #[derive(Parser, Debug)]
 #[command(name = "lead-triage", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Puffle API base URL.
-    #[arg(
-        long,
-        global = true,
-        env = "PUFFLE_API_BASE_URL",
-        default_value = DEFAULT_BASE_URL
-    )]
-    pub base_url: String,
+    /// Puffle API base URL [default: https://app.puffle.ai].
+    #[arg(long, global = true, env = "PUFFLE_API_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Configuration file (default: $XDG_CONFIG_HOME/lead-triage/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
     /// Log file (default: $XDG_STATE_HOME/lead-triage/lead-triage.log).
     #[arg(long, global = true, value_name = "PATH")]
@@ -72,13 +73,14 @@ pub struct Cli {
     )]
     pub retry_cap_ms: u64,
 
-    /// Idle time after the last change before queued changes are sent, in milliseconds.
-    #[arg(long, default_value_t = 1500, value_name = "MS")]
-    pub debounce_ms: u64,
+    /// Idle time after the last change before queued changes are sent, in milliseconds
+    /// [default: 1500].
+    #[arg(long, value_name = "MS")]
+    pub debounce_ms: Option<u64>,
 
-    /// PATCH requests in flight at once in the TUI.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
-    pub concurrency: u16,
+    /// PATCH requests in flight at once in the TUI [default: 4].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: Option<u16>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -44,19 +44,47 @@ pub fn fail(message: &str) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(crate::config::config_path);
+    let config = match crate::config::load(&config_path) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e.to_string())),
+    };
+    let ctx = Ctx { cli, config };
+    let cli = &ctx.cli;
     match cli.command {
-        Some(Command::DemoServer(args)) => {
+        Some(Command::DemoServer(ref args)) => {
             crate::demo_server::run_until_signal(args.to_config()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &cli).await),
-        Some(Command::Sync { send }) => Ok(sync(&cli, send).await),
-        None => tui(&cli).await,
+        Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &ctx).await),
+        Some(Command::Sync { send }) => Ok(sync(&ctx, send).await),
+        None => tui(&ctx).await,
     }
 }
 
 /// Open the TUI on the configured account, or on the built-in server with `--demo`.
-async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
+/// The command line with the configuration file it pointed to.
+struct Ctx {
+    cli: Cli,
+    config: crate::config::LoadedConfig,
+}
+
+impl Ctx {
+    /// Command line (or environment) first, then the file, then the default.
+    fn base_url(&self) -> String {
+        self.cli
+            .base_url
+            .clone()
+            .or_else(|| self.config.file.base_url.clone())
+            .unwrap_or_else(|| crate::api::config::DEFAULT_BASE_URL.to_owned())
+    }
+}
+
+async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
+    let cli = &ctx.cli;
     let keymap = match crate::keymap::Keymap::load_user(&crate::config::keymap_path()) {
         Ok(k) => k,
         Err(e) => return Ok(fail(&e.to_string())),
@@ -78,10 +106,10 @@ async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
             "demo: built-in server, no account".to_owned(),
         )
     } else {
-        match client_from_env(cli) {
+        match client_from_env(ctx) {
             Ok((c, key)) => {
                 let host = c.base_url().host_str().unwrap_or("?").to_owned();
-                (c, key, cli.base_url.clone(), host)
+                (c, key, ctx.base_url(), host)
             }
             Err(e) => return Ok(fail(&e)),
         }
@@ -90,12 +118,16 @@ async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(fail(&e)),
     };
+    let file = &ctx.config.file;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let settings = crate::app::Settings {
-        debounce: std::time::Duration::from_millis(cli.debounce_ms),
-        concurrency: usize::from(cli.concurrency),
+        debounce: std::time::Duration::from_millis(
+            cli.debounce_ms.or(file.debounce_ms).unwrap_or(1500),
+        ),
+        concurrency: usize::from(cli.concurrency.or(file.concurrency).unwrap_or(4)),
         backoff: cli.backoff(),
         source,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: !no_color && file.color.unwrap_or(true),
         ..crate::app::Settings::default()
     };
     let state = crate::app::State::new(
@@ -108,12 +140,13 @@ async fn tui(cli: &Cli) -> color_eyre::Result<ExitCode> {
 }
 
 /// `lead-triage sync`: send the outbox without the TUI.
-async fn sync(cli: &Cli, send: SendArgs) -> ExitCode {
-    let (client, key) = match client_from_env(cli) {
+async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
+    let cli = &ctx.cli;
+    let (client, key) = match client_from_env(ctx) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut store = match open_store(cli, &cli.base_url, &key) {
+    let mut store = match open_store(cli, &ctx.base_url(), &key) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -139,10 +172,11 @@ async fn sync(cli: &Cli, send: SendArgs) -> ExitCode {
     ExitCode::from(report.exit_code())
 }
 
-/// Build the client from `PUFFLE_API_KEY` and the base URL, or explain what is wrong.
-pub fn client_from_env(cli: &Cli) -> Result<(Client, ApiKey), String> {
-    let key = ApiKey::from_env().map_err(|e| e.to_string())?;
-    let client = client_for(cli, &cli.base_url, key.clone())?;
+/// Build the client from the key (`PUFFLE_API_KEY`, else the private config file) and the
+/// base URL, or explain what is wrong.
+fn client_from_env(ctx: &Ctx) -> Result<(Client, ApiKey), String> {
+    let key = ctx.config.api_key().map_err(|e| e.to_string())?;
+    let client = client_for(&ctx.cli, &ctx.base_url(), key.clone())?;
     Ok((client, key))
 }
 
@@ -163,7 +197,8 @@ fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String>
     Store::open(&path).map_err(|e| format!("{e} (use --data-dir to choose another place)"))
 }
 
-async fn leads(cmd: &LeadsCommand, cli: &Cli) -> ExitCode {
+async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
+    let cli = &ctx.cli;
     // Validate the user's input before anything touches the network.
     let (changes, send) = match cmd {
         LeadsCommand::List { .. } => (Vec::new(), None),
@@ -181,7 +216,7 @@ async fn leads(cmd: &LeadsCommand, cli: &Cli) -> ExitCode {
             }
         }
     };
-    let client = match client_from_env(cli) {
+    let client = match client_from_env(ctx) {
         Ok((c, _)) => c,
         Err(e) => return fail(&e),
     };

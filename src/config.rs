@@ -1,6 +1,23 @@
-//! Where configuration lives: `$XDG_CONFIG_HOME/lead-triage/` (else `~/.config/lead-triage/`).
+//! The configuration file: `$XDG_CONFIG_HOME/lead-triage/config.toml` (else
+//! `~/.config/lead-triage/config.toml`, or `--config PATH`). Optional; every key optional.
+//!
+//! ```toml
+//! base_url = "https://app.puffle.ai"
+//! api_key = "pk_live_…"      # accepted only if the file is readable by its owner alone
+//! debounce_ms = 1500
+//! concurrency = 4
+//! color = true               # NO_COLOR still wins
+//! ```
+//!
+//! Precedence: command line > environment (`PUFFLE_API_KEY`, `PUFFLE_API_BASE_URL`) > this
+//! file > defaults. An invalid file (bad TOML, an unknown key, a wrong type) is an error that
+//! names the file and the line; the app does not start half-configured.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::api::{ApiKey, ConfigError};
 
 /// The configuration directory.
 pub fn config_dir() -> PathBuf {
@@ -15,4 +32,203 @@ pub fn config_dir() -> PathBuf {
 /// The user's keymap file (optional; overrides the defaults per action).
 pub fn keymap_path() -> PathBuf {
     config_dir().join("keymap.toml")
+}
+
+/// The default configuration file.
+pub fn config_path() -> PathBuf {
+    config_dir().join("config.toml")
+}
+
+/// What the file may hold.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub base_url: Option<String>,
+    api_key: Option<String>,
+    pub debounce_ms: Option<u64>,
+    pub concurrency: Option<u16>,
+    pub color: Option<bool>,
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("debounce_ms", &self.debounce_ms)
+            .field("concurrency", &self.concurrency)
+            .field("color", &self.color)
+            .finish()
+    }
+}
+
+/// A loaded configuration file, with where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedConfig {
+    pub file: FileConfig,
+    pub path: Option<PathBuf>,
+    /// The file may hold a key: it is readable by its owner alone.
+    private: bool,
+}
+
+/// Why the configuration file was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FileError {
+    #[error("{path}: could not read it: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}, line {line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Value { path: String, message: String },
+    #[error(
+        "{path} holds an API key but other users can read it (mode {mode:o}); run `chmod 600 {path}` or move the key to PUFFLE_API_KEY"
+    )]
+    KeyNotPrivate { path: String, mode: u32 },
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map_or(1, |t| t.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+/// Parse the text of a configuration file; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<FileConfig, FileError> {
+    let file: FileConfig = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(text, s.start));
+        FileError::Invalid {
+            path: origin.to_owned(),
+            line,
+            message: crate::text::sanitize_line(e.message(), 200),
+        }
+    })?;
+    let bad = |message: String| FileError::Value {
+        path: origin.to_owned(),
+        message,
+    };
+    if let Some(url) = &file.base_url {
+        crate::api::config::validate_base_url(url).map_err(|e| bad(format!("base_url: {e}")))?;
+    }
+    if let Some(key) = &file.api_key {
+        ApiKey::new(key).map_err(|e| bad(format!("api_key: {e}")))?;
+    }
+    if file.concurrency.is_some_and(|c| !(1..=32).contains(&c)) {
+        return Err(bad("concurrency: must be between 1 and 32".into()));
+    }
+    Ok(file)
+}
+
+/// Load the file at `path` if it exists (a missing file is an empty configuration).
+pub fn load(path: &Path) -> Result<LoadedConfig, FileError> {
+    let shown = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadedConfig::default()),
+        Err(e) => {
+            return Err(FileError::Read {
+                path: shown,
+                message: e.to_string(),
+            });
+        }
+    };
+    let file = parse(&text, &shown)?;
+    let mode = file_mode(path);
+    let private = mode.is_none_or(|m| m & 0o077 == 0);
+    if file.api_key.is_some() && !private {
+        return Err(FileError::KeyNotPrivate {
+            path: shown,
+            mode: mode.unwrap_or(0) & 0o777,
+        });
+    }
+    Ok(LoadedConfig {
+        file,
+        path: Some(path.to_owned()),
+        private,
+    })
+}
+
+#[cfg(unix)]
+fn file_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).ok().map(|m| m.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn file_mode(_path: &Path) -> Option<u32> {
+    None
+}
+
+impl LoadedConfig {
+    /// The key: `PUFFLE_API_KEY` first, then the (private) file.
+    pub fn api_key(&self) -> Result<ApiKey, ConfigError> {
+        match ApiKey::from_env() {
+            Err(ConfigError::MissingKey) => match (&self.file.api_key, self.private) {
+                (Some(k), true) => ApiKey::new(k),
+                _ => Err(ConfigError::MissingKey),
+            },
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_file_and_redacted_debug() {
+        let f = parse(
+            "base_url = \"https://app.puffle.ai\"\napi_key = \"pk_live_SECRET\"\ndebounce_ms = 800\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(f.debounce_ms, Some(800));
+        assert!(!format!("{f:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let e = parse("debounce_ms = 5\ncolour = true\n", "/x/config.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("/x/config.toml, line 2:"), "{msg}");
+        assert!(msg.contains("colour"), "{msg}");
+        let e = parse("debounce_ms = \"soon\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+        let e = parse("base_url = [\n", "c.toml").unwrap_err();
+        assert!(matches!(e, FileError::Invalid { .. }));
+        let e = parse("base_url = \"http://example.com\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("unencrypted"), "{e}");
+        let e = parse("concurrency = 0\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("between 1 and 32"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_in_a_readable_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "api_key = \"pk_live_abc\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        assert!(!e.to_string().contains("pk_live_abc"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let c = load(&path).unwrap();
+        assert_eq!(c.file.base_url, None);
+        // Without a key in the file, loose permissions are fine.
+        std::fs::write(&path, "debounce_ms = 10\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(load(&path).unwrap().file.debounce_ms, Some(10));
+        assert!(
+            load(&dir.path().join("absent.toml"))
+                .unwrap()
+                .path
+                .is_none()
+        );
+    }
 }

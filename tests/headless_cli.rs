@@ -416,3 +416,67 @@ fn sync_sends_the_outbox_and_reports_with_leads_set_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(Store::open(&path).unwrap().outbox().unwrap().len(), 1);
 }
+
+#[test]
+fn config_file_key_only_when_private_and_bad_files_stop_the_app() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = server(ServerConfig {
+        leads: 20,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_dir = dir.path().join("lead-triage");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    let cfg = cfg_dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "base_url = \"{}\"\napi_key = \"{}\"\n",
+            h.base_url(),
+            h.api_key()
+        ),
+    )
+    .unwrap();
+    let list = || {
+        bin(dir.path())
+            .args(["leads", "list", "--format", "tsv"])
+            .output()
+            .unwrap()
+    };
+
+    // Readable by others: refused, with the fix, and without printing the key.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = list();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("chmod 600") && err.contains("config.toml"),
+        "{err}"
+    );
+    assert!(!err.contains(h.api_key()));
+    assert_eq!(requests(&h, "GET /api/signals/leads"), 0);
+
+    // Private: the key and base URL from the file are used.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = list();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 21);
+
+    // PUFFLE_API_KEY wins over the file.
+    let out = bin(dir.path())
+        .env("PUFFLE_API_KEY", "pk_live_wrong")
+        .args(["leads", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the env key is the one used");
+
+    // An unknown key in the file: the file and line are named and nothing starts.
+    std::fs::write(&cfg, "debounce_ms = 100\ncolour = true\n").unwrap();
+    let out = list();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("config.toml, line 2") && err.contains("colour"),
+        "{err}"
+    );
+}
