@@ -128,6 +128,28 @@ impl Pty {
         }
     }
 
+    /// Wait until the screen satisfies `pred` (true) or the program exits (false).
+    pub fn wait_for_or_exit(&self, pred: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (lock, cv) = &*self.shared;
+        let mut s = lock.lock().unwrap();
+        loop {
+            if pred(&s.parser.screen().contents()) {
+                return true;
+            }
+            if s.closed {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let text = s.parser.screen().contents();
+                drop(s);
+                panic!("neither happened in time; screen:\n{text}");
+            }
+            s = cv.wait_timeout(s, deadline - now).unwrap().0;
+        }
+    }
+
     /// Wait for the process to exit (the pty closes when it does); returns whether it
     /// succeeded.
     pub fn wait_exit(&mut self) -> bool {
