@@ -2612,6 +2612,12 @@ mod random {
         assert_eq!(l.visible_selected, actual, "visible_selected is stale");
         let unique: HashSet<u32> = l.rows.iter().copied().collect();
         assert_eq!(unique.len(), l.rows.len(), "duplicate rows");
+        assert!(
+            l.selected
+                .iter()
+                .all(|&i| (i as usize) < s.data().leads.len()),
+            "the selection holds only known leads"
+        );
         if let Some(r) = l.range {
             assert!(l.rows.contains(&r.anchor), "range anchor not visible");
         }

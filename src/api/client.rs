@@ -517,6 +517,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_the_key() {
+        let key = ApiKey::new("pk_live_TOPSECRET").unwrap();
+        let cfg = ClientConfig::new("https://app.puffle.ai", key).unwrap();
+        let c = Client::new(cfg.clone()).unwrap();
+        for text in [
+            format!("{cfg:?}"),
+            format!("{c:?}"),
+            format!("{:?}", c.pager(LeadQuery::default())),
+        ] {
+            assert!(!text.contains("TOPSECRET"), "{text}");
+        }
+    }
+
+    #[test]
     fn url_keeps_a_base_path() {
         let key = ApiKey::new("pk_test").unwrap();
         let c = Client::new(ClientConfig::new("http://127.0.0.1:9/prefix/", key).unwrap()).unwrap();

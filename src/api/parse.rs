@@ -338,6 +338,20 @@ mod tests {
     }
 
     #[test]
+    fn a_megabyte_name_is_cut_at_once() {
+        let name = "x".repeat(1 << 20);
+        let body = format!(
+            "{{\"leads\":[{{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"{name}\"}}]}}"
+        );
+        let page = leads_page(body.as_bytes()).unwrap();
+        assert_eq!(
+            page.leads[0].name.chars().count(),
+            crate::text::MAX_FIELD_CHARS
+        );
+        assert!(page.leads[0].name.ends_with('…'));
+    }
+
+    #[test]
     fn patch_outcome_and_envelopes() {
         let body = include_str!("../../tests/fixtures/patch-response.json");
         let out = patch_outcome(body.as_bytes()).unwrap();
