@@ -25,6 +25,8 @@ pub const MAX_PATCH_ITEMS: usize = 200;
 pub const SIGNAL_IDS_PER_CALL: usize = 100;
 /// Largest response body accepted (a 100-row page of hostile 10 KB strings is ~3 MB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Largest error body read (only its envelope matters).
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 /// Most pages one listing may take before we assume the server is looping.
 pub const MAX_PAGES: usize = 20_000;
 
@@ -134,16 +136,20 @@ impl Client {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = read_capped(resp, MAX_BODY_BYTES)
+        if !status.is_success() {
+            // An error page is read only for its envelope; a huge or broken one still leaves
+            // the status to classify the failure (a 503 stays retryable).
+            let body = read_capped(resp, MAX_ERROR_BODY_BYTES)
+                .await
+                .unwrap_or_default();
+            return Err(status_error(status, &body, retry_after));
+        }
+        read_capped(resp, MAX_BODY_BYTES)
             .await
             .map_err(|e| match e {
                 ReadError::TooLarge => ApiError::TooLarge(MAX_BODY_BYTES),
                 ReadError::Transport(e) => self.transport_error(&e),
-            })?;
-        if status.is_success() {
-            return Ok(body);
-        }
-        Err(status_error(status, &body, retry_after))
+            })
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> ApiError {
@@ -354,6 +360,12 @@ impl LeadPager {
     /// Pages fetched so far.
     pub fn pages(&self) -> usize {
         self.pages
+    }
+
+    /// The listing is over (every page came, or it was stopped for looping); retrying cannot
+    /// bring more pages.
+    pub fn is_done(&self) -> bool {
+        self.done
     }
 
     /// The next page as the server sent it (statuses not yet learned), or `None` after the

@@ -331,8 +331,13 @@ impl Queue {
             }
             Err(e) => {
                 let code = e.code();
+                // An answer we could not read may have been a success: the outcome is unknown.
+                let unknown_outcome = matches!(e, ApiError::TooLarge(_));
                 for item in &items {
                     self.refuse(item.entity_id, code, &mut out);
+                    if unknown_outcome && let Some(entry) = self.entries.get_mut(&item.entity_id) {
+                        entry.uncertain = true;
+                    }
                 }
             }
         }

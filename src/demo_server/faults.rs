@@ -1,10 +1,13 @@
 //! Fault injection for `/api` requests, and the middleware that applies it.
 //!
 //! Every `/api` request goes through [`pipeline`], in this order:
-//! count (stats + log) → `down` → rate limit → latency → drop / fail → authentication → handler.
+//! count (stats + log) → `down` → rate limit → latency → drop / fail → authentication →
+//! `malformed` → handler.
 //! Authentication deliberately comes after the faults, so a request with a bad key still
 //! consumes rate-limit budget and can still be failed or dropped, as with a real proxy in front
-//! of the API.
+//! of the API. A `malformed` answer (see `malformed.rs`) comes last: the request has been
+//! counted, logged and authenticated like any other, and the broken answer takes the place of
+//! the handler's.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,6 +24,7 @@ use serde_json::Value;
 
 use super::App;
 use super::error::ApiError;
+use super::malformed::{self, Malformed};
 use super::rng::Rng;
 use super::state::lock;
 
@@ -40,6 +44,9 @@ pub(crate) struct FaultSettings {
     pub rate_window_ms: u64,
     pub drop_rate: f64,
     pub down: bool,
+    /// Answer every authenticated `/api` request in this broken way (`null` = off); see
+    /// [`Malformed`] for the modes.
+    pub malformed: Option<Malformed>,
 }
 
 /// What the PRNG decided for one request.
@@ -58,6 +65,9 @@ struct FaultState {
     /// Arrival times of admitted requests within the last 60 s.
     window: VecDeque<Instant>,
     rng: Rng,
+    /// Bytes of `malformed: "json"` bodies; a stream of its own, so drawing them does not shift
+    /// the drop/fail rolls of later requests.
+    garbage: Rng,
 }
 
 pub(crate) struct Faults {
@@ -81,6 +91,7 @@ impl Faults {
             window: VecDeque::new(),
             // A stream separate from the data generator's, so faults never disturb the data.
             rng: Rng::new(seed ^ 0xFA17_5EED_D00D_F00D),
+            garbage: Rng::new(seed ^ 0x6A4B_A6E5_0B5E_55ED),
         }
     }
 
@@ -126,15 +137,26 @@ impl Faults {
                         .as_bool()
                         .ok_or_else(|| ApiError::invalid("down must be a boolean"))?;
                 }
+                "malformed" => next.malformed = malformed_setting(value)?,
                 other => {
                     return Err(ApiError::invalid(format!(
-                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, rate_window_ms, drop_rate, down"
+                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, rate_window_ms, drop_rate, down, malformed ({} or null/\"off\")",
+                        Malformed::names()
                     )));
                 }
             }
         }
         lock(&self.state).settings = next;
         Ok(next)
+    }
+
+    /// The garbage bytes of one `malformed: "json"` body (16 to 47 of them).
+    fn garbage(&self) -> Vec<u8> {
+        let mut st = lock(&self.state);
+        let n = 16 + st.garbage.below(32) as usize;
+        (0..n)
+            .map(|_| malformed::garbage_byte(st.garbage.next_u64()))
+            .collect()
     }
 
     /// Sliding-window rate limiter: admits the request, or returns whole seconds until a slot
@@ -188,6 +210,24 @@ impl Faults {
         } else {
             Outcome::Pass
         }
+    }
+}
+
+/// `"malformed"`: a mode name, or `null` / `"off"` to switch it off.
+fn malformed_setting(value: &Value) -> Result<Option<Malformed>, ApiError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s == "off" => Ok(None),
+        Value::String(s) => Malformed::parse(s).map(Some).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "unknown malformed mode `{s}`; expected null, \"off\" or one of {}",
+                Malformed::names()
+            ))
+        }),
+        _ => Err(ApiError::invalid(format!(
+            "malformed must be null, \"off\" or one of {}",
+            Malformed::names()
+        ))),
     }
 }
 
@@ -280,22 +320,24 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
             // For a PATCH, half of the drops happen after the change was applied: the client
             // cannot tell which, exactly like a connection lost on the way back.
             if apply {
-                let _discarded = authenticate_and_handle(&app, req, next).await;
+                let _discarded = authenticate_and_handle(&app, &settings, req, next).await;
             }
             guard.finish(None);
             dropped_response()
         }
         Outcome::Pass => {
-            let response = authenticate_and_handle(&app, req, next).await;
+            let response = authenticate_and_handle(&app, &settings, req, next).await;
             guard.finish(Some(response.status().as_u16()));
             response
         }
     }
 }
 
-/// The last stage: report an unreadable body, check the key, then run the route handler.
+/// The last stages: report an unreadable body, check the key, then answer malformed (when
+/// that fault is on) or run the route handler.
 async fn authenticate_and_handle(
     app: &App,
+    settings: &FaultSettings,
     req: Result<Request, ApiError>,
     next: Next,
 ) -> Response {
@@ -304,6 +346,9 @@ async fn authenticate_and_handle(
         Ok(req) if !authorized(req.headers(), &app.cfg.api_key) => {
             ApiError::Unauthorized.into_response()
         }
-        Ok(req) => next.run(req).await,
+        Ok(req) => match settings.malformed {
+            Some(mode) => malformed::respond(mode, req, next, || app.faults.garbage()).await,
+            None => next.run(req).await,
+        },
     }
 }

@@ -113,7 +113,13 @@ pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultSetting
 }
 
 /// `POST /__faults`: change any of `latency_ms`, `fail_rate`, `rate_limit` (number or null),
-/// `drop_rate`, `down`; returns the resulting settings.
+/// `rate_window_ms`, `drop_rate`, `down`, `malformed`; returns the resulting settings.
+///
+/// `malformed` takes `null` or `"off"` (normal answers) or one of these modes, each described
+/// on [`super::malformed::Malformed`]: `"json"` (a 200 that is not JSON), `"html"` (a 502 HTML
+/// page), `"types"` (valid JSON, wrong types), `"missing"` (`{}`), `"truncated"` (a body shorter
+/// than its `Content-Length`), `"huge"` (a 50 MiB body), `"cursor_loop"` (the lead list repeats
+/// its cursor for ever) and `"hostile_error"` (a 400 envelope full of escape sequences).
 pub(crate) async fn set_faults(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,

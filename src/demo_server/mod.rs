@@ -3,14 +3,17 @@
 //! It implements the contract in `PUFFLE_API.md` (`GET`/`PATCH /api/signals/leads`,
 //! `GET /api/signals`) on `127.0.0.1`, so the app can be demoed and tested without a Puffle
 //! account. Extra behaviour, all opt-in through [`ServerConfig`] or the `/__faults` hook:
-//! latency, random 5xx, a sliding-window rate limit, dropped connections and hostile strings.
+//! latency, random 5xx, a sliding-window rate limit, dropped connections and hostile strings;
+//! and, through `/__faults` only, malformed answers (`malformed.rs`: bodies that are not JSON,
+//! HTML error pages, wrong types, missing fields, truncated and 50 MiB bodies, a looping cursor,
+//! error envelopes full of escape sequences).
 //!
 //! Test hooks (no auth, not counted, no faults): `GET /__stats`, `GET /__log`, `POST /__forget`,
 //! `POST /__reset`, `GET /__statuses`, `GET|POST /__faults`; `hooks.rs` documents each one.
 //!
 //! Every `/api` request (unknown `/api/...` paths included, which get a 404 envelope) passes
 //! through the fault pipeline in `faults.rs`: count → `down` → rate limit → latency →
-//! drop / fail → authentication → handler.
+//! drop / fail → authentication → malformed → handler.
 //!
 //! Choices the contract leaves open:
 //! * sort order is descending by the sort key, ties broken by entity id ascending;
@@ -24,6 +27,7 @@ mod faults;
 mod hooks;
 mod hostile;
 mod listener;
+mod malformed;
 mod order;
 mod pools;
 mod render;
@@ -118,6 +122,7 @@ impl App {
                 rate_window_ms: faults::RATE_WINDOW_MS,
                 drop_rate: cfg.drop_rate.clamp(0.0, 1.0),
                 down: false,
+                malformed: None,
             },
             cfg.seed,
         );
@@ -179,7 +184,9 @@ pub struct ServerHandle {
     api_key: String,
     stopped: Arc<AtomicBool>,
     stop: Option<oneshot::Sender<()>>,
-    closed: Option<mpsc::Receiver<()>>,
+    /// Behind a mutex only so the handle is `Sync` (a `Receiver` is not), and can be shared by
+    /// reference across `.await`s in spawned tasks; it is only ever used through `&mut self`.
+    closed: Mutex<Option<mpsc::Receiver<()>>>,
 }
 
 impl ServerHandle {
@@ -206,7 +213,12 @@ impl ServerHandle {
             // An Err only means the server already stopped.
             let _ = stop.send(());
         }
-        if let Some(closed) = self.closed.take() {
+        let closed = self
+            .closed
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(closed) = closed {
             // Timeout or a vanished server thread: nothing more to wait for either way.
             let _ = closed.recv_timeout(CLOSE_WAIT);
         }
@@ -272,7 +284,7 @@ pub async fn start(cfg: ServerConfig) -> io::Result<ServerHandle> {
         api_key,
         stopped: Arc::clone(&prepared.app.stopped),
         stop: Some(stop),
-        closed: None,
+        closed: Mutex::new(None),
     };
     tokio::spawn(serve(prepared, stop_rx));
     Ok(handle)
@@ -321,7 +333,7 @@ pub fn spawn_background(cfg: ServerConfig) -> io::Result<ServerHandle> {
         api_key,
         stopped,
         stop: Some(stop),
-        closed: Some(closed_rx),
+        closed: Mutex::new(Some(closed_rx)),
     })
 }
 
@@ -352,4 +364,13 @@ async fn wait_for_signal() -> io::Result<()> {
 #[cfg(not(unix))]
 async fn wait_for_signal() -> io::Result<()> {
     tokio::signal::ctrl_c().await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handle_is_send_and_sync() {
+        fn both<T: Send + Sync>() {}
+        both::<super::ServerHandle>();
+    }
 }

@@ -126,7 +126,8 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
             }
             // Transient failures are retried for as long as the app runs (a newer load or
             // quitting cancels this one); the screen says so.
-            Err(e) if e.is_retryable() => {
+            // (A pager that stopped itself, e.g. on a looping cursor, has nothing to retry.)
+            Err(e) if e.is_retryable() && !pager.is_done() => {
                 let wait = backoff.next_delay(attempt, e.retry_after(), jitter.unit());
                 tracing::warn!(error = %e, attempt, "listing failed; retrying");
                 attempt = attempt.saturating_add(1);
