@@ -98,6 +98,13 @@ pub enum Command {
     },
     /// Run the built-in Puffle-compatible server (demo data, tests, fault drills).
     DemoServer(DemoServerArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,6 +149,7 @@ pub struct SendArgs {
 pub enum ListFormat {
     Json,
     Tsv,
+    Csv,
 }
 
 /// The statuses a rep can set.

@@ -61,6 +61,16 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         }
         Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &ctx).await),
         Some(Command::Sync { send }) => Ok(sync(&ctx, send).await),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "lead-triage", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => tui(&ctx).await,
     }
 }

@@ -133,11 +133,13 @@ pub async fn list(
     let mut pager = client.pager(query);
     let mut summary = ListSummary::default();
     let mut all: Vec<Lead> = Vec::new();
-    if format == ListFormat::Tsv {
-        writeln!(
+    match format {
+        ListFormat::Tsv => writeln!(
             out,
             "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
-        )?;
+        )?,
+        ListFormat::Csv => writeln!(out, "{}", crate::export::CSV_HEADER)?,
+        ListFormat::Json => {}
     }
     while let Some(page) = pager.next_page().await? {
         summary.skipped += page.skipped;
@@ -154,6 +156,11 @@ pub async fn list(
             ListFormat::Tsv => {
                 for l in &page.leads {
                     write_tsv_row(out, l)?;
+                }
+            }
+            ListFormat::Csv => {
+                for l in &page.leads {
+                    writeln!(out, "{}", crate::export::csv_row(l))?;
                 }
             }
             ListFormat::Json => all.extend(page.leads),

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo_server;
+pub mod export;
 pub mod headless;
 pub mod keymap;
 pub mod logging;

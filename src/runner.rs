@@ -19,8 +19,18 @@ use crate::sync::worker::{self, Command};
 /// How often the spinner and countdowns advance while they are visible.
 const TICK: Duration = Duration::from_millis(100);
 
+/// What the terminal side must do for the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TerminalEffect {
+    /// Write the text to the clipboard with OSC 52.
+    Copy(String),
+    /// Restore the terminal, stop the process (SIGTSTP), and take the terminal back.
+    Suspend,
+}
+
 /// The app without its terminal.
 pub struct Runner {
+    for_terminal: Vec<TerminalEffect>,
     pub state: State,
     worker: UnboundedSender<Command>,
     msgs: UnboundedReceiver<Msg>,
@@ -68,6 +78,7 @@ impl Runner {
         let worker = worker::spawn(client, msg_tx.clone());
         state.settings.durable = store.is_some();
         Runner {
+            for_terminal: Vec::new(),
             state,
             worker,
             msgs,
@@ -76,6 +87,33 @@ impl Runner {
             retry: None,
             start: Instant::now(),
             store,
+        }
+    }
+
+    /// Effects only the terminal side can carry out (clipboard, suspend), oldest first.
+    pub fn take_terminal_effects(&mut self) -> Vec<TerminalEffect> {
+        std::mem::take(&mut self.for_terminal)
+    }
+
+    /// Open a web address with the system's opener, detached; if there is none (SSH, a
+    /// server), say so and show the address.
+    fn open(&mut self, url: String) {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        let spawned = std::process::Command::new(opener)
+            .arg(&url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Err(e) = spawned {
+            tracing::info!(error = %e, "no browser opener");
+            let _ = self.msg_tx.send(Msg::Notice(format!(
+                "no browser here ({opener}: {e}); the address is {url}"
+            )));
         }
     }
 
@@ -150,6 +188,24 @@ impl Runner {
             Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),
             Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
             Effect::TrimMemory => trim_memory(),
+            Effect::Open(url) => self.open(url),
+            Effect::Copy(text) => self.for_terminal.push(TerminalEffect::Copy(text)),
+            Effect::Suspend => self.for_terminal.push(TerminalEffect::Suspend),
+            Effect::Export {
+                format,
+                view,
+                leads,
+            } => {
+                let tx = self.msg_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                    let notice = match crate::export::to_file(&dir, view, &leads, format) {
+                        Ok(path) => format!("exported {} leads to {}", leads.len(), path.display()),
+                        Err(e) => format!("could not export to {}: {e}", dir.display()),
+                    };
+                    let _ = tx.send(Msg::Notice(crate::text::clean(&notice)));
+                });
+            }
             Effect::Quit => {}
         }
     }

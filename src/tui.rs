@@ -10,7 +10,18 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 
 use crate::app::Msg;
-use crate::runner::Runner;
+use crate::runner::{Runner, TerminalEffect};
+
+/// Stop this process as Ctrl-Z would in a shell (SIGTSTP); returns when it is continued.
+fn suspend_self() {
+    let pid = std::process::id().to_string();
+    if let Err(e) = std::process::Command::new("kill")
+        .args(["-TSTP", &pid])
+        .status()
+    {
+        tracing::warn!(error = %e, "could not suspend");
+    }
+}
 
 /// Run the TUI until the user quits. The terminal is restored on every exit path, panics
 /// included (ratatui's panic hook).
@@ -44,6 +55,23 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
         runner.handle(msg);
         if runner.state.quit {
             break;
+        }
+        for effect in runner.take_terminal_effects() {
+            match effect {
+                TerminalEffect::Copy(text) => {
+                    // OSC 52: works over SSH and in tmux (set-clipboard on), needs no X11.
+                    crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                    )?;
+                }
+                TerminalEffect::Suspend => {
+                    ratatui::restore();
+                    suspend_self();
+                    *terminal = ratatui::init();
+                    terminal.clear()?;
+                }
+            }
         }
         terminal.draw(|f| {
             crate::ui::draw(f, &runner.state);

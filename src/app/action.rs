@@ -50,6 +50,7 @@ pub enum Action {
     CopyEmail,
     CopyUrl,
     Export,
+    ExportJson,
     // App
     Help,
     Escape,
@@ -99,6 +100,7 @@ impl Action {
         Action::CopyEmail,
         Action::CopyUrl,
         Action::Export,
+        Action::ExportJson,
         Action::Help,
         Action::Escape,
         Action::Quit,

@@ -71,6 +71,8 @@ pub enum Msg {
     },
     /// The local store could not be written.
     StoreFailed(String),
+    /// Something the runner did that the rep should hear about (an export, an opener error).
+    Notice(String),
 }
 
 /// Something `update` wants done.
@@ -90,6 +92,18 @@ pub enum Effect {
     SaveCache(GroupBy),
     /// A large load just finished: hand freed memory back to the system.
     TrimMemory,
+    /// Open a web address in the browser (only http/https reach here).
+    Open(String),
+    /// Put text on the clipboard (OSC 52 through the terminal).
+    Copy(String),
+    /// Write leads to a file in the current directory.
+    Export {
+        format: crate::export::Format,
+        view: &'static str,
+        leads: Vec<Lead>,
+    },
+    /// Suspend the process (Ctrl-Z); the terminal is restored first.
+    Suspend,
     /// Leave the app.
     Quit,
 }

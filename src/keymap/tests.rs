@@ -49,6 +49,7 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::CopyEmail, &["y"]),
     (Action::CopyUrl, &["Y"]),
     (Action::Export, &["e"]),
+    (Action::ExportJson, &["E"]),
     (Action::Help, &["?", "F1"]),
     (Action::Escape, &["Esc"]),
     (Action::Quit, &["q", "C-c"]),

@@ -25,6 +25,17 @@ pub struct Pty {
 impl Pty {
     /// Spawn `bin args…` in a `cols`×`rows` terminal with `env`.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        Pty::spawn_in(None, args, env, cols, rows)
+    }
+
+    /// [`Pty::spawn`] with a working directory.
+    pub fn spawn_in(
+        cwd: Option<&std::path::Path>,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -42,6 +53,9 @@ impl Pty {
         }
         for a in args {
             cmd.arg(a);
+        }
+        if let Some(dir) = cwd {
+            cmd.cwd(dir);
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn in pty");
         drop(pair.slave);
