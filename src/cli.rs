@@ -78,6 +78,11 @@ pub struct Cli {
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
 
+    /// Mouse support: the wheel scrolls, a click moves the cursor, a click in the first
+    /// column selects.
+    #[arg(long)]
+    pub mouse: bool,
+
     /// PATCH requests in flight at once in the TUI [default: 4].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: Option<u16>,

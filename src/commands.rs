@@ -138,6 +138,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         backoff: cli.backoff(),
         source,
         color: !no_color && file.color.unwrap_or(true),
+        mouse: cli.mouse || file.mouse.unwrap_or(false),
         ..crate::app::Settings::default()
     };
     let state = crate::app::State::new(

@@ -7,6 +7,7 @@
 //! debounce_ms = 1500
 //! concurrency = 4
 //! color = true               # NO_COLOR still wins
+//! mouse = false              # or --mouse
 //! ```
 //!
 //! Precedence: command line > environment (`PUFFLE_API_KEY`, `PUFFLE_API_BASE_URL`) > this
@@ -48,6 +49,7 @@ pub struct FileConfig {
     pub debounce_ms: Option<u64>,
     pub concurrency: Option<u16>,
     pub color: Option<bool>,
+    pub mouse: Option<bool>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for FileConfig {
             .field("debounce_ms", &self.debounce_ms)
             .field("concurrency", &self.concurrency)
             .field("color", &self.color)
+            .field("mouse", &self.mouse)
             .finish()
     }
 }

@@ -189,6 +189,9 @@ impl Runner {
             Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
             Effect::TrimMemory => trim_memory(),
             Effect::Open(url) => self.open(url),
+            Effect::LoadSignals { group, id } => {
+                let _ = self.worker.send(Command::Signals { group, id });
+            }
             Effect::Copy(text) => self.for_terminal.push(TerminalEffect::Copy(text)),
             Effect::Suspend => self.for_terminal.push(TerminalEffect::Suspend),
             Effect::Export {

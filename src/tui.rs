@@ -27,7 +27,14 @@ fn suspend_self() {
 /// included (ratatui's panic hook).
 pub async fn run(mut runner: Runner) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
+    let mouse = runner.state.settings.mouse;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let result = event_loop(&mut terminal, &mut runner).await;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     runner.shutdown();
     result
@@ -46,6 +53,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => break,
@@ -66,9 +74,22 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
                     )?;
                 }
                 TerminalEffect::Suspend => {
+                    let mouse = runner.state.settings.mouse;
+                    if mouse {
+                        let _ = crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::event::DisableMouseCapture
+                        );
+                    }
                     ratatui::restore();
                     suspend_self();
                     *terminal = ratatui::init();
+                    if mouse {
+                        crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::event::EnableMouseCapture
+                        )?;
+                    }
                     terminal.clear()?;
                 }
             }

@@ -2733,3 +2733,89 @@ mod random {
         }
     }
 }
+
+// ── Detail pane, help filter, mouse ─────────────────────────────────────────────────────────
+
+#[test]
+fn enter_opens_the_detail_pane_and_loads_its_signals() {
+    let mut s = loaded(leads(10));
+    keys(&mut s, "j");
+    let fx = press(&mut s, "enter");
+    let want = s.data().leads[s.list().rows[1] as usize].id;
+    assert!(fx.contains(&Effect::LoadSignals {
+        group: GroupBy::Person,
+        id: want
+    }));
+    assert_eq!(s.mode, Mode::Detail { scroll: 0 });
+    // A late answer for another lead changes nothing; the right one fills the pane.
+    update(
+        &mut s,
+        Msg::Signals {
+            id: id(999),
+            result: Ok(vec![]),
+        },
+    );
+    assert!(matches!(
+        s.detail.as_ref().unwrap().signals,
+        lead_triage::app::state::DetailSignals::Loading
+    ));
+    update(
+        &mut s,
+        Msg::Signals {
+            id: want,
+            result: Err(ApiError::Timeout),
+        },
+    );
+    assert!(matches!(
+        s.detail.as_ref().unwrap().signals,
+        lead_triage::app::state::DetailSignals::Failed(_)
+    ));
+    press(&mut s, "esc");
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(s.detail.is_none());
+    assert_eq!(cursor(&s), 1, "the cursor did not move");
+}
+
+#[test]
+fn the_help_overlay_can_be_filtered() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "? /");
+    assert!(s.help_typing);
+    type_text(&mut s, "dis");
+    assert_eq!(s.help_query, "dis");
+    assert!(matches!(s.mode, Mode::Help { .. }), "typing stays in help");
+    press(&mut s, "enter");
+    assert!(!s.help_typing);
+    press(&mut s, "esc");
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(s.help_query.is_empty(), "closing clears the filter");
+}
+
+#[test]
+fn mouse_wheel_scrolls_clicks_move_and_the_mark_column_toggles() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut s = loaded(leads(60));
+    let at = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut s, at(MouseEventKind::ScrollDown, 10, 10));
+    assert_eq!(cursor(&s), 3);
+    update(&mut s, at(MouseEventKind::ScrollUp, 10, 10));
+    assert_eq!(cursor(&s), 0);
+    update(&mut s, at(MouseEventKind::Down(MouseButton::Left), 20, 7));
+    assert_eq!(cursor(&s), 5, "line 7 is the sixth row");
+    update(&mut s, at(MouseEventKind::Down(MouseButton::Left), 0, 4));
+    assert_eq!(cursor(&s), 5, "a click in the mark column does not move");
+    assert!(s.list().selected.contains(&s.list().rows[2]));
+    assert_eq!(s.list().visible_selected, 1);
+    update(&mut s, at(MouseEventKind::Down(MouseButton::Left), 0, 4));
+    assert!(s.list().selected.is_empty());
+    // Clicks on the header or below the rows do nothing.
+    update(&mut s, at(MouseEventKind::Down(MouseButton::Left), 20, 0));
+    assert_eq!(cursor(&s), 5);
+}

@@ -216,3 +216,102 @@ fn a_frame_builds_only_the_visible_rows_at_any_size() {
     assert!(text.contains("100000 / 100000 leads"), "{text}");
     assert_eq!(big.group, GroupBy::Person);
 }
+
+#[test]
+fn detail_pane() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    let fx = update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let Some(Effect::LoadSignals { id, .. }) = fx
+        .into_iter()
+        .find(|e| matches!(e, Effect::LoadSignals { .. }))
+    else {
+        panic!("Enter loads the lead's signals")
+    };
+    // Before the signals arrive the pane says so; then they are listed.
+    let (t, _) = render(&s, 120, 30);
+    assert!(format!("{}", t.backend()).contains("loading…"));
+    let signal = |n: u8, title: &str| lead_triage::api::model::Signal {
+        id: format!("s{n}"),
+        label: Some("Hiring".into()),
+        title: Some(title.into()),
+        score: Some(3.0),
+        created_at: Some(format!("2026-10-0{n}T08:00:00Z")),
+        url: Some(format!("https://www.linkedin.com/posts/{n}")),
+        ..Default::default()
+    };
+    update(
+        &mut s,
+        Msg::Signals {
+            id,
+            result: Ok(vec![
+                signal(2, "Hiring 3 AEs in Dublin"),
+                signal(1, "Raised a Series B 🚀"),
+            ]),
+        },
+    );
+    let (t, _) = render(&s, 120, 30);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_overlay_filtered() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "?/select");
+    let (t, _) = render(&s, 120, 30);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Select all visible rows"));
+    assert!(
+        !text.contains("Half a page down"),
+        "other bindings are filtered out"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn which_key_popup_after_star() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, "*");
+    let (t, _) = render(&s, 120, 30);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Invert the selection"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn narrow_terminal() {
+    let mut s = state_with(sample_leads(40), 64, 16);
+    chars(&mut s, "xjd");
+    let (t, stats) = render(&s, 64, 16);
+    assert_eq!(stats.rows_built, 11);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn no_color_uses_only_attributes() {
+    let mut s = state_with(sample_leads(10), 80, 14);
+    s.settings.color = false;
+    chars(&mut s, "xjd");
+    let (t, _) = render(&s, 80, 14);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(
+            cell.fg,
+            ratatui::style::Color::Reset,
+            "no foreground colour"
+        );
+        assert_eq!(
+            cell.bg,
+            ratatui::style::Color::Reset,
+            "no background colour"
+        );
+    }
+    assert!(
+        buf.content()
+            .iter()
+            .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+    );
+    insta::assert_snapshot!(t.backend());
+}

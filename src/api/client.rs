@@ -185,6 +185,29 @@ impl Client {
         parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))
     }
 
+    /// The signals of one lead: its row (`GET /api/signals/leads?ids=<id>`) gives the signal
+    /// ids, then `GET /api/signals?ids=…` gives the signals, newest first.
+    pub async fn lead_signals(&self, group: GroupBy, id: Uuid) -> Result<Vec<Signal>, ApiError> {
+        let query = vec![
+            ("groupBy", group.as_str().to_owned()),
+            ("ids", id.to_string()),
+            ("limit", "1".to_owned()),
+        ];
+        let body = self
+            .send(Method::GET, "/api/signals/leads", &query, None)
+            .await?;
+        let page = parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+        let ids: Vec<Uuid> = page
+            .leads
+            .into_iter()
+            .find(|l| l.id == id)
+            .map(|l| l.signal_ids)
+            .unwrap_or_default();
+        let mut signals = self.signals(&ids).await?;
+        signals.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(signals)
+    }
+
     /// `GET /api/signals?ids=…` for any number of ids, in chunks of
     /// [`SIGNAL_IDS_PER_CALL`], following pagination within a chunk.
     pub async fn signals(&self, ids: &[Uuid]) -> Result<Vec<Signal>, ApiError> {

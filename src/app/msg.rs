@@ -14,6 +14,8 @@ use crate::store::{CachedLeads, OutboxOp, OutboxRow};
 pub enum Msg {
     /// A key press (releases and repeats are filtered out before).
     Key(KeyEvent),
+    /// A mouse event (only with `--mouse`).
+    Mouse(crossterm::event::MouseEvent),
     /// The terminal has a new size (columns, rows).
     Resize(u16, u16),
     /// A page of leads arrived.
@@ -71,6 +73,11 @@ pub enum Msg {
     },
     /// The local store could not be written.
     StoreFailed(String),
+    /// The signals of a lead, for the detail pane.
+    Signals {
+        id: uuid::Uuid,
+        result: Result<Vec<crate::api::model::Signal>, ApiError>,
+    },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
 }
@@ -92,6 +99,8 @@ pub enum Effect {
     SaveCache(GroupBy),
     /// A large load just finished: hand freed memory back to the system.
     TrimMemory,
+    /// Fetch a lead's signals for the detail pane.
+    LoadSignals { group: GroupBy, id: uuid::Uuid },
     /// Open a web address in the browser (only http/https reach here).
     Open(String),
     /// Put text on the clipboard (OSC 52 through the terminal).

@@ -35,6 +35,8 @@ pub struct Settings {
     pub color: bool,
     /// Unsent changes survive a restart (the outbox is on disk).
     pub durable: bool,
+    /// Mouse support is on.
+    pub mouse: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             source: "demo".into(),
             color: true,
             durable: false,
+            mouse: false,
         }
     }
 }
@@ -246,7 +249,30 @@ pub enum Mode {
     },
     /// Quit was asked with changes not yet sent.
     ConfirmQuit,
+    /// The detail pane of one lead (see `State::detail`).
+    Detail {
+        scroll: usize,
+    },
 }
+
+/// The signals of the lead in the detail pane.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DetailSignals {
+    Loading,
+    Loaded(Vec<crate::api::model::Signal>),
+    Failed(String),
+}
+
+/// The lead shown in the detail pane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detail {
+    pub group: GroupBy,
+    pub id: Uuid,
+    pub signals: DetailSignals,
+}
+
+/// Most sync-history lines kept per lead.
+pub const HISTORY_PER_LEAD: usize = 20;
 
 /// The whole application state.
 #[derive(Debug)]
@@ -279,6 +305,13 @@ pub struct State {
     pub quit: bool,
     /// Quit as soon as nothing is pending or in flight ("send and quit").
     pub quit_when_idle: bool,
+    /// The lead of the detail pane.
+    pub detail: Option<Detail>,
+    /// What happened to each lead's changes in this session, with the time (since start).
+    pub sync_log: HashMap<Uuid, Vec<(Duration, String)>>,
+    /// Filter of the help overlay, and whether it is being typed.
+    pub help_query: String,
+    pub help_typing: bool,
 }
 
 /// Index of a view in the per-view arrays.
@@ -313,6 +346,10 @@ impl State {
             retry_at: None,
             quit: false,
             quit_when_idle: false,
+            detail: None,
+            sync_log: HashMap::new(),
+            help_query: String::new(),
+            help_typing: false,
         }
     }
 
@@ -326,6 +363,16 @@ impl State {
 
     pub fn list_mut(&mut self) -> &mut ListView {
         &mut self.lists[gi(self.group)]
+    }
+
+    /// Note an event in a lead's sync history.
+    pub fn log(&mut self, id: Uuid, event: String) {
+        let now = self.now;
+        let log = self.sync_log.entry(id).or_default();
+        if log.len() == HISTORY_PER_LEAD {
+            log.remove(0);
+        }
+        log.push((now, event));
     }
 
     /// Table rows that fit on screen.

@@ -30,6 +30,9 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
             step.changes.push((id, before, status));
         }
     }
+    for &(id, before, after) in &step.changes {
+        s.log(id, format!("{before} → {after} (queued)"));
+    }
     let changed = !step.changes.is_empty();
     s.history.record(step);
     if bulk {
@@ -136,7 +139,15 @@ fn plural(n: usize) -> &'static str {
 
 /// Hand every batch the queue allows to the worker.
 pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
-    fx.extend(s.queue.take_batches().into_iter().map(Effect::Send));
+    for batch in s.queue.take_batches() {
+        for item in &batch.items {
+            s.log(
+                item.entity_id,
+                format!("sending {} (batch {})", item.status, batch.id),
+            );
+        }
+        fx.push(Effect::Send(batch));
+    }
 }
 
 /// `r`: retry failed rows among the targets; `R`: all failed rows. Sends at once.
@@ -169,6 +180,10 @@ pub fn on_batch(
     let r = s.queue.reconcile(batch, result);
     for (id, group, status) in r.confirmed {
         s.data[gi(group)].set_status(&id, status);
+        s.log(id, format!("{status} confirmed by Puffle"));
+    }
+    for (id, code) in &r.refused {
+        s.log(*id, format!("refused: {code}"));
     }
     if r.auth_failed {
         s.banner = Some(

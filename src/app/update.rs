@@ -9,7 +9,7 @@ use crate::keymap::Resolved;
 use super::action::Action;
 use super::msg::{Effect, Msg};
 use super::nav;
-use super::state::{LoadState, Mode, State, gi, scroll_into_view};
+use super::state::{Detail, DetailSignals, LoadState, Mode, State, gi, scroll_into_view};
 use super::triage;
 
 /// Effects to start the app: list the first view.
@@ -32,6 +32,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Key(key) => on_key(s, key, &mut fx),
+        Msg::Mouse(m) => on_mouse(s, m),
         Msg::Resize(w, h) => {
             s.size = (w, h);
             let page = s.page_rows();
@@ -198,6 +199,14 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Notice(text) => s.toast = Some(text),
+        Msg::Signals { id, result } => {
+            if let Some(d) = s.detail.as_mut().filter(|d| d.id == id) {
+                d.signals = match result {
+                    Ok(v) => DetailSignals::Loaded(v),
+                    Err(e) => DetailSignals::Failed(e.to_string()),
+                };
+            }
+        }
         Msg::StoreFailed(e) => {
             s.banner = Some(format!(
                 "could not save changes locally ({e}); they are kept in memory only"
@@ -224,6 +233,7 @@ fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Filter => on_filter_key(s, key),
         Mode::Help { scroll } => on_help_key(s, key, scroll),
         Mode::ConfirmQuit => on_confirm_key(s, key, fx),
+        Mode::Detail { scroll } => on_detail_key(s, key, scroll, fx),
     }
 }
 
@@ -266,9 +276,106 @@ fn on_filter_key(s: &mut State, key: KeyEvent) {
     s.refresh_view();
 }
 
+/// Mouse (opt-in): the wheel scrolls, a click moves the cursor, a click in the mark column
+/// toggles the row's selection.
+fn on_mouse(s: &mut State, m: crossterm::event::MouseEvent) {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if s.mode != Mode::Normal {
+        return;
+    }
+    match m.kind {
+        MouseEventKind::ScrollDown => nav::move_by(s, 3, false),
+        MouseEventKind::ScrollUp => nav::move_by(s, -3, false),
+        MouseEventKind::Down(MouseButton::Left) => {
+            // Line 0 is the header, line 1 the column titles; rows start at line 2.
+            let Some(k) = usize::from(m.row).checked_sub(2) else {
+                return;
+            };
+            if k >= s.page_rows() {
+                return;
+            }
+            let pos = s.list().offset + k;
+            if pos >= s.list().rows.len() {
+                return;
+            }
+            if m.column <= 1 {
+                let list = s.list_mut();
+                let i = list.rows[pos];
+                if list.selected.remove(&i) {
+                    list.visible_selected -= 1;
+                } else {
+                    list.selected.insert(i);
+                    list.visible_selected += 1;
+                }
+            } else {
+                nav::move_to(s, pos as isize);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Backspace => {
+            s.mode = Mode::Normal;
+            s.detail = None;
+        }
+        KeyCode::Char('j') | KeyCode::Down => s.mode = Mode::Detail { scroll: scroll + 1 },
+        KeyCode::Char('k') | KeyCode::Up => {
+            s.mode = Mode::Detail {
+                scroll: scroll.saturating_sub(1),
+            }
+        }
+        KeyCode::Char('o') => open_url(s, fx),
+        KeyCode::Char('y') => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
+        KeyCode::Char('Y') => copy(s, fx, "LinkedIn URL", |l| {
+            l.linkedin_url().map(str::to_owned)
+        }),
+        _ => {}
+    }
+}
+
+/// `Enter`: the detail pane of the cursor's lead; its signals load in the background.
+fn open_detail(s: &mut State, fx: &mut Vec<Effect>) {
+    let Some(id) = s.cursor_lead().map(|l| l.id) else {
+        return;
+    };
+    s.detail = Some(Detail {
+        group: s.group,
+        id,
+        signals: DetailSignals::Loading,
+    });
+    s.mode = Mode::Detail { scroll: 0 };
+    fx.push(Effect::LoadSignals { group: s.group, id });
+}
+
 fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
+    if s.help_typing {
+        match key.code {
+            KeyCode::Enter => s.help_typing = false,
+            KeyCode::Esc => {
+                s.help_typing = false;
+                s.help_query.clear();
+            }
+            KeyCode::Backspace => {
+                s.help_query.pop();
+            }
+            KeyCode::Char(c) if !c.is_control() => s.help_query.push(c),
+            _ => {}
+        }
+        s.mode = Mode::Help { scroll: 0 };
+        return;
+    }
     s.mode = match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::F(1) => Mode::Normal,
+        KeyCode::Char('/') => {
+            s.help_typing = true;
+            Mode::Help { scroll: 0 }
+        }
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::F(1) => {
+            s.help_query.clear();
+            Mode::Normal
+        }
         KeyCode::Char('j') | KeyCode::Down => Mode::Help { scroll: scroll + 1 },
         KeyCode::Char('k') | KeyCode::Up => Mode::Help {
             scroll: scroll.saturating_sub(1),
@@ -376,9 +483,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
             fx.push(start_load(s, s.group));
             s.toast = Some("reloading…".into());
         }
-        Action::Detail => {
-            s.toast = Some("the detail pane is not available in this version yet".into());
-        }
+        Action::Detail => open_detail(s, fx),
         Action::OpenUrl => open_url(s, fx),
         Action::CopyEmail => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
         Action::CopyUrl => copy(s, fx, "LinkedIn URL", |l| {

@@ -24,6 +24,8 @@ pub enum Command {
     Load { group: GroupBy, generation: u64 },
     /// Send one PATCH.
     Send(Batch),
+    /// Fetch one lead's signals (detail pane).
+    Signals { group: GroupBy, id: Uuid },
 }
 
 /// Start the worker on the current runtime. Dropping the returned sender stops it.
@@ -49,6 +51,14 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     let fut = load(client.clone(), group, generation, msgs.clone());
                     tasks.push(Box::pin(async move {
                         let _ = Abortable::new(fut, reg).await;
+                    }));
+                }
+                Some(Command::Signals { group, id }) => {
+                    let client = client.clone();
+                    let msgs = msgs.clone();
+                    tasks.push(Box::pin(async move {
+                        let result = client.lead_signals(group, id).await;
+                        let _ = msgs.send(Msg::Signals { id, result });
                     }));
                 }
                 Some(Command::Send(batch)) => {

@@ -11,11 +11,23 @@ use crate::keymap::key_label;
 use super::fit::fit;
 use super::theme::Theme;
 
-/// The lines of the overlay (also used to bound scrolling).
+/// The lines of the overlay (also used to bound scrolling): every binding whose keys,
+/// description or group contain the help filter (case-insensitive).
 pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let mut group = "";
+    let query = s.help_query.to_lowercase();
     for b in s.keymap.bindings() {
+        let keys_text = b
+            .keys
+            .iter()
+            .map(|chord| chord.iter().map(key_label).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let haystack = format!("{keys_text} {} {}", b.desc, b.group).to_lowercase();
+        if !query.is_empty() && !haystack.contains(&query) {
+            continue;
+        }
         if b.group != group {
             if !out.is_empty() {
                 out.push(Line::default());
@@ -23,18 +35,44 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
             group = &b.group;
             out.push(Line::from(Span::styled(group.to_owned(), theme.header())));
         }
-        let keys = b
-            .keys
-            .iter()
-            .map(|chord| chord.iter().map(key_label).collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(", ");
         out.push(Line::from(vec![
-            Span::styled(format!("  {:<18}", fit(&keys, 18)), theme.key()),
+            Span::styled(format!("  {:<18}", fit(&keys_text, 18)), theme.key()),
             Span::raw(b.desc.clone()),
         ]));
     }
     out
+}
+
+/// The which-key popup: after the first key of a chord (e.g. `*`), what may follow.
+pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
+    let next = s.keymap.chord_continuations(&s.chord);
+    if next.is_empty() {
+        return;
+    }
+    let prefix = s.chord.iter().map(key_label).collect::<Vec<_>>().join(" ");
+    let lines: Vec<Line> = next
+        .iter()
+        .map(|(key, _, desc)| {
+            Line::from(vec![
+                Span::styled(format!(" {key:<6}"), theme.key()),
+                Span::raw(fit(desc, 40)),
+            ])
+        })
+        .collect();
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 50.min(area.width);
+    let popup = Rect {
+        x: area.x + area.width.saturating_sub(w + 1),
+        y: area.y + area.height.saturating_sub(h + 3),
+        width: w,
+        height: h,
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.popup_border())
+        .title(format!(" {prefix} … "));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 /// Draw the overlay centred in `area`.
@@ -47,10 +85,27 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
         width: w,
         height: h,
     };
-    let all = lines(s, theme);
-    let visible = usize::from(h.saturating_sub(2));
+    let mut all = lines(s, theme);
+    if all.is_empty() {
+        all.push(Line::from(Span::styled(
+            "  no binding matches",
+            theme.dim(),
+        )));
+    }
+    // The first inner line shows the filter.
+    let filter = if s.help_typing || !s.help_query.is_empty() {
+        Line::from(vec![
+            Span::styled(" /", theme.key()),
+            Span::raw(s.help_query.clone()),
+            Span::styled(if s.help_typing { "▏" } else { "" }, theme.key()),
+        ])
+    } else {
+        Line::from(Span::styled(" / to filter", theme.dim()))
+    };
+    let visible = usize::from(h.saturating_sub(3));
     let scroll = scroll.min(all.len().saturating_sub(visible));
-    let shown: Vec<Line> = all.into_iter().skip(scroll).take(visible).collect();
+    let mut shown: Vec<Line> = vec![filter];
+    shown.extend(all.into_iter().skip(scroll).take(visible));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&State`. It never mutates state and never does I/O.
 
 pub mod bars;
+pub mod detail;
 pub mod fit;
 pub mod help;
 pub mod popup;
@@ -60,6 +61,8 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     match s.mode {
         Mode::Help { scroll } => help::draw(frame, area, s, scroll, &theme),
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
+        Mode::Detail { scroll } => detail::draw(frame, area, s, scroll, &theme),
+        Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
         Mode::Normal | Mode::Filter => {}
     }
     FrameStats { rows_built }
