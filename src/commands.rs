@@ -139,6 +139,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         source,
         color: !no_color && file.color.unwrap_or(true),
         mouse: cli.mouse || file.mouse.unwrap_or(false),
+        palette: file.palette().unwrap_or_default(),
         ..crate::app::Settings::default()
     };
     let state = crate::app::State::new(

@@ -8,6 +8,9 @@
 //! concurrency = 4
 //! color = true               # NO_COLOR still wins
 //! mouse = false              # or --mouse
+//!
+//! [theme]                    # any of: accent selected pending error dim ok new contacted
+//! error = "lightred"         #         dismissed unknown (names, #rrggbb or 0–255)
 //! ```
 //!
 //! Precedence: command line > environment (`PUFFLE_API_KEY`, `PUFFLE_API_BASE_URL`) > this
@@ -50,6 +53,8 @@ pub struct FileConfig {
     pub concurrency: Option<u16>,
     pub color: Option<bool>,
     pub mouse: Option<bool>,
+    /// Colours per role, e.g. `error = "lightred"`.
+    pub theme: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -61,7 +66,19 @@ impl std::fmt::Debug for FileConfig {
             .field("concurrency", &self.concurrency)
             .field("color", &self.color)
             .field("mouse", &self.mouse)
+            .field("theme", &self.theme)
             .finish()
+    }
+}
+
+impl FileConfig {
+    /// The palette: the defaults with the `[theme]` table applied.
+    pub fn palette(&self) -> Result<crate::ui::theme::Palette, String> {
+        let mut p = crate::ui::theme::Palette::default();
+        for (role, value) in self.theme.iter().flatten() {
+            p.set(role, value)?;
+        }
+        Ok(p)
     }
 }
 
@@ -122,6 +139,7 @@ pub fn parse(text: &str, origin: &str) -> Result<FileConfig, FileError> {
     if file.concurrency.is_some_and(|c| !(1..=32).contains(&c)) {
         return Err(bad("concurrency: must be between 1 and 32".into()));
     }
+    file.palette().map_err(|e| bad(format!("theme: {e}")))?;
     Ok(file)
 }
 
@@ -207,6 +225,18 @@ mod tests {
         assert!(e.to_string().contains("unencrypted"), "{e}");
         let e = parse("concurrency = 0\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("between 1 and 32"));
+        let e = parse("[theme]\nerror = \"blurple\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("not a colour"), "{e}");
+        let e = parse("[theme]\nborder = \"red\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown theme role"), "{e}");
+        let ok = parse(
+            "[theme]\nerror = \"lightred\"\nnew = \"#00aaff\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let p = ok.palette().unwrap();
+        assert_eq!(p.error, ratatui::style::Color::LightRed);
+        assert_eq!(p.new, ratatui::style::Color::Rgb(0, 0xaa, 0xff));
     }
 
     #[cfg(unix)]

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod demo_server;

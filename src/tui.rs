@@ -67,11 +67,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
         for effect in runner.take_terminal_effects() {
             match effect {
                 TerminalEffect::Copy(text) => {
-                    // OSC 52: works over SSH and in tmux (set-clipboard on), needs no X11.
-                    crossterm::execute!(
-                        std::io::stdout(),
-                        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
-                    )?;
+                    if !crate::clipboard::copy_to_system(&text) {
+                        // OSC 52: works over SSH and in tmux (set-clipboard on), needs no X11.
+                        crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                        )?;
+                    }
                 }
                 TerminalEffect::Suspend => {
                     let mouse = runner.state.settings.mouse;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub durable: bool,
     /// Mouse support is on.
     pub mouse: bool,
+    /// Colours of the screen's roles.
+    pub palette: crate::ui::theme::Palette,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             color: true,
             durable: false,
             mouse: false,
+            palette: crate::ui::theme::Palette::default(),
         }
     }
 }

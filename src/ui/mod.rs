@@ -33,6 +33,7 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     let area = frame.area();
     let theme = Theme {
         color: s.settings.color,
+        palette: s.settings.palette,
     };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
