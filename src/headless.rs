@@ -56,7 +56,12 @@ pub fn parse_items(json: &str) -> Result<Vec<StatusChange>, InputError> {
             let id = match obj.get("entityId") {
                 Some(Value::String(s)) => Uuid::parse_str(s.trim())
                     .map_err(|_| bad(format!("entityId {:?} is not a UUID", shown(s))))?,
-                Some(other) => return Err(bad(format!("entityId must be a string, not {other}"))),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "entityId must be a string, not {}",
+                        shown(&other.to_string())
+                    )));
+                }
                 None => return Err(bad("missing \"entityId\"".into())),
             };
             let status = match obj.get("status") {

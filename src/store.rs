@@ -405,7 +405,12 @@ impl Store {
 /// Parse a stored cache chunk; an unreadable one is ignored (it is only a cache).
 pub fn parse_cache_chunk(blob: &[u8]) -> Option<Vec<Lead>> {
     match serde_json::from_slice::<Vec<Lead>>(blob) {
-        Ok(leads) => Some(leads),
+        Ok(mut leads) => {
+            // The file is ours, but anything could have written it: clean again, as the
+            // parser does for the network (cheap when, as usual, nothing needs cleaning).
+            leads.iter_mut().for_each(Lead::reclean);
+            Some(leads)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "ignoring an unreadable lead cache chunk");
             None

@@ -55,6 +55,9 @@ enum Mode {
 
 /// Clean one single-line field: see the module documentation for the rules.
 pub fn sanitize_line(input: &str, max_chars: usize) -> String {
+    if max_chars == 0 {
+        return String::new();
+    }
     let mut out = String::with_capacity(input.len().min(max_chars.saturating_mul(4)));
     let mut kept = 0usize;
     let mut mode = Mode::Text;
@@ -135,6 +138,26 @@ pub fn sanitize_line(input: &str, max_chars: usize) -> String {
     out
 }
 
+/// True if [`sanitize_line`] would return `input` unchanged at this limit: no control,
+/// escape or invisible format character, and no more than `max_chars` characters.
+pub fn is_clean(input: &str, max_chars: usize) -> bool {
+    let mut n = 0usize;
+    for c in input.chars() {
+        n += 1;
+        if n > max_chars || c.is_control() || is_invisible_format(c) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Re-clean a string in place with the default field limit; allocates only when it changes.
+pub fn reclean(s: &mut String) {
+    if !is_clean(s, MAX_FIELD_CHARS) {
+        *s = clean(s);
+    }
+}
+
 /// Clean a field with the default field limit.
 pub fn clean(input: &str) -> String {
     sanitize_line(input, MAX_FIELD_CHARS)
@@ -201,5 +224,16 @@ mod tests {
     #[test]
     fn unterminated_sequence_swallows_rest() {
         assert_eq!(sanitize_line("ok\x1b]0;never ends", 100), "ok");
+    }
+
+    #[test]
+    fn is_clean_agrees_with_sanitize_line() {
+        for s in ["Ada", "José 李 🚀", "", "a\tb", "x\u{202e}y", "\x1b[2J", &"n".repeat(301)] {
+            assert_eq!(is_clean(s, MAX_FIELD_CHARS), clean(s) == s, "{s:?}");
+            let mut r = s.to_string();
+            reclean(&mut r);
+            assert_eq!(r, clean(s));
+        }
+        assert_eq!(sanitize_line("abc", 0), "");
     }
 }

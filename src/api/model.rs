@@ -3,6 +3,7 @@
 //! Wire parsing lives in `parse.rs`; these are the clean, already-sanitized types the rest of
 //! the program uses.
 
+use crate::text::reclean;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -154,6 +155,33 @@ impl Lead {
 
     pub fn email(&self) -> Option<&str> {
         self.person.as_ref().and_then(|p| p.email.as_deref())
+    }
+
+    /// Clean every string again (see `text.rs`): for leads read back from the local cache.
+    pub fn reclean(&mut self) {
+        reclean(&mut self.name);
+        let opt = |s: &mut Option<String>| s.iter_mut().for_each(reclean);
+        if let Some(p) = &mut self.person {
+            [
+                &mut p.name,
+                &mut p.linkedin_url,
+                &mut p.headline,
+                &mut p.avatar,
+                &mut p.email,
+            ]
+            .into_iter()
+            .for_each(opt);
+        }
+        if let Some(c) = &mut self.company {
+            [
+                &mut c.name,
+                &mut c.domain,
+                &mut c.linkedin_url,
+                &mut c.industry,
+            ]
+            .into_iter()
+            .for_each(opt);
+        }
     }
 }
 

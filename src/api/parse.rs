@@ -3,8 +3,10 @@
 //! The contract leaves nullability open (PUFFLE_API.md, Unknowns 6, 7, 13), so parsing is done
 //! field by field over a `serde_json::Value`: a missing, `null` or wrongly typed field becomes
 //! "absent" instead of failing the page; unknown fields are ignored. Only a body that is not
-//! JSON at all, or whose top level has the wrong shape, is an error. Every string is sanitized
-//! here (see `text.rs`), so nothing unsafe gets past this module.
+//! JSON at all, or whose top level has the wrong shape, is an error. Every string that can be
+//! shown is sanitized here (see `text.rs`), so nothing unsafe gets past this module. The one
+//! exception is the pagination cursor: it is kept verbatim because it goes back to the server
+//! (URL-encoded by reqwest) and is never drawn.
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -234,8 +236,14 @@ pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
                         Some(Value::String(s)) => sanitize_line(s, 60),
                         Some(Value::Object(inner)) => opt_str(inner, "code")
                             .map(|c| sanitize_line(&c, 60))
-                            .unwrap_or_else(|| "error".into()),
-                        _ => "error".into(),
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    // A blank reason (or one made only of control characters) still shows.
+                    let error = if error.trim().is_empty() {
+                        "error".to_string()
+                    } else {
+                        error
                     };
                     Some(ItemError { id, error })
                 })
@@ -257,7 +265,10 @@ pub fn error_envelope(body: &[u8]) -> (Option<String>, Option<String>) {
             opt_str(e, "message").map(|m| sanitize_line(&m, MAX_MESSAGE_CHARS)),
         ),
         Some(Value::String(s)) => (None, Some(sanitize_line(s, MAX_MESSAGE_CHARS))),
-        _ => (None, opt_str(&root, "message")),
+        _ => (
+            None,
+            opt_str(&root, "message").map(|m| sanitize_line(&m, MAX_MESSAGE_CHARS)),
+        ),
     }
 }
 
