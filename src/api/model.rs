@@ -160,7 +160,15 @@ impl Lead {
     /// Clean every string again (see `text.rs`): for leads read back from the local cache.
     pub fn reclean(&mut self) {
         reclean(&mut self.name);
-        let opt = |s: &mut Option<String>| s.iter_mut().for_each(reclean);
+        // As in the parser, an optional field that cleans to blank is absent.
+        let opt = |s: &mut Option<String>| {
+            if let Some(v) = s {
+                reclean(v);
+                if v.trim().is_empty() {
+                    *s = None;
+                }
+            }
+        };
         if let Some(p) = &mut self.person {
             [
                 &mut p.name,
