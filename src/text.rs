@@ -228,7 +228,15 @@ mod tests {
 
     #[test]
     fn is_clean_agrees_with_sanitize_line() {
-        for s in ["Ada", "José 李 🚀", "", "a\tb", "x\u{202e}y", "\x1b[2J", &"n".repeat(301)] {
+        for s in [
+            "Ada",
+            "José 李 🚀",
+            "",
+            "a\tb",
+            "x\u{202e}y",
+            "\x1b[2J",
+            &"n".repeat(301),
+        ] {
             assert_eq!(is_clean(s, MAX_FIELD_CHARS), clean(s) == s, "{s:?}");
             let mut r = s.to_string();
             reclean(&mut r);
