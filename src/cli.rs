@@ -6,22 +6,124 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::api::{GroupBy, SortBy, Status};
 
-const AFTER_HELP: &str = "\
-Environment:
-  PUFFLE_API_KEY        your Puffle API key (pk_live_…); never passed on the command line
-  PUFFLE_API_BASE_URL   API base URL (default https://app.puffle.ai); plain http:// only for localhost
+pub mod man;
 
-Configuration file: $XDG_CONFIG_HOME/lead-triage/config.toml (base_url, api_key, debounce_ms,
-concurrency, color); a key there is used only if the file is readable by its owner alone.
+/// The environment variables the program reads: name, meaning.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "PUFFLE_API_KEY",
+        "your Puffle API key (pk_live_…); never passed on the command line",
+    ),
+    (
+        "PUFFLE_API_BASE_URL",
+        "API base URL (default https://app.puffle.ai); plain http:// only for localhost",
+    ),
+    (
+        "LEAD_TRIAGE_LOG",
+        "log filter (e.g. debug); logs go to the log file, never to the terminal",
+    ),
+    (
+        "NO_COLOR",
+        "when set and not empty, no colour (every state also has a glyph or a word)",
+    ),
+];
 
-Exit codes (headless commands):
-  0  every item was applied
-  1  some items failed (e.g. not_found); the JSON output lists them under \"errors\"
-  2  usage, authentication or network error";
+/// Every key of the configuration file: the key with an example value, its meaning. The
+/// `[theme]` table is described by [`theme_help`].
+pub const CONFIG_KEYS: &[(&str, &str)] = &[
+    (
+        "base_url = \"https://app.puffle.ai\"",
+        "API base URL; PUFFLE_API_BASE_URL and --base-url win",
+    ),
+    (
+        "api_key = \"pk_live_…\"",
+        "used only if no other user can read the file (chmod 600)",
+    ),
+    (
+        "debounce_ms = 1500",
+        "idle time before queued changes are sent (--debounce-ms)",
+    ),
+    (
+        "concurrency = 4",
+        "PATCH requests in flight at once in the TUI (--concurrency)",
+    ),
+    (
+        "color = true",
+        "false turns colour off; NO_COLOR always wins",
+    ),
+    ("mouse = false", "true turns the mouse on (--mouse)"),
+];
+
+/// The `[theme]` table: the example lines and what they mean.
+pub fn theme_help() -> [(String, String); 2] {
+    [
+        (
+            "[theme]".to_owned(),
+            format!(
+                "colours per role: {}",
+                crate::ui::theme::Palette::ROLES.join(", ")
+            ),
+        ),
+        (
+            "error = \"lightred\"".to_owned(),
+            "a colour name, #rrggbb, or 0–255".to_owned(),
+        ),
+    ]
+}
+
+/// The exit codes of the headless commands.
+pub const EXIT_CODES: &[(&str, &str)] = &[
+    ("0", "every item was applied"),
+    (
+        "1",
+        "some items failed (e.g. not_found); the JSON output lists them under \"errors\"",
+    ),
+    ("2", "usage, authentication or network error"),
+];
+
+/// The text after `--help`: environment, every configuration key, files, exit codes.
+fn after_help() -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("Environment:\n");
+    for (name, meaning) in ENVIRONMENT {
+        let _ = writeln!(s, "  {name:<21} {meaning}");
+    }
+    s.push_str(
+        "\nConfiguration file: $XDG_CONFIG_HOME/lead-triage/config.toml (or --config PATH), \
+         every key optional:\n",
+    );
+    let theme = theme_help();
+    let keys = CONFIG_KEYS
+        .iter()
+        .map(|(k, m)| (*k, *m))
+        .chain(theme.iter().map(|(k, m)| (k.as_str(), m.as_str())));
+    for (key, meaning) in keys {
+        let _ = write!(s, "  {key:<35}");
+        // Wrap the meaning to 100 columns, continuing under itself.
+        let mut column = 37;
+        for word in meaning.split(' ') {
+            if column + 1 + word.chars().count() > 100 {
+                let _ = write!(s, "\n{:37}", "");
+                column = 37;
+            }
+            let _ = write!(s, " {word}");
+            column += 1 + word.chars().count();
+        }
+        s.push('\n');
+    }
+    s.push_str(
+        "\nKey bindings: $XDG_CONFIG_HOME/lead-triage/keymap.toml replaces the defaults per \
+         action (`lead-triage man` lists them).\n\nExit codes (headless commands):\n",
+    );
+    for (code, meaning) in EXIT_CODES {
+        let _ = writeln!(s, "  {code}  {meaning}");
+    }
+    s.trim_end().to_owned()
+}
 
 /// Triage Puffle signal leads from the keyboard.
 #[derive(Parser, Debug)]
-#[command(name = "lead-triage", version, about, after_help = AFTER_HELP)]
+#[command(name = "lead-triage", version, about, after_help = after_help())]
 pub struct Cli {
     /// Puffle API base URL [default: https://app.puffle.ai].
     #[arg(long, global = true, env = "PUFFLE_API_BASE_URL")]
@@ -35,8 +137,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
-    /// Try the app with no account: starts a built-in Puffle-compatible server with demo data.
-    #[arg(long)]
+    /// Try the app with no account: starts a built-in Puffle-compatible server with demo data
+    /// and runs the TUI or the command against it (no key needed).
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Where the outbox and the lead cache live (default: $XDG_DATA_HOME/lead-triage).

@@ -63,19 +63,15 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Sync { send }) => Ok(sync(&ctx, send).await),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "lead-triage", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "lead-triage", &mut text);
+            Ok(print_all(&text))
         }
-        Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Man) => Ok(print_all(crate::cli::man::page().as_bytes())),
         None => tui(&ctx).await,
     }
 }
 
-/// Open the TUI on the configured account, or on the built-in server with `--demo`.
 /// The command line with the configuration file it pointed to.
 struct Ctx {
     cli: Cli,
@@ -93,36 +89,67 @@ impl Ctx {
     }
 }
 
+/// What the commands talk to: the configured account, or the built-in server with `--demo`.
+struct Target {
+    client: Client,
+    key: ApiKey,
+    /// Names the store: the base URL, or `demo`, so changes made in the demo never mix with an
+    /// account's outbox.
+    namespace: String,
+    /// Shown in the title bar.
+    source: String,
+    /// The built-in server with `--demo`, kept alive as long as the target.
+    _demo: Option<crate::demo_server::ServerHandle>,
+}
+
+/// Connect to the configured account (key from `PUFFLE_API_KEY` or the private config file),
+/// or with `--demo` start the built-in server on a random loopback port and use it, with no
+/// key, base URL or account involved.
+async fn connect(ctx: &Ctx) -> Result<Target, String> {
+    let cli = &ctx.cli;
+    if cli.demo {
+        let server = crate::demo_server::start(crate::demo_server::ServerConfig::default())
+            .await
+            .map_err(|e| format!("could not start the built-in demo server: {e}"))?;
+        let key = ApiKey::new(server.api_key()).map_err(|e| e.to_string())?;
+        let client = client_for(cli, &server.base_url(), key.clone())?;
+        Ok(Target {
+            client,
+            key,
+            namespace: "demo".to_owned(),
+            source: "demo: built-in server, no account".to_owned(),
+            _demo: Some(server),
+        })
+    } else {
+        let (client, key) = client_from_env(ctx)?;
+        let source = client.base_url().host_str().unwrap_or("?").to_owned();
+        Ok(Target {
+            client,
+            key,
+            namespace: ctx.base_url(),
+            source,
+            _demo: None,
+        })
+    }
+}
+
+/// Open the TUI on the configured account, or on the built-in server with `--demo`.
 async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
     let cli = &ctx.cli;
     let keymap = match crate::keymap::Keymap::load_user(&crate::config::keymap_path()) {
         Ok(k) => k,
         Err(e) => return Ok(fail(&e.to_string())),
     };
-    // Keep the demo server alive for as long as the TUI runs.
-    let mut _demo = None;
-    let (client, key, namespace, source) = if cli.demo {
-        let server = crate::demo_server::start(crate::demo_server::ServerConfig::default()).await?;
-        let key = ApiKey::new(server.api_key())?;
-        let client = match client_for(cli, &server.base_url(), key.clone()) {
-            Ok(c) => c,
-            Err(e) => return Ok(fail(&e)),
-        };
-        _demo = Some(server);
-        (
-            client,
-            key,
-            "demo".to_owned(),
-            "demo: built-in server, no account".to_owned(),
-        )
-    } else {
-        match client_from_env(ctx) {
-            Ok((c, key)) => {
-                let host = c.base_url().host_str().unwrap_or("?").to_owned();
-                (c, key, ctx.base_url(), host)
-            }
-            Err(e) => return Ok(fail(&e)),
-        }
+    // `_demo` keeps the demo server alive for as long as the TUI runs.
+    let Target {
+        client,
+        key,
+        namespace,
+        source,
+        _demo,
+    } = match connect(ctx).await {
+        Ok(t) => t,
+        Err(e) => return Ok(fail(&e)),
     };
     let store = match open_store(cli, &namespace, &key) {
         Ok(s) => s,
@@ -154,11 +181,11 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
 /// `lead-triage sync`: send the outbox without the TUI.
 async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
     let cli = &ctx.cli;
-    let (client, key) = match client_from_env(ctx) {
-        Ok(c) => c,
+    let target = match connect(ctx).await {
+        Ok(t) => t,
         Err(e) => return fail(&e),
     };
-    let mut store = match open_store(cli, &ctx.base_url(), &key) {
+    let mut store = match open_store(cli, &target.namespace, &target.key) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -167,15 +194,17 @@ async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let report = crate::sync::outbox::send_outbox(
-        &client,
+        &target.client,
         &mut store,
         rows,
         usize::from(send.concurrency),
         cli.backoff(),
     )
     .await;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = headless::write_report(&mut out, &report) {
+    // A closed stdout (`| head`) is not an error: the exit code still tells what happened.
+    if let Err(e) = headless::write_report(&mut std::io::stdout().lock(), &report)
+        && !is_broken_pipe(&e)
+    {
         return fail(&format!("could not write the output: {e}"));
     }
     if let Some(e) = &report.fatal {
@@ -228,10 +257,11 @@ async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
             }
         }
     };
-    let client = match client_from_env(ctx) {
-        Ok((c, _)) => c,
+    let target = match connect(ctx).await {
+        Ok(t) => t,
         Err(e) => return fail(&e),
     };
+    let client = &target.client;
     match (cmd, send) {
         (
             LeadsCommand::List {
@@ -240,8 +270,8 @@ async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
                 format,
             },
             _,
-        ) => list(&client, *group_by, *sort_by, *format).await,
-        (_, Some(send)) => update(&client, changes, send, cli.backoff()).await,
+        ) => list(client, *group_by, *sort_by, *format).await,
+        (_, Some(send)) => update(client, changes, send, cli.backoff()).await,
         (_, None) => fail("internal: no send options"),
     }
 }
@@ -279,10 +309,30 @@ async fn list(
             }
             ExitCode::SUCCESS
         }
+        Err(headless::ListError::Io(e)) if is_broken_pipe(&e) => {
+            // The reader went away (`| head`): stop quietly, like other Unix tools.
+            tracing::debug!("stdout closed: {e}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             drop(out);
             fail(&e.to_string())
         }
+    }
+}
+
+/// The reader of our stdout went away (`lead-triage leads list | head -1`).
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// Write `bytes` to stdout. A closed stdout ends the command quietly with success.
+fn print_all(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("could not write the output: {e}")),
     }
 }
 
@@ -298,8 +348,10 @@ async fn update(
         ..SendOptions::default()
     };
     let report = send_all(client, changes, &opts).await;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = headless::write_report(&mut out, &report) {
+    // A closed stdout (`| head`) is not an error: the exit code still tells what happened.
+    if let Err(e) = headless::write_report(&mut std::io::stdout().lock(), &report)
+        && !is_broken_pipe(&e)
+    {
         return fail(&format!("could not write the output: {e}"));
     }
     if let Some(e) = &report.fatal {

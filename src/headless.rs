@@ -177,7 +177,7 @@ pub async fn list(
             leads: &'a [Lead],
         }
         serde_json::to_writer_pretty(&mut *out, &Out { leads: &all })
-            .map_err(|e| ListError::Io(e.to_string()))?;
+            .map_err(std::io::Error::from)?;
         writeln!(out)?;
     }
     out.flush()?;
@@ -205,14 +205,9 @@ fn write_tsv_row(out: &mut impl Write, l: &Lead) -> std::io::Result<()> {
 pub enum ListError {
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// Writing failed; a closed stdout shows as [`std::io::ErrorKind::BrokenPipe`].
     #[error("could not write the output: {0}")]
-    Io(String),
-}
-
-impl From<std::io::Error> for ListError {
-    fn from(e: std::io::Error) -> Self {
-        ListError::Io(e.to_string())
-    }
+    Io(#[from] std::io::Error),
 }
 
 /// Print `{"updated":[…],"errors":[…]}` (the shape of the API's answer).
@@ -229,8 +224,9 @@ pub fn write_report(out: &mut impl Write, report: &SendReport) -> std::io::Resul
             errors: &report.errors,
         },
     )
-    .map_err(std::io::Error::other)?;
-    writeln!(out)
+    .map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 #[cfg(test)]

@@ -480,3 +480,425 @@ fn config_file_key_only_when_private_and_bad_files_stop_the_app() {
         "{err}"
     );
 }
+
+/// Every API request the server received, over all endpoints.
+fn total_requests(h: &lead_triage::demo_server::ServerHandle) -> u64 {
+    stats(h)["requests"]
+        .as_object()
+        .expect("requests by endpoint")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum()
+}
+
+#[test]
+fn demo_flag_runs_headless_commands_with_no_key_and_no_account() {
+    let dir = tempfile::tempdir().unwrap();
+    // No key anywhere: `--demo` before the command.
+    let out = bin(dir.path())
+        .args(["--demo", "leads", "list", "--format", "tsv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tsv = text(&out.stdout);
+    let mut lines = tsv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score")
+    );
+    let tsv_ids: Vec<String> = lines
+        .map(|l| l.split('\t').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(tsv_ids.len(), 500, "the demo's 500 leads");
+
+    // A real account configured in the environment is left alone, and `--demo` may follow
+    // the command.
+    let account = server(ServerConfig {
+        leads: 10,
+        ..ServerConfig::default()
+    });
+    let with_account = || {
+        let mut cmd = bin(dir.path());
+        cmd.env("PUFFLE_API_KEY", account.api_key())
+            .env("PUFFLE_API_BASE_URL", account.base_url());
+        cmd
+    };
+    let out = with_account()
+        .args(["leads", "list", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(ids_of(&out.stdout), tsv_ids, "the same seeded demo data");
+
+    let id = tsv_ids[7].clone();
+    let out = with_account()
+        .args(["leads", "set", "contacted", &id, "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["updated"], serde_json::json!([id]));
+    assert_eq!(report["errors"], serde_json::json!([]));
+
+    let items = format!(
+        r#"[{{"entityId":"{}","status":"dismissed"}}]"#,
+        Uuid::new_v4()
+    );
+    let out = bin(dir.path())
+        .args(["--demo", "leads", "update", "--items", &items])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unknown to the demo → not_found"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"][0]["error"], "not_found");
+
+    assert_eq!(
+        total_requests(&account),
+        0,
+        "--demo never talks to the account"
+    );
+}
+
+#[test]
+fn demo_sync_sends_the_demo_outbox_and_never_the_accounts() {
+    use lead_triage::api::{ApiKey, GroupBy, Status};
+    use lead_triage::store::{OutboxOp, OutboxRow, Store, namespace_file};
+
+    let account = server(ServerConfig {
+        leads: 10,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let row = |id: Uuid, status: Status| {
+        OutboxOp::Put(OutboxRow {
+            id,
+            group: GroupBy::Person,
+            status,
+            confirmed: Status::New,
+            error: None,
+            seq: 1,
+        })
+    };
+    // The account's outbox holds one change.
+    let account_id = Uuid::parse_str(statuses(&account).keys().next().unwrap()).unwrap();
+    let account_store = namespace_file(
+        dir.path(),
+        &account.base_url(),
+        &ApiKey::new(account.api_key()).unwrap(),
+    );
+    Store::open(&account_store)
+        .unwrap()
+        .write_outbox(&[row(account_id, Status::Dismissed)])
+        .unwrap();
+    // The demo's outbox (as the TUI's --demo leaves it) holds another.
+    let out = bin(dir.path())
+        .args(["--demo", "leads", "list"])
+        .output()
+        .unwrap();
+    let demo_id = Uuid::parse_str(&ids_of(&out.stdout)[3]).unwrap();
+    let demo_store = namespace_file(
+        dir.path(),
+        "demo",
+        &ApiKey::new(ServerConfig::DEFAULT_API_KEY).unwrap(),
+    );
+    Store::open(&demo_store)
+        .unwrap()
+        .write_outbox(&[row(demo_id, Status::Contacted)])
+        .unwrap();
+
+    let sync = |demo: bool| {
+        let mut cmd = bin(dir.path());
+        cmd.env("PUFFLE_API_KEY", account.api_key())
+            .env("PUFFLE_API_BASE_URL", account.base_url())
+            .args(["--data-dir", data, "sync"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        cmd.output().unwrap()
+    };
+    let out = sync(true);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["updated"], serde_json::json!([demo_id.to_string()]));
+    assert!(
+        Store::open(&demo_store)
+            .unwrap()
+            .outbox()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(total_requests(&account), 0, "nothing went to the account");
+    let left = Store::open(&account_store).unwrap().outbox().unwrap();
+    assert_eq!(left.len(), 1, "the account's outbox is untouched");
+    assert_eq!(left[0].id, account_id);
+
+    // Without --demo, the account's own change goes to the account.
+    let out = sync(false);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["updated"],
+        serde_json::json!([account_id.to_string()])
+    );
+    assert_eq!(statuses(&account)[&account_id.to_string()], "dismissed");
+}
+
+/// Run with a stdout whose reading end is already closed, as after `| head` exited.
+fn run_with_closed_stdout(mut cmd: std::process::Command) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly_with_exit_0() {
+    let h = server(ServerConfig {
+        leads: 300,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let id = statuses(&h).keys().next().unwrap().clone();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["leads", "list", "--format", "tsv"],
+        vec!["leads", "list", "--format", "csv"],
+        vec!["leads", "list", "--format", "json"],
+        vec!["leads", "list", "--group-by", "company", "--format", "tsv"],
+        vec!["leads", "set", "dismissed", &id],
+        vec!["completions", "bash"],
+        vec!["completions", "zsh"],
+        vec!["man"],
+        vec!["--demo", "leads", "list", "--format", "tsv"],
+    ];
+    for args in cases {
+        let mut cmd = bin(dir.path());
+        cmd.env("PUFFLE_API_KEY", h.api_key())
+            .args(["--base-url", &h.base_url()])
+            .args(&args);
+        let out = run_with_closed_stdout(cmd);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?}: nothing on stderr");
+    }
+    assert_eq!(statuses(&h)[&id], "dismissed", "`leads set` still applied");
+}
+
+#[test]
+fn leads_list_piped_into_head_stops_quietly_after_the_reader_leaves() {
+    use std::io::BufRead;
+    // 3,000 leads of TSV are several times what a pipe buffers, so the writer is still
+    // writing when the reader goes away after the first line.
+    let h = server(ServerConfig {
+        leads: 3000,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin(dir.path())
+        .env("PUFFLE_API_KEY", h.api_key())
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "leads",
+            "list",
+            "--format",
+            "tsv",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader was dropped: stdout is closed.
+    assert!(first.starts_with("id\tstatus\t"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
+/// What an unknown name in the configuration file lists as accepted: `a`, `b` → [a, b].
+fn listed_after(message: &str, marker: &str) -> Vec<String> {
+    let rest = &message[message.find(marker).expect(marker) + marker.len()..];
+    let end = rest.find(['\n', ')']).unwrap_or(rest.len());
+    rest[..end]
+        .split(',')
+        .map(|s| s.trim().trim_matches('`').to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn help_lists_every_key_the_config_file_accepts_and_every_theme_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let cfg_arg = cfg.to_str().unwrap();
+    // The configuration parser names what it accepts when given something it does not.
+    std::fs::write(&cfg, "no_such_key = 1\n").unwrap();
+    let out = bin(dir.path())
+        .args(["--config", cfg_arg, "leads", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let keys = listed_after(&text(&out.stderr), "expected one of");
+    assert!(keys.len() >= 7, "{keys:?}");
+    std::fs::write(&cfg, "[theme]\nno_such_role = \"red\"\n").unwrap();
+    let out = bin(dir.path())
+        .args(["--config", cfg_arg, "leads", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let roles = listed_after(&text(&out.stderr), "roles:");
+    assert!(roles.len() >= 10, "{roles:?}");
+
+    let out = bin(dir.path()).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    let config = &help[help.find("Configuration file").expect("config section")..];
+    for key in &keys {
+        let listed = if key == "theme" {
+            config.contains("\n  [theme] ")
+        } else {
+            config.contains(&format!("\n  {key} = "))
+        };
+        assert!(listed, "--help does not list config key {key}:\n{config}");
+    }
+    let words: std::collections::HashSet<&str> = config
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    for role in &roles {
+        assert!(words.contains(role.as_str()), "theme role {role} missing");
+    }
+}
+
+/// `text` as a roff text line writes it.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('-', "\\-")
+        .replace('\'', "\\*(Aq")
+}
+
+#[test]
+fn man_page_is_one_self_contained_page() {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path()).arg("man").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let man = text(&out.stdout);
+    assert!(man.is_ascii(), "plain ASCII reads the same in every locale");
+    assert!(
+        man.contains("\n.TH LEAD-TRIAGE 1 \"\" \"lead-triage "),
+        "title, section, an empty date, then the source"
+    );
+    assert!(
+        !man.contains("(1)") && !man.contains("lead\\-triage\\-leads"),
+        "names no other man page"
+    );
+    assert!(
+        man.lines().all(|l| !l.starts_with(' ')),
+        "no space-aligned text, which roff does not keep aligned"
+    );
+    let section = |name: &str| -> String {
+        let start = man
+            .find(&format!("\n.SH {name}\n"))
+            .unwrap_or_else(|| panic!("section {name} missing"));
+        let body = &man[start + 1..];
+        // Up to and with the line break before the next section.
+        let end = body[1..].find("\n.SH ").map_or(body.len(), |e| e + 2);
+        body[..end].to_owned()
+    };
+
+    // Every command with each of its options, in the one page.
+    let commands = section("COMMANDS");
+    let cli = lead_triage::cli::Cli::command();
+    let mut leaves = Vec::new();
+    for sub in cli.get_subcommands() {
+        if sub.has_subcommands() {
+            for leaf in sub.get_subcommands() {
+                leaves.push((format!("{} {}", sub.get_name(), leaf.get_name()), leaf));
+            }
+        } else {
+            leaves.push((sub.get_name().to_owned(), sub));
+        }
+    }
+    assert!(leaves.len() >= 7);
+    for (path, leaf) in leaves {
+        let heading = format!(".SS\n{}\n", roff(&format!("lead-triage {path}")));
+        let at = commands
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no {heading}"));
+        let body = &commands[at + heading.len()..];
+        let body = &body[..body.find("\n.SS ").unwrap_or(body.len())];
+        for arg in leaf.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                let flag = format!("\\fB{}\\fR", roff(&format!("--{long}")));
+                assert!(body.contains(&flag), "{path}: {flag} missing");
+            }
+        }
+    }
+
+    // The default key bindings, from the embedded keymap.
+    let keys = section("\"KEY BINDINGS\"");
+    let keymap = lead_triage::keymap::Keymap::default_keymap();
+    for b in keymap.bindings() {
+        assert!(
+            keys.contains(&format!("\n{}\n", roff(&b.desc))),
+            "binding {:?} missing",
+            b.desc
+        );
+    }
+    assert!(keys.contains(".TP\n\\fBj\\fR, \\fBDown\\fR\nNext row\n"));
+
+    let files = section("FILES");
+    for f in [
+        "config.toml",
+        "keymap.toml",
+        "lead\\-triage.log",
+        ".sqlite3",
+    ] {
+        assert!(files.contains(f), "FILES lacks {f}");
+    }
+    let env = section("ENVIRONMENT");
+    for var in [
+        "PUFFLE_API_KEY",
+        "PUFFLE_API_BASE_URL",
+        "NO_COLOR",
+        "LEAD_TRIAGE_LOG",
+    ] {
+        assert!(
+            env.contains(&format!(".TP\n\\fB{var}\\fR\n")),
+            "{var} is not its own entry"
+        );
+    }
+    let config = section("CONFIGURATION");
+    assert!(config.contains("mouse = false") && config.contains("[theme]"));
+
+    // Where groff is installed, it formats the page without a warning.
+    let groff = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    if let Ok(mut child) = groff {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(man.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(text(&out.stderr), "", "groff warnings");
+    }
+}
