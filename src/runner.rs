@@ -112,7 +112,7 @@ impl Runner {
         if let Err(e) = spawned {
             tracing::info!(error = %e, "no browser opener");
             let _ = self.msg_tx.send(Msg::Notice(format!(
-                "no browser here ({opener}: {e}); the address is {url}"
+                "no browser to open it; the address is {url} · Y copies it ({opener}: {e})"
             )));
         }
     }
@@ -203,7 +203,12 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
                     let notice = match crate::export::to_file(&dir, view, &leads, format) {
-                        Ok(path) => format!("exported {} leads to {}", leads.len(), path.display()),
+                        Ok(path) => format!(
+                            "exported {} lead{} to {}",
+                            leads.len(),
+                            if leads.len() == 1 { "" } else { "s" },
+                            path.display()
+                        ),
                         Err(e) => format!("could not export to {}: {e}", dir.display()),
                     };
                     let _ = tx.send(Msg::Notice(crate::text::clean(&notice)));

@@ -186,6 +186,8 @@ fn with_concurrency(n: usize) -> Settings {
 fn key(spec: &str) -> KeyEvent {
     let (mods, name) = if let Some(rest) = spec.strip_prefix("ctrl-") {
         (KeyModifiers::CONTROL, rest)
+    } else if let Some(rest) = spec.strip_prefix("alt-") {
+        (KeyModifiers::ALT, rest)
     } else if let Some(rest) = spec.strip_prefix("shift-") {
         (KeyModifiers::SHIFT, rest)
     } else {
@@ -727,7 +729,13 @@ fn star_digit_selects_visible_rows_by_shown_status() {
     let mut s = loaded(v);
     keys(&mut s, "* 1");
     assert_eq!(selected_ids(&s), set([1, 4, 7]));
-    assert_eq!(s.toast.as_deref(), Some("3 more selected"));
+    assert_eq!(s.toast.as_deref(), Some("3 new rows selected (3 in all)"));
+    keys(&mut s, "* 1");
+    assert_eq!(
+        s.toast.as_deref(),
+        Some("no more visible new rows to select (3 selected)"),
+        "a second time adds nothing and says so"
+    );
     keys(&mut s, "* n * 3");
     assert_eq!(selected_ids(&s), set([3, 6, 9]));
     keys(&mut s, "* 2");
@@ -1188,6 +1196,44 @@ fn a_refused_item_fails_only_its_row_and_shows_the_confirmed_status() {
     let mut s = s;
     press(&mut s, "q");
     assert_eq!(s.mode, Mode::ConfirmQuit);
+}
+
+#[test]
+fn the_confirmed_status_key_on_a_failed_row_drops_the_refused_change() {
+    let mut s = with_one_refused();
+    keys(&mut s, "g j");
+    assert_eq!(cursor_id(&s), 2);
+    // The row shows `new` (confirmed); pressing `n` there is not a no-op: it drops the
+    // refused change, leaves an undo step and a history line, and sends nothing.
+    let fx = press(&mut s, "n");
+    assert!(
+        !s.queue.entries.contains_key(&id(2)),
+        "the failed change is gone"
+    );
+    assert_eq!(s.queue.counts, counts(0, 0, 0));
+    assert!(sends(&fx).is_empty() && sends(&press(&mut s, "$")).is_empty());
+    let log = &s.sync_log[&id(2)];
+    assert!(
+        log.iter()
+            .any(|(_, l)| l.contains("refused change to dismissed dropped")),
+        "{log:?}"
+    );
+    // `u` brings the refused change back, pending again.
+    press(&mut s, "u");
+    assert_eq!(shown(&s, 2), Status::Dismissed, "undo restores it");
+    assert_eq!(s.queue.counts, counts(1, 0, 0));
+}
+
+#[test]
+fn another_status_on_a_failed_row_is_queued_and_sent() {
+    let mut s = with_one_refused();
+    keys(&mut s, "g j");
+    let fx = press(&mut s, "c");
+    assert!(has_debounce(&fx), "the send timer starts");
+    assert_eq!(s.queue.counts, counts(1, 0, 0));
+    let b = sends(&update(&mut s, Msg::FlushDue));
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].items[0].status, Status::Contacted);
 }
 
 #[test]
@@ -1773,6 +1819,63 @@ fn filter_mode_keys_are_text_not_commands() {
     press(&mut s, "down");
     assert_eq!(cursor(&s), 1);
     assert_eq!(s.mode, Mode::Filter);
+}
+
+#[test]
+fn a_mistyped_filter_token_matches_nothing_and_says_why() {
+    let mut s = loaded(leads(30));
+    press(&mut s, "/");
+    type_text(&mut s, "status:contaced");
+    assert!(row_ids(&s).is_empty(), "a typo must not match every lead");
+    assert!(
+        s.filter_errors.iter().any(|e| e.contains("contaced")),
+        "{:?}",
+        s.filter_errors
+    );
+    press(&mut s, "enter");
+    // Select all + dismiss on an empty view changes nothing.
+    keys(&mut s, "ctrl-a d");
+    assert!(s.queue.entries.is_empty());
+    // Fixing the typo shows the matches; a unique prefix is enough.
+    press(&mut s, "/");
+    keys(&mut s, "ctrl-w");
+    type_text(&mut s, "status:n");
+    assert!(s.filter_errors.is_empty());
+    assert_eq!(row_ids(&s).len(), 30, "all 30 are new");
+}
+
+#[test]
+fn typing_a_filter_puts_the_cursor_on_the_best_match() {
+    let mut s = loaded(people());
+    keys(&mut s, "G");
+    press(&mut s, "/");
+    type_text(&mut s, "ada");
+    assert_eq!(cursor(&s), 0, "the first row is the best match");
+    assert_eq!(cursor_id(&s), 1);
+    // Esc leaves the cursor on the lead it was on, in the whole list.
+    press(&mut s, "esc");
+    assert_eq!(cursor_id(&s), 1);
+}
+
+#[test]
+fn filter_input_edits_like_readline_and_modified_keys_insert_nothing() {
+    let mut s = loaded(people());
+    press(&mut s, "/");
+    type_text(&mut s, "acme status:new");
+    press(&mut s, "ctrl-w");
+    assert_eq!(s.filter, "acme ");
+    press(&mut s, "alt-b");
+    press(&mut s, "ctrl-b");
+    assert_eq!(s.filter, "acme ", "Ctrl/Alt letters are not typed");
+    assert_eq!(s.mode, Mode::Filter);
+    // The help filter edits the same way.
+    press(&mut s, "esc");
+    press(&mut s, "?");
+    press(&mut s, "/");
+    type_text(&mut s, "undo last");
+    press(&mut s, "ctrl-w");
+    press(&mut s, "alt-x");
+    assert_eq!(s.help_query, "undo ");
 }
 
 #[test]

@@ -174,7 +174,7 @@ fn starting_with_the_server_down_shows_cache_and_queue_then_sends() {
     });
     let queued = count_after(&screen, "pending").unwrap();
     first.press_until("q", "the quit question", |s| {
-        s.contains("Quit?") && s.contains("They are kept")
+        s.contains("Quit?") && s.contains("not sent to Puffle yet")
     });
     first.send("y");
     assert!(first.wait_exit());

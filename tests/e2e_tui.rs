@@ -176,7 +176,7 @@ fn filter_select_all_dismiss_send_then_not_found_inline() {
 
     // Quit: one unsent (failed) change → asks first.
     app.press_until("q", "the quit question", |s| {
-        s.contains("not sent to Puffle yet")
+        s.contains("1 change was refused by Puffle")
     });
     app.send("y");
     assert!(app.wait_exit(), "the app exits cleanly");

@@ -217,23 +217,30 @@ fn reference(leads: &[Lead], queue: &Queue, selected: &HashSet<u32>, input: &str
             hits.push((i as u32, 0));
             continue;
         }
-        if pattern
-            .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-            .is_none()
-        {
+        // Each word must match inside one field; its score is its best field's.
+        let fields: Vec<&str> = hay.split('\u{1f}').filter(|f| !f.is_empty()).collect();
+        let mut greedy = 0u32;
+        let mut all = true;
+        for a in &pattern.atoms {
+            let matched = fields
+                .iter()
+                .any(|f| a.score(Utf32Str::new(f, &mut buf), &mut matcher).is_some());
+            if !matched {
+                all = false;
+                break;
+            }
+            greedy += fields
+                .iter()
+                .filter_map(|f| {
+                    matcher.fuzzy_match_greedy(Utf32Str::new(f, &mut buf), a.needle_text())
+                })
+                .map(u32::from)
+                .max()
+                .unwrap_or(0);
+        }
+        if !all {
             continue;
         }
-        let greedy: u32 = pattern
-            .atoms
-            .iter()
-            .map(|a| {
-                u32::from(
-                    matcher
-                        .fuzzy_match_greedy(Utf32Str::new(&hay, &mut buf), a.needle_text())
-                        .unwrap_or(0),
-                )
-            })
-            .sum();
         hits.push((i as u32, greedy));
     }
     if !pattern.atoms.is_empty() {

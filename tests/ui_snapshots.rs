@@ -315,3 +315,26 @@ fn no_color_uses_only_attributes() {
     );
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn a_filter_with_a_typo_says_why_and_shows_no_rows() {
+    let mut s = state_with(sample_leads(10), 100, 14);
+    key(&mut s, KeyCode::Char('/'));
+    chars(&mut s, "status:contaced");
+    let (t, stats) = render(&s, 100, 14);
+    assert_eq!(stats.rows_built, 0);
+    let screen = format!("{:?}", t.backend());
+    assert!(screen.contains("✗ status:contaced?"), "{screen}");
+    assert!(screen.contains("The filter has an error"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so() {
+    let mut s = state_with(sample_leads(10), 100, 14);
+    key(&mut s, KeyCode::Char('/'));
+    chars(&mut s, "zzzzqqq");
+    key(&mut s, KeyCode::Enter);
+    let (t, _) = render(&s, 100, 14);
+    insta::assert_snapshot!(t.backend());
+}

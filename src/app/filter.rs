@@ -1,17 +1,26 @@
 //! The filter language: fuzzy text (nucleo, helix's matcher) over name, headline, email,
 //! company and domain, combined with tokens:
 //!
-//! * `status:new|contacted|dismissed|unknown` (the status shown, pending changes included)
-//! * `is:failed`, `is:pending`, `is:selected`
-//! * `score:3`, `score:>=2`, `signals:>2`, `signals:<=1` (`=`, `>`, `>=`, `<`, `<=`)
+//! * `status:new|contacted|dismissed|unknown` (the status shown, pending changes included);
+//!   a unique prefix is enough (`status:c`), several values are ORed (`status:new,contacted`
+//!   or two `status:` tokens: a lead has one status, so AND would always be empty)
+//! * `is:failed`, `is:pending`, `is:selected` (prefixes too: `is:f`)
+//! * `score:3`, `score:>=2`, `signals:>2`, `signals:<=1`, `score:2..3` (`=`, `>`, `>=`, `<`,
+//!   `<=`, an inclusive range `a..b`)
+//! * `!` or `-` before a token negates it: `!status:dismissed`, `-is:selected`
 //!
-//! Every token must hold (AND); the rest of the input is one fuzzy pattern (nucleo syntax:
-//! words are ANDed, `^prefix`, `suffix$`, `'exact`, `!not`), matched ignoring case.
+//! Tokens of different kinds must all hold (AND). The rest of the input is one fuzzy pattern
+//! (nucleo syntax: words are ANDed, `^prefix`, `suffix$`, `'exact`, `!not`), matched ignoring
+//! case and accents. Each word must match inside one field (`^`/`$` anchor to the start/end
+//! of a field), so letters scattered across a whole row do not count as a match.
+//!
+//! A token that cannot be understood is an error: it is shown to the rep and nothing matches
+//! until it is fixed, so a typo like `status:contaced` never silently selects every lead.
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::record::fold;
+use super::record::{FIELD_SEP, fold};
 
 use crate::api::Status;
 
@@ -23,10 +32,17 @@ pub enum Cmp {
     Ge(f64),
     Lt(f64),
     Le(f64),
+    /// Inclusive range `a..b`.
+    Between(f64, f64),
 }
 
 impl Cmp {
     fn parse(s: &str) -> Option<Cmp> {
+        let num = |t: &str| t.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+        if let Some((a, b)) = s.split_once("..") {
+            let (a, b) = (num(a)?, num(b)?);
+            return Some(Cmp::Between(a.min(b), a.max(b)));
+        }
         let (ctor, rest): (fn(f64) -> Cmp, &str) = if let Some(r) = s.strip_prefix(">=") {
             (Cmp::Ge, r)
         } else if let Some(r) = s.strip_prefix("<=") {
@@ -40,8 +56,7 @@ impl Cmp {
         } else {
             (Cmp::Eq, s)
         };
-        let v: f64 = rest.trim().parse().ok()?;
-        v.is_finite().then(|| ctor(v))
+        num(rest).map(ctor)
     }
 
     pub fn holds(self, x: f64) -> bool {
@@ -51,24 +66,88 @@ impl Cmp {
             Cmp::Ge(v) => x >= v,
             Cmp::Lt(v) => x < v,
             Cmp::Le(v) => x <= v,
+            Cmp::Between(a, b) => a <= x && x <= b,
         }
     }
 }
+
+/// The statuses a `status:` token names, as names for prefix matching.
+const STATUS_NAMES: [(&str, Status); 4] = [
+    ("new", Status::New),
+    ("contacted", Status::Contacted),
+    ("dismissed", Status::Dismissed),
+    ("unknown", Status::Unknown),
+];
+
+/// A set of statuses (bit per status).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusSet(u8);
+
+impl StatusSet {
+    const ALL: StatusSet = StatusSet(0b1111);
+
+    fn bit(s: Status) -> u8 {
+        match s {
+            Status::New => 1,
+            Status::Contacted => 2,
+            Status::Dismissed => 4,
+            Status::Unknown => 8,
+        }
+    }
+
+    pub fn contains(self, s: Status) -> bool {
+        self.0 & Self::bit(s) != 0
+    }
+
+    fn insert(&mut self, s: Status) {
+        self.0 |= Self::bit(s);
+    }
+}
+
+/// `value` is `name` or a prefix of exactly one of `names`.
+fn resolve<'a, T: Copy>(value: &str, names: &'a [(&'a str, T)]) -> Option<T> {
+    if let Some((_, t)) = names.iter().find(|(n, _)| *n == value) {
+        return Some(*t);
+    }
+    let mut hits = names.iter().filter(|(n, _)| n.starts_with(value));
+    match (hits.next(), hits.next()) {
+        (Some((_, t)), None) if !value.is_empty() => Some(*t),
+        _ => None,
+    }
+}
+
+/// What `is:` can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Is {
+    Failed,
+    Pending,
+    Selected,
+}
+
+const IS_NAMES: [(&str, Is); 3] = [
+    ("failed", Is::Failed),
+    ("pending", Is::Pending),
+    ("selected", Is::Selected),
+];
 
 /// A parsed filter.
 #[derive(Debug, Default)]
 pub struct Query {
     /// The fuzzy part, as typed (may be empty).
     pub text: String,
-    pub status: Option<Status>,
-    pub failed: bool,
-    pub pending: bool,
-    pub selected: bool,
-    pub score: Option<Cmp>,
-    pub signals: Option<Cmp>,
-    /// Tokens that could not be understood (shown to the rep, otherwise ignored).
+    /// Statuses a lead may show (`None`: any).
+    pub statuses: Option<StatusSet>,
+    /// `Some(true)`: must be failed; `Some(false)`: must not be.
+    pub failed: Option<bool>,
+    pub pending: Option<bool>,
+    pub selected: Option<bool>,
+    pub score: Vec<Cmp>,
+    pub signals: Vec<Cmp>,
+    /// Tokens that could not be understood: shown to the rep, and nothing matches.
     pub errors: Vec<String>,
     pattern: Option<Pattern>,
+    /// Each atom's needle as text (folded like the haystacks).
+    needles: Vec<String>,
 }
 
 impl Query {
@@ -76,40 +155,85 @@ impl Query {
     pub fn parse(input: &str) -> Query {
         let mut q = Query::default();
         let mut text: Vec<&str> = Vec::new();
+        let (mut allow, mut deny) = (StatusSet::default(), StatusSet::default());
+        let mut any_allow = false;
         for word in input.split_whitespace() {
             let Some((key, value)) = word.split_once(':') else {
                 text.push(word);
                 continue;
             };
-            match key.to_ascii_lowercase().as_str() {
-                "status" => match Status::from_name(&value.to_ascii_lowercase()) {
-                    Some(s) => q.status = Some(s),
-                    None => q.errors.push(format!("unknown status {value:?}")),
-                },
-                "is" => match value.to_ascii_lowercase().as_str() {
-                    "failed" => q.failed = true,
-                    "pending" => q.pending = true,
-                    "selected" => q.selected = true,
-                    _ => q
+            let (negated, bare) = match key.strip_prefix(['!', '-']) {
+                Some(k) => (true, k),
+                None => (false, key),
+            };
+            let value_lc = value.to_lowercase();
+            match bare.to_ascii_lowercase().as_str() {
+                "status" => {
+                    for part in value_lc.split(',').filter(|p| !p.is_empty()) {
+                        match resolve(part, &STATUS_NAMES) {
+                            Some(st) if negated => deny.insert(st),
+                            Some(st) => {
+                                allow.insert(st);
+                                any_allow = true;
+                            }
+                            None => q.errors.push(format!(
+                                "status:{part}? (new, contacted, dismissed, unknown)"
+                            )),
+                        }
+                    }
+                    if value_lc.split(',').all(str::is_empty) {
+                        q.errors
+                            .push("status:? (new, contacted, dismissed, unknown)".into());
+                    }
+                }
+                "is" => match resolve(value_lc.as_str(), &IS_NAMES) {
+                    Some(which) => {
+                        let slot = match which {
+                            Is::Failed => &mut q.failed,
+                            Is::Pending => &mut q.pending,
+                            Is::Selected => &mut q.selected,
+                        };
+                        let want = !negated;
+                        if slot.is_some_and(|w| w != want) {
+                            q.errors
+                                .push(format!("is:{value} and !is:{value} together"));
+                        }
+                        *slot = Some(want);
+                    }
+                    None => q
                         .errors
                         .push(format!("is:{value}? (failed, pending, selected)")),
                 },
-                "score" => match Cmp::parse(value) {
-                    Some(c) => q.score = Some(c),
-                    None => q.errors.push(format!("score:{value}? (e.g. score:3)")),
-                },
-                "signals" => match Cmp::parse(value) {
-                    Some(c) => q.signals = Some(c),
-                    None => q.errors.push(format!("signals:{value}? (e.g. signals:>2)")),
-                },
+                "score" | "signals" => {
+                    let named = bare.to_ascii_lowercase();
+                    match Cmp::parse(value) {
+                        Some(_) if negated => q.errors.push(format!(
+                            "!{named}:{value}? (use the opposite comparison, e.g. {named}:<3)"
+                        )),
+                        Some(c) if named == "score" => q.score.push(c),
+                        Some(c) => q.signals.push(c),
+                        None => q.errors.push(format!(
+                            "{named}:{value}? (e.g. {named}:3, {named}:>2, {named}:1..3)"
+                        )),
+                    }
+                }
                 _ => text.push(word),
             }
+        }
+        if any_allow || deny != StatusSet::default() {
+            let base = if any_allow { allow } else { StatusSet::ALL };
+            q.statuses = Some(StatusSet(base.0 & !deny.0));
         }
         q.text = text.join(" ");
         if !q.text.is_empty() {
             // Haystacks are folded when a lead arrives; fold the query the same way.
             let p = Pattern::parse(&fold(&q.text), CaseMatching::Ignore, Normalization::Never);
             if !p.atoms.is_empty() {
+                q.needles = p
+                    .atoms
+                    .iter()
+                    .map(|a| a.needle_text().chars().collect())
+                    .collect();
                 q.pattern = Some(p);
             }
         }
@@ -118,23 +242,18 @@ impl Query {
 
     /// No condition at all: every lead passes.
     pub fn is_empty(&self) -> bool {
-        self.pattern.is_none()
-            && self.status.is_none()
-            && !self.failed
-            && !self.pending
-            && !self.selected
-            && self.score.is_none()
-            && self.signals.is_none()
+        self.pattern.is_none() && !self.has_tokens()
     }
 
-    /// There is at least one token (status, is, score, signals).
+    /// There is at least one token (status, is, score, signals), or an error.
     pub fn has_tokens(&self) -> bool {
-        self.status.is_some()
-            || self.failed
-            || self.pending
-            || self.selected
-            || self.score.is_some()
-            || self.signals.is_some()
+        self.statuses.is_some()
+            || self.failed.is_some()
+            || self.pending.is_some()
+            || self.selected.is_some()
+            || !self.score.is_empty()
+            || !self.signals.is_empty()
+            || !self.errors.is_empty()
     }
 
     /// There is fuzzy text (results are then ranked by match quality).
@@ -142,8 +261,9 @@ impl Query {
         self.pattern.is_some()
     }
 
-    /// Score of the fuzzy part against a folded haystack (`Dataset::match_key`): `Some(0)`
-    /// when there is no fuzzy part, `None` when it does not match.
+    /// Score of the fuzzy part against a folded haystack (`Dataset::match_key`, fields
+    /// separated by `FIELD_SEP`): `Some(0)` when there is no fuzzy part, `None` when it does
+    /// not match. Each atom must match inside one field; its score is its best field's.
     ///
     /// Fuzzy atoms use nucleo's greedy matcher: it matches exactly the same haystacks as the
     /// optimal one (a haystack matches when the needle is a subsequence of it) in O(n), so a
@@ -153,24 +273,45 @@ impl Query {
         let Some(p) = &self.pattern else {
             return Some(0);
         };
-        let hay = Utf32Str::new(haystack, &mut m.buf);
         let mut total = 0u32;
-        for atom in &p.atoms {
-            let needle = atom.needle_text();
-            let found = match atom.kind {
-                AtomKind::Fuzzy => m.matcher.fuzzy_match_greedy(hay, needle),
-                AtomKind::Substring => m.matcher.substring_match(hay, needle),
-                AtomKind::Prefix => m.matcher.prefix_match(hay, needle),
-                AtomKind::Postfix => m.matcher.postfix_match(hay, needle),
-                AtomKind::Exact => m.matcher.exact_match(hay, needle),
-                // A kind added by a later nucleo: its own scoring, which already accounts
-                // for negation.
-                _ => {
-                    total += u32::from(atom.score(hay, &mut m.matcher)?);
+        for (atom, needle) in p.atoms.iter().zip(&self.needles) {
+            let chars = atom.needle_text();
+            let mut best: Option<u16> = None;
+            for field in haystack.split(FIELD_SEP) {
+                if field.is_empty() {
                     continue;
                 }
-            };
-            match (found, atom.negative) {
+                // Haystack and needle are folded, so the anchored and exact kinds are plain
+                // string tests (nucleo 0.3's own versions miss matches at the end of a
+                // non-ASCII text); a hit is then ranked by its fuzzy score.
+                let hit = match atom.kind {
+                    AtomKind::Fuzzy => true,
+                    AtomKind::Substring => field.contains(needle.as_str()),
+                    AtomKind::Prefix => field.starts_with(needle.as_str()),
+                    AtomKind::Postfix => field.ends_with(needle.as_str()),
+                    AtomKind::Exact => field == needle,
+                    // A kind added by a later nucleo: its own scoring (negation included).
+                    _ => {
+                        let hay = Utf32Str::new(field, &mut m.buf);
+                        let sc = atom.score(hay, &mut m.matcher);
+                        if let Some(sc) = sc {
+                            best = Some(best.map_or(sc, |b| b.max(sc)));
+                        }
+                        continue;
+                    }
+                };
+                if !hit {
+                    continue;
+                }
+                let hay = Utf32Str::new(field, &mut m.buf);
+                let sc = m.matcher.fuzzy_match_greedy(hay, chars);
+                let sc = match (atom.kind, sc) {
+                    (AtomKind::Fuzzy, None) => continue,
+                    (_, sc) => sc.unwrap_or(1),
+                };
+                best = Some(best.map_or(sc, |b| b.max(sc)));
+            }
+            match (best, atom.negative) {
                 (Some(_), true) | (None, false) => return None,
                 (Some(s), false) => total += u32::from(s),
                 (None, true) => {}
@@ -210,16 +351,18 @@ pub struct Facts {
 }
 
 impl Query {
-    /// Do the tokens hold for these facts?
+    /// Do the tokens hold for these facts? Never, while the filter has an error.
     pub fn tokens_hold(&self, f: &Facts) -> bool {
-        self.status.is_none_or(|s| s == f.shown)
-            && (!self.failed || f.failed)
-            && (!self.pending || f.pending)
-            && (!self.selected || f.selected)
+        self.errors.is_empty()
+            && self.statuses.is_none_or(|set| set.contains(f.shown))
+            && self.failed.is_none_or(|w| w == f.failed)
+            && self.pending.is_none_or(|w| w == f.pending)
+            && self.selected.is_none_or(|w| w == f.selected)
             && self
                 .score
-                .is_none_or(|c| f.score.is_some_and(|s| c.holds(s)))
-            && self.signals.is_none_or(|c| c.holds(f64::from(f.signals)))
+                .iter()
+                .all(|c| f.score.is_some_and(|s| c.holds(s)))
+            && self.signals.iter().all(|c| c.holds(f64::from(f.signals)))
     }
 }
 
@@ -227,22 +370,93 @@ impl Query {
 mod tests {
     use super::*;
 
+    fn facts(shown: Status) -> Facts {
+        Facts {
+            shown,
+            failed: false,
+            pending: false,
+            selected: false,
+            score: Some(2.5),
+            signals: 3,
+        }
+    }
+
     #[test]
     fn tokens_and_text_are_separated() {
         let q = Query::parse("acme status:new signals:>2 is:failed score:3 vp");
         assert_eq!(q.text, "acme vp");
-        assert_eq!(q.status, Some(Status::New));
-        assert_eq!(q.signals, Some(Cmp::Gt(2.0)));
-        assert_eq!(q.score, Some(Cmp::Eq(3.0)));
-        assert!(q.failed && !q.pending && q.errors.is_empty());
-        assert!(q.is_fuzzy());
-        let q = Query::parse("status:responded is:weird signals:lots");
-        assert_eq!(q.errors.len(), 3);
-        assert!(q.is_empty());
+        assert_eq!(q.statuses.map(|s| s.contains(Status::New)), Some(true));
+        assert_eq!(q.signals, vec![Cmp::Gt(2.0)]);
+        assert_eq!(q.score, vec![Cmp::Eq(3.0)]);
+        assert_eq!((q.failed, q.pending), (Some(true), None));
+        assert!(q.errors.is_empty() && q.is_fuzzy());
         assert!(
             Query::parse("https://x.io").is_fuzzy(),
             "unknown keys are text"
         );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_understood_matches_nothing() {
+        for input in [
+            "status:contaced",
+            "status:",
+            "is:bogus",
+            "score:abc",
+            "signals:lots",
+            "score:2..x",
+            "!score:3",
+            "is:failed -is:failed",
+        ] {
+            let q = Query::parse(input);
+            assert!(!q.errors.is_empty(), "{input}: no error");
+            assert!(!q.is_empty(), "{input}: an error is not an empty filter");
+            for st in [Status::New, Status::Contacted, Status::Dismissed] {
+                assert!(!q.tokens_hold(&facts(st)), "{input} matched");
+            }
+        }
+        let q = Query::parse("status:contaced");
+        assert!(q.errors[0].contains("contaced") && q.errors[0].contains("contacted"));
+    }
+
+    #[test]
+    fn statuses_take_prefixes_are_ored_and_can_be_negated() {
+        let holds = |input: &str, st| Query::parse(input).tokens_hold(&facts(st));
+        assert!(holds("status:c", Status::Contacted));
+        assert!(holds("status:contacte", Status::Contacted));
+        assert!(!holds("status:c", Status::New));
+        assert!(holds("status:new status:contacted", Status::New));
+        assert!(holds("status:new status:contacted", Status::Contacted));
+        assert!(!holds("status:new status:contacted", Status::Dismissed));
+        assert!(holds("status:new,d", Status::Dismissed));
+        assert!(!holds("!status:dismissed", Status::Dismissed));
+        assert!(holds("!status:dismissed", Status::New));
+        assert!(holds("-status:d", Status::Unknown));
+        assert!(!holds("status:new,contacted !status:new", Status::New));
+        assert!(holds("STATUS:NEW", Status::New));
+    }
+
+    #[test]
+    fn is_flags_take_prefixes_and_negation() {
+        let mut f = facts(Status::New);
+        f.selected = true;
+        assert!(Query::parse("is:sel").tokens_hold(&f));
+        assert!(!Query::parse("!is:selected").tokens_hold(&f));
+        assert!(Query::parse("-is:failed").tokens_hold(&f));
+        assert!(!Query::parse("is:f").tokens_hold(&f));
+    }
+
+    #[test]
+    fn ranges_and_repeated_comparisons() {
+        let f = facts(Status::New); // score 2.5, signals 3
+        assert!(Query::parse("score:2..3").tokens_hold(&f));
+        assert!(
+            Query::parse("score:3..2").tokens_hold(&f),
+            "ends in any order"
+        );
+        assert!(!Query::parse("score:2.6..3").tokens_hold(&f));
+        assert!(Query::parse("signals:>=3 signals:<4").tokens_hold(&f));
+        assert!(!Query::parse("signals:>=3 signals:<3").tokens_hold(&f));
     }
 
     #[test]
@@ -272,5 +486,32 @@ mod tests {
                 .is_none()
         );
         assert_eq!(Query::parse("").fuzzy_score("x", &mut m), Some(0));
+    }
+
+    #[test]
+    fn anchors_and_words_apply_within_one_field() {
+        let mut m = Scorer::default();
+        let row = fold(
+            "Noah Schröder\u{1f}Head of Sales\u{1f}noah@acme.io\u{1f}Nordlys GmbH\u{1f}nordlys.no",
+        );
+        let hit = |q: &str, m: &mut Scorer| Query::parse(q).fuzzy_score(&row, m).is_some();
+        assert!(
+            hit("^noah", &mut m),
+            "prefix of the first field, plain ASCII"
+        );
+        assert!(hit("^nordlys", &mut m), "prefix of a later field");
+        assert!(hit("gmbh$", &mut m), "suffix of a middle field");
+        assert!(hit("schroder$", &mut m));
+        assert!(!hit("^sales", &mut m));
+        assert!(
+            hit("noah sales", &mut m),
+            "words may match different fields"
+        );
+        // Letters scattered over several fields are not a match.
+        assert!(
+            !hit("hsnn", &mut m),
+            "h(ead) s(ales) n(oah) n(ordlys) across fields"
+        );
+        assert!(hit("hdsls", &mut m), "within one field");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod filter;
+pub mod line_edit;
 pub mod msg;
 pub mod nav;
 pub mod queue;

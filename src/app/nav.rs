@@ -131,6 +131,8 @@ pub fn invert(s: &mut State) {
 }
 
 /// Add visible rows matching a predicate to the selection.
+/// Add the visible rows for which `pred` holds to the selection; returns how many were not
+/// selected yet.
 pub fn select_where(s: &mut State, pred: impl Fn(&State, u32) -> bool) -> usize {
     let picked: Vec<u32> = s
         .list()
@@ -139,10 +141,10 @@ pub fn select_where(s: &mut State, pred: impl Fn(&State, u32) -> bool) -> usize 
         .copied()
         .filter(|&i| pred(s, i))
         .collect();
-    let n = picked.len();
+    let before = s.list().selected.len();
     s.list_mut().selected.extend(picked);
     recount_visible(s);
-    n
+    s.list().selected.len() - before
 }
 
 /// Select visible rows showing `status`.

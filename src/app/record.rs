@@ -15,8 +15,9 @@ use uuid::Uuid;
 use crate::api::model::{Company, Person};
 use crate::api::{Lead, Status};
 
-/// Separator of the fields inside `LeadRecord::text`.
-const SEP: char = '\u{1f}';
+/// Separator of the fields inside `LeadRecord::text` and the filter's haystack.
+pub const FIELD_SEP: char = '\u{1f}';
+const SEP: char = FIELD_SEP;
 
 /// Fields of `LeadRecord::text`, in order.
 const NAME: usize = 0;

@@ -290,6 +290,8 @@ pub struct State {
     pub filter: String,
     /// Tokens of the filter that could not be understood.
     pub filter_errors: Vec<String>,
+    /// The filter has fuzzy text and the default sort, so rows are ranked by match.
+    pub filter_ranked: bool,
     pub mode: Mode,
     pub queue: Queue,
     pub history: History,
@@ -337,6 +339,7 @@ impl State {
             descending: true,
             filter: String::new(),
             filter_errors: Vec::new(),
+            filter_ranked: false,
             mode: Mode::Normal,
             queue,
             history: History::default(),
@@ -399,6 +402,7 @@ impl State {
         let g = gi(self.group);
         let query = Query::parse(&self.filter);
         self.filter_errors = query.errors.clone();
+        self.filter_ranked = query.is_fuzzy() && self.sort == view::SortKey::Recency;
         let rows = view::compute_rows(&ViewInput {
             data: &self.data[g],
             queue: &self.queue,

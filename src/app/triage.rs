@@ -6,6 +6,7 @@ use crate::api::{ApiError, GroupBy, PatchOutcome, Status};
 
 use super::msg::Effect;
 use super::nav;
+use super::queue::Phase;
 use super::state::{State, gi};
 use super::undo::Step;
 use super::view::SortKey;
@@ -24,14 +25,27 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
     for &i in &targets {
         let lead = &s.data[gi(group)].leads[i as usize];
         let (id, confirmed) = (lead.id, lead.status);
-        let before = s.queue.shown(&id, confirmed);
-        s.queue.change(id, group, confirmed, status);
-        if before != status {
-            step.changes.push((id, before, status));
+        let shown = s.queue.shown(&id, confirmed);
+        // A failed row shows its confirmed status but still holds the refused change, so the
+        // same key there is not a no-op: it drops that change (or queues a resend). Undo
+        // brings the refused change back.
+        let refused = s
+            .queue
+            .entries
+            .get(&id)
+            .filter(|e| e.phase == Phase::Failed)
+            .map(|e| e.intent);
+        let queued = s.queue.change(id, group, confirmed, status);
+        if shown != status || queued {
+            step.changes.push((id, refused.unwrap_or(shown), status));
+            let line = match refused {
+                Some(r) if !s.queue.entries.contains_key(&id) => {
+                    format!("refused change to {r} dropped")
+                }
+                _ => format!("{shown} → {status} (queued)"),
+            };
+            s.log(id, line);
         }
-    }
-    for &(id, before, after) in &step.changes {
-        s.log(id, format!("{before} → {after} (queued)"));
     }
     let changed = !step.changes.is_empty();
     s.history.record(step);
@@ -133,7 +147,7 @@ pub fn redo(s: &mut State, fx: &mut Vec<Effect>) {
     after_change(s, n > 0, fx);
 }
 
-fn plural(n: usize) -> &'static str {
+pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

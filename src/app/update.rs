@@ -7,6 +7,7 @@ use crate::api::{GroupBy, Status};
 use crate::keymap::Resolved;
 
 use super::action::Action;
+use super::line_edit::{self, Edit};
 use super::msg::{Effect, Msg};
 use super::nav;
 use super::state::{Detail, DetailSignals, LoadState, Mode, State, gi, scroll_into_view};
@@ -252,28 +253,32 @@ fn on_normal_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 fn on_filter_key(s: &mut State, key: KeyEvent) {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        // Leaving with Esc keeps the cursor on the lead it was on, in the whole list.
         KeyCode::Esc => {
             s.filter.clear();
             s.mode = Mode::Normal;
+            s.refresh_view();
         }
-        KeyCode::Enter => {
-            s.mode = Mode::Normal;
-            return;
-        }
-        KeyCode::Down => return nav::move_by(s, 1, false),
-        KeyCode::Up => return nav::move_by(s, -1, false),
-        KeyCode::Backspace => {
-            s.filter.pop();
-        }
-        KeyCode::Char('u') if ctrl => s.filter.clear(),
         KeyCode::Char('c') if ctrl => {
             s.filter.clear();
             s.mode = Mode::Normal;
+            s.refresh_view();
         }
-        KeyCode::Char(c) if !ctrl && !c.is_control() => s.filter.push(c),
-        _ => return,
+        KeyCode::Enter => s.mode = Mode::Normal,
+        KeyCode::Down => nav::move_by(s, 1, false),
+        KeyCode::Up => nav::move_by(s, -1, false),
+        _ => {
+            if line_edit::apply(&mut s.filter, key) == Edit::Changed {
+                // A new query starts at its best match, like fzf.
+                s.refresh_view();
+                let page = s.page_rows();
+                let list = s.list_mut();
+                list.cursor = 0;
+                list.offset = 0;
+                scroll_into_view(list, page);
+            }
+        }
     }
-    s.refresh_view();
 }
 
 /// Mouse (opt-in): the wheel scrolls, a click moves the cursor, a click in the mark column
@@ -358,11 +363,9 @@ fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
                 s.help_typing = false;
                 s.help_query.clear();
             }
-            KeyCode::Backspace => {
-                s.help_query.pop();
+            _ => {
+                line_edit::apply(&mut s.help_query, key);
             }
-            KeyCode::Char(c) if !c.is_control() => s.help_query.push(c),
-            _ => {}
         }
         s.mode = Mode::Help { scroll: 0 };
         return;
@@ -435,19 +438,19 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::InvertSelection => nav::invert(s),
         Action::SelectStatusNew => {
             let n = nav::select_status(s, Status::New);
-            report_selected(s, n);
+            report_selected(s, n, "new");
         }
         Action::SelectStatusContacted => {
             let n = nav::select_status(s, Status::Contacted);
-            report_selected(s, n);
+            report_selected(s, n, "contacted");
         }
         Action::SelectStatusDismissed => {
             let n = nav::select_status(s, Status::Dismissed);
-            report_selected(s, n);
+            report_selected(s, n, "dismissed");
         }
         Action::SelectFailed => {
             let n = nav::select_failed(s);
-            report_selected(s, n);
+            report_selected(s, n, "failed");
         }
         Action::SetNew => triage::set_status(s, Status::New, fx),
         Action::SetContacted => triage::set_status(s, Status::Contacted, fx),
@@ -583,7 +586,11 @@ fn export(s: &mut State, fx: &mut Vec<Effect>, format: crate::export::Format) {
         GroupBy::Person => "people",
         GroupBy::Company => "companies",
     };
-    s.toast = Some(format!("exporting {} leads…", leads.len()));
+    s.toast = Some(format!(
+        "exporting {} lead{}…",
+        leads.len(),
+        triage::plural(leads.len())
+    ));
     fx.push(Effect::Export {
         format,
         view,
@@ -591,8 +598,16 @@ fn export(s: &mut State, fx: &mut Vec<Effect>, format: crate::export::Format) {
     });
 }
 
-fn report_selected(s: &mut State, n: usize) {
-    s.toast = Some(format!("{n} more selected"));
+fn report_selected(s: &mut State, added: usize, what: &str) {
+    let total = s.list().selected.len();
+    s.toast = Some(if added == 0 {
+        format!("no more visible {what} rows to select ({total} selected)")
+    } else {
+        format!(
+            "{added} {what} row{} selected ({total} in all)",
+            triage::plural(added)
+        )
+    });
 }
 
 fn clear_selection(s: &mut State) {

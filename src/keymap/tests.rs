@@ -24,7 +24,7 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::RangeSelect, &["v"]),
     (Action::RangeDown, &["S-↓", "J"]),
     (Action::RangeUp, &["S-↑", "K"]),
-    (Action::SelectAll, &["C-a"]),
+    (Action::SelectAll, &["C-a", "* a"]),
     (Action::SelectNone, &["* n"]),
     (Action::InvertSelection, &["* i"]),
     (Action::SelectStatusNew, &["* 1"]),
@@ -181,6 +181,7 @@ fn which_key_lists_chord_continuations() {
         .map(|(label, action, _)| (label, action))
         .collect();
     let want = [
+        ("a", Action::SelectAll),
         ("n", Action::SelectNone),
         ("i", Action::InvertSelection),
         ("1", Action::SelectStatusNew),

@@ -14,7 +14,8 @@ use super::theme::Theme;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/// View, sort, filter and counts.
+/// View, sort, filter and counts. When the line is too narrow, the least important parts
+/// go first (the source, the app's name, the view and sort), never the counts.
 pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let list = s.list();
     let data = s.data();
@@ -23,64 +24,104 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         GroupBy::Company => "companies",
     };
     let arrow = if s.descending { "↓" } else { "↑" };
-    let mut spans = vec![
-        Span::styled(" lead-triage ", theme.header()),
-        Span::raw(format!("│ {view} │ sort {} {arrow} ", s.sort.label())),
+    let sort = if s.filter_ranked {
+        "sort best match".to_string()
+    } else {
+        format!("sort {} {arrow}", s.sort.label())
+    };
+    // (priority: lower is kept longer, span)
+    let mut parts: Vec<(u8, Span)> = vec![
+        (4, Span::styled(" lead-triage ", theme.header())),
+        (3, Span::raw(format!("│ {view} │ {sort} "))),
     ];
     if !s.filter.is_empty() || s.mode == Mode::Filter {
-        spans.push(Span::raw("│ filter "));
-        spans.push(Span::styled(
-            format!("\"{}\" ", fit(&s.filter, 30)),
-            theme.key(),
+        parts.push((2, Span::raw("│ filter ")));
+        parts.push((
+            2,
+            Span::styled(format!("\"{}\" ", fit(&s.filter, 30)), theme.key()),
         ));
     }
-    spans.push(Span::raw(format!(
-        "│ {} / {} leads ",
-        list.rows.len(),
-        data.leads.len()
-    )));
-    if !list.selected.is_empty() {
+    let noun = match s.group {
+        GroupBy::Person => "leads",
+        GroupBy::Company => "companies",
+    };
+    parts.push((
+        0,
+        Span::raw(format!(
+            "│ {} / {} {noun} ",
+            list.rows.len(),
+            data.leads.len()
+        )),
+    ));
+    let in_range = list.range_bounds().map_or(0, |(a, b)| {
+        list.rows[a..=b.min(list.rows.len().saturating_sub(1))]
+            .iter()
+            .filter(|i| !list.selected.contains(i))
+            .count()
+    });
+    if !list.selected.is_empty() || list.range.is_some() {
         let hidden = list.selected.len() - list.visible_selected;
-        let mut sel = format!("│ {} selected", list.selected.len());
+        let mut sel = format!("│ {} selected", list.selected.len() + in_range);
+        if list.range.is_some() {
+            sel.push_str(&format!(" (range: {in_range})"));
+        }
         if hidden > 0 {
             sel.push_str(&format!(" ({hidden} hidden)"));
         }
-        spans.push(Span::styled(sel + " ", theme.selected_mark()));
+        parts.push((0, Span::styled(sel + " ", theme.selected_mark())));
     }
     if let Some(age) = data.cached_age {
-        spans.push(Span::styled(
-            format!("│ cached, {} old ", human_age(age)),
-            theme.pending(),
+        parts.push((
+            2,
+            Span::styled(
+                format!("│ cached, {} old ", human_age(age)),
+                theme.pending(),
+            ),
         ));
     }
     if !data.changed_elsewhere.is_empty() {
-        spans.push(Span::styled(
-            format!("│ ⇄ {} changed elsewhere ", data.changed_elsewhere.len()),
-            theme.pending(),
+        parts.push((
+            2,
+            Span::styled(
+                format!("│ ⇄ {} changed elsewhere ", data.changed_elsewhere.len()),
+                theme.pending(),
+            ),
         ));
     }
     match &data.load {
         LoadState::Loading if data.cached_age.is_some() => {
-            spans.push(Span::styled("│ refreshing… ", theme.pending()))
+            parts.push((1, Span::styled("│ refreshing… ", theme.pending())))
         }
-        LoadState::Loading => spans.push(Span::styled(
-            format!("│ loading {}… ", data.leads.len()),
-            theme.pending(),
+        LoadState::Loading => parts.push((
+            1,
+            Span::styled(format!("│ loading {}… ", data.leads.len()), theme.pending()),
         )),
-        LoadState::Retrying(e) => spans.push(Span::styled(
-            format!("│ offline: {} ", fit(e, 70)),
-            theme.error(),
+        LoadState::Retrying(e) => parts.push((
+            1,
+            Span::styled(format!("│ offline: {} ", fit(e, 70)), theme.error()),
         )),
-        LoadState::Failed(e) => spans.push(Span::styled(
-            format!("│ load failed: {} (Ctrl-R to retry) ", fit(e, 60)),
-            theme.error(),
+        LoadState::Failed(e) => parts.push((
+            1,
+            Span::styled(
+                format!("│ load failed: {} (Ctrl-R to retry) ", fit(e, 60)),
+                theme.error(),
+            ),
         )),
         _ => {}
     }
-    spans.push(Span::styled(
-        format!("│ {}", s.settings.source),
-        theme.dim(),
+    parts.push((
+        5,
+        Span::styled(format!("│ {}", s.settings.source), theme.dim()),
     ));
+    let width = usize::from(area.width);
+    let total = |p: &[(u8, Span)]| p.iter().map(|(_, sp)| sp.width()).sum::<usize>();
+    for drop in (2..=5).rev() {
+        if total(&parts) <= width {
+            break;
+        }
+        parts.retain(|(prio, _)| *prio < drop);
+    }
+    let spans: Vec<Span> = parts.into_iter().map(|(_, sp)| sp).collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -102,14 +143,26 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             theme.banner(),
         ))
     } else if s.mode == Mode::Filter {
-        Line::from(vec![
+        let mut spans = vec![
             Span::styled(" /", theme.key()),
             Span::raw(s.filter.clone()),
             Span::styled("▏", theme.key()),
-            Span::styled("  Enter keep · Esc clear", theme.dim()),
-        ])
+        ];
+        match s.filter_errors.first() {
+            Some(e) => spans.push(Span::styled(format!("  ✗ {e}"), theme.error())),
+            None => spans.push(Span::styled("  Enter keep · Esc clear", theme.dim())),
+        }
+        Line::from(spans)
+    } else if let Some(e) = s.filter_errors.first() {
+        Line::from(Span::styled(
+            format!(" ✗ filter: {e} · / to edit"),
+            theme.error(),
+        ))
     } else if let Some(t) = &s.toast {
-        Line::from(Span::styled(format!(" {t}"), theme.toast()))
+        Line::from(Span::styled(
+            fit(&format!(" {t}"), usize::from(area.width)),
+            theme.toast(),
+        ))
     } else {
         Line::default()
     };
@@ -182,7 +235,7 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
 }
 
 /// Hints for the most used actions, with their keys taken from the keymap.
-const HINTS: [(Action, &str); 11] = [
+const HINTS: [(Action, &str); 14] = [
     (Action::MoveDown, "down"),
     (Action::ToggleSelect, "select"),
     (Action::RangeSelect, "range"),
@@ -194,18 +247,38 @@ const HINTS: [(Action, &str); 11] = [
     (Action::Flush, "send"),
     (Action::Help, "help"),
     (Action::Quit, "quit"),
+    (Action::Detail, "detail"),
+    (Action::SwitchView, "view"),
+    (Action::SortNext, "sort"),
+];
+
+/// Hints while typing a filter (its keys are fixed, not from the keymap).
+const FILTER_HINTS: [(&str, &str); 6] = [
+    ("Enter", "keep"),
+    ("Esc", "clear"),
+    ("↑/↓", "move"),
+    ("Ctrl-W", "delete word"),
+    ("Ctrl-U", "clear line"),
+    ("status: is: score: signals:", "tokens"),
 ];
 
 /// The hint bar, generated from the keymap: only actions that still have a key are shown.
 pub fn hints(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1usize;
-    for (action, name) in HINTS {
-        let keys = s.keymap.keys_for(action);
-        let Some(key) = keys.first() else {
-            continue;
-        };
-        let w = super::fit::width(key) + name.len() + 3;
+    let pairs: Vec<(String, &str)> = if s.mode == Mode::Filter {
+        FILTER_HINTS
+            .iter()
+            .map(|(k, name)| ((*k).to_string(), *name))
+            .collect()
+    } else {
+        HINTS
+            .iter()
+            .filter_map(|(action, name)| Some((s.keymap.keys_for(*action).first()?.clone(), *name)))
+            .collect()
+    };
+    for (key, name) in pairs {
+        let w = super::fit::width(&key) + name.len() + 3;
         if used + w > usize::from(area.width) {
             break;
         }

@@ -150,7 +150,8 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
         x: area.x + area.width.saturating_sub(w) / 2,
         y: area.y + 1,
         width: w,
-        height: area.height.saturating_sub(2),
+        // Above the toast, status and hint lines, so what `o`/`y`/`Y` say stays visible.
+        height: area.height.saturating_sub(1 + super::BOTTOM_BARS),
     };
     let inner = usize::from(w.saturating_sub(2));
     let all = lines(s, inner, theme);

@@ -78,7 +78,7 @@ pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
 /// Draw the overlay centred in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(72);
-    let h = area.height.saturating_sub(2);
+    let h = area.height.saturating_sub(1 + super::BOTTOM_BARS);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
         y: area.y + 1,

@@ -21,6 +21,9 @@ use theme::Theme;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 8;
 
+/// Lines under the table: toast, sync status, key hints.
+pub const BOTTOM_BARS: u16 = 3;
+
 /// What a frame cost, in counts (not time).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FrameStats {

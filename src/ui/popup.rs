@@ -11,24 +11,43 @@ use super::theme::Theme;
 
 /// "Quit with unsent changes?"
 pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
-    let n = s.queue.unsent();
+    let failed = s.queue.counts.failed;
+    let waiting = s.queue.unsent().saturating_sub(failed);
     let w = area.width.saturating_sub(4).min(60);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + area.height.saturating_sub(7) / 2,
+        y: area.y + area.height.saturating_sub(9) / 2,
         width: w,
-        height: 7.min(area.height),
+        height: 9.min(area.height),
     };
-    let kept = if s.settings.durable {
-        "They are kept and sent at the next start."
-    } else {
-        "Quitting now drops them."
-    };
-    let text = vec![
-        Line::from(format!(
-            "{n} change{} not sent to Puffle yet. {kept}",
-            if n == 1 { " is" } else { "s are" }
-        )),
+    let mut text = Vec::new();
+    if waiting > 0 {
+        let kept = if s.settings.durable {
+            if waiting == 1 {
+                "It is kept and sent at the next start."
+            } else {
+                "They are kept and sent at the next start."
+            }
+        } else {
+            "Quitting now drops them."
+        };
+        text.push(Line::from(format!(
+            "{waiting} change{} not sent to Puffle yet. {kept}",
+            if waiting == 1 { " is" } else { "s are" }
+        )));
+    }
+    if failed > 0 {
+        let kept = if s.settings.durable {
+            "kept to retry (r) or drop (set the row's status again)"
+        } else {
+            "dropped if you quit now"
+        };
+        text.push(Line::from(format!(
+            "{failed} change{} refused by Puffle: {kept}.",
+            if failed == 1 { " was" } else { "s were" }
+        )));
+    }
+    text.extend([
         Line::default(),
         Line::from(vec![
             Span::styled("s", theme.key()),
@@ -40,7 +59,7 @@ pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Span::styled("Esc", theme.key()),
             Span::raw(" stay"),
         ]),
-    ];
+    ]);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())

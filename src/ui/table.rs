@@ -158,7 +158,36 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
             buf.set_style(row, theme.cursor());
         }
     }
+    if list.rows.is_empty()
+        && body > 0
+        && let Some(msg) = empty_message(s)
+    {
+        let y = area.y + 1 + (body as u16).saturating_sub(1) / 2;
+        let w = super::fit::width(&msg).min(usize::from(area.width));
+        let x = area.x + (area.width.saturating_sub(w as u16)) / 2;
+        buf.set_string(x, y, super::fit::fit(&msg, w), theme.dim());
+    }
     end - offset
+}
+
+/// What an empty table says, so a blank screen is never ambiguous.
+fn empty_message(s: &State) -> Option<String> {
+    let data = s.data();
+    if !s.filter_errors.is_empty() {
+        return Some(format!("The filter has an error: {}", s.filter_errors[0]));
+    }
+    if !s.filter.is_empty() {
+        return Some(format!(
+            "No lead matches \"{}\" · Esc clears the filter",
+            super::fit::fit(&s.filter, 40)
+        ));
+    }
+    match data.load {
+        crate::app::state::LoadState::Loaded if data.leads.is_empty() => {
+            Some("No leads yet: Puffle has not found any signals for this view.".into())
+        }
+        _ => None,
+    }
 }
 
 /// Per-row marks that do not come from the lead itself.
