@@ -2895,6 +2895,46 @@ fn the_help_overlay_can_be_filtered() {
 }
 
 #[test]
+fn help_scrolling_is_bounded_and_g_shift_g_jump_to_its_ends() {
+    let mut s = loaded(leads(3));
+    update(&mut s, Msg::Resize(100, 16));
+    press(&mut s, "?");
+    let max = s.help_max_scroll();
+    assert!(max > 0, "the whole keymap does not fit in 16 lines");
+    press(&mut s, "G");
+    assert_eq!(s.mode, Mode::Help { scroll: max });
+    press(&mut s, "j");
+    assert_eq!(s.mode, Mode::Help { scroll: max }, "j at the end stays");
+    press(&mut s, "k");
+    assert_eq!(s.mode, Mode::Help { scroll: max - 1 }, "k moves at once");
+    press(&mut s, "g");
+    assert_eq!(s.mode, Mode::Help { scroll: 0 });
+    press(&mut s, "ctrl-d");
+    assert!(matches!(s.mode, Mode::Help { scroll } if scroll > 0));
+    press(&mut s, "end");
+    assert_eq!(s.mode, Mode::Help { scroll: max });
+    // A filter that leaves a few lines needs no scrolling.
+    keys(&mut s, "/");
+    type_text(&mut s, "undo");
+    assert_eq!(s.help_max_scroll(), 0);
+}
+
+#[test]
+fn undo_and_redo_put_the_cursor_on_the_changed_row_and_log_it() {
+    let mut s = loaded(leads(20));
+    keys(&mut s, "j j d"); // lead 3 dismissed, cursor moves on to 4
+    keys(&mut s, "G");
+    press(&mut s, "u");
+    assert_eq!(cursor_id(&s), 3, "the cursor goes back to the undone row");
+    keys(&mut s, "g");
+    press(&mut s, "U");
+    assert_eq!(cursor_id(&s), 3);
+    let log: Vec<&str> = s.sync_log[&id(3)].iter().map(|(_, l)| l.as_str()).collect();
+    assert!(log.iter().any(|l| l.ends_with("(undo)")), "{log:?}");
+    assert!(log.iter().any(|l| l.ends_with("(redo)")), "{log:?}");
+}
+
+#[test]
 fn mouse_wheel_scrolls_clicks_move_and_the_mark_column_toggles() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut s = loaded(leads(60));

@@ -234,7 +234,8 @@ fn expect_str(field: &Field) -> Option<String> {
     match field {
         Some(Value::String(s)) => {
             let c = clean(s);
-            (!c.trim().is_empty()).then_some(c)
+            let t = c.trim();
+            (!t.is_empty()).then(|| t.to_owned())
         }
         _ => None,
     }

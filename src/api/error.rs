@@ -8,8 +8,8 @@ use std::time::Duration;
 pub enum ApiError {
     /// 401: the key is missing, malformed or revoked. Never retried.
     #[error(
-        "Puffle rejected the API key (401{}). Check PUFFLE_API_KEY: create or copy a key in the Puffle dashboard (Settings → API) and export it.",
-        fmt_detail(.message)
+        "Puffle rejected the API key (401). Check PUFFLE_API_KEY: create or copy a key in the Puffle dashboard (Settings → API) and export it.{}",
+        fmt_said(.message)
     )]
     Unauthorized { message: Option<String> },
     /// 403: a valid key that may not do this.
@@ -57,6 +57,14 @@ pub enum ApiError {
 fn fmt_detail(message: &Option<String>) -> String {
     match message {
         Some(m) if !m.is_empty() => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
+/// The server's own words, after the fix (so a cut line still shows what to do).
+fn fmt_said(message: &Option<String>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!(" Puffle said: {m}"),
         _ => String::new(),
     }
 }

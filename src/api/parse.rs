@@ -39,8 +39,14 @@ fn parse_json(body: &[u8]) -> Result<Value, ParseError> {
 fn opt_str(obj: &Map<String, Value>, key: &str) -> Option<String> {
     match obj.get(key)? {
         Value::String(s) => {
+            // Trimmed after cleaning: a CR or tab at either end would show as a space.
             let s = clean(s);
-            (!s.trim().is_empty()).then_some(s)
+            let t = s.trim();
+            match t.len() {
+                0 => None,
+                n if n == s.len() => Some(s),
+                _ => Some(t.to_owned()),
+            }
         }
         _ => None,
     }
@@ -346,6 +352,14 @@ mod tests {
         let body = "{\"leads\":[{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"Evil\\u001b]0;PWNED\\u0007 Inc\\u202e\"}]}";
         let page = leads_page(body.as_bytes()).unwrap();
         assert_eq!(page.leads[0].name, "Evil Inc");
+    }
+
+    #[test]
+    fn control_characters_at_either_end_leave_no_space() {
+        let body = "{\"leads\":[{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"\\rGraniteworks\\t\",\"person\":{\"headline\":\"\\n CTO \\u001b[2J\"}}]}";
+        let page = leads_page(body.as_bytes()).unwrap();
+        assert_eq!(page.leads[0].name, "Graniteworks");
+        assert_eq!(page.leads[0].headline(), Some("CTO"));
     }
 
     #[test]

@@ -276,6 +276,22 @@ impl Query {
         let mut total = 0u32;
         for (atom, needle) in p.atoms.iter().zip(&self.needles) {
             let chars = atom.needle_text();
+            // Quick reject on the whole row: a word that is not in the row at all is in no
+            // field (most rows, for most queries), so the per-field pass is skipped.
+            let in_row = match atom.kind {
+                AtomKind::Fuzzy => {
+                    let row = Utf32Str::new(haystack, &mut m.buf);
+                    m.matcher.fuzzy_match_greedy(row, chars).is_some()
+                }
+                AtomKind::Substring | AtomKind::Exact => haystack.contains(needle.as_str()),
+                _ => true,
+            };
+            if !in_row {
+                if atom.negative {
+                    continue;
+                }
+                return None;
+            }
             let mut best: Option<u16> = None;
             for field in haystack.split(FIELD_SEP) {
                 if field.is_empty() {

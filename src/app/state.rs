@@ -381,6 +381,32 @@ impl State {
         log.push((now, event));
     }
 
+    /// The bindings the help overlay lists, with its filter applied.
+    pub fn help_bindings(&self) -> Vec<&crate::keymap::Binding> {
+        let query = self.help_query.to_lowercase();
+        self.keymap
+            .bindings()
+            .iter()
+            .filter(|b| b.matches_help(&query))
+            .collect()
+    }
+
+    /// Largest useful scroll of the help overlay: its lines (bindings, a title per group, a
+    /// blank line between groups) less the lines it shows (see `ui::help`).
+    pub fn help_max_scroll(&self) -> usize {
+        let bindings = self.help_bindings();
+        let groups = bindings
+            .windows(2)
+            .filter(|w| w[0].group != w[1].group)
+            .count()
+            + usize::from(!bindings.is_empty());
+        let lines = bindings.len() + groups + groups.saturating_sub(1);
+        // The overlay spans the screen less the header and the three bottom bars; inside,
+        // two border lines and the filter line.
+        let visible = usize::from(self.size.1.saturating_sub(1 + 3 + 3));
+        lines.saturating_sub(visible)
+    }
+
     /// Table rows that fit on screen.
     pub fn page_rows(&self) -> usize {
         usize::from(self.size.1.saturating_sub(CHROME_LINES)).max(1)

@@ -89,7 +89,12 @@ fn after_change(s: &mut State, changed: bool, fx: &mut Vec<Effect>) {
 }
 
 /// Apply a list of (lead, status) in one view without recording history.
-fn apply(s: &mut State, group: GroupBy, changes: impl Iterator<Item = (Uuid, Status)>) -> usize {
+fn apply(
+    s: &mut State,
+    group: GroupBy,
+    changes: impl Iterator<Item = (Uuid, Status)>,
+    why: &str,
+) -> usize {
     let mut n = 0;
     for (id, status) in changes {
         let confirmed = s.data[gi(group)]
@@ -100,8 +105,10 @@ fn apply(s: &mut State, group: GroupBy, changes: impl Iterator<Item = (Uuid, Sta
             .unwrap_or(Status::Unknown);
         // A failed entry shows the confirmed status but still holds the refused change:
         // undoing must take it out too.
-        if s.queue.shown(&id, confirmed) != status || s.queue.entries.contains_key(&id) {
+        let shown = s.queue.shown(&id, confirmed);
+        if shown != status || s.queue.entries.contains_key(&id) {
             s.queue.change(id, group, confirmed, status);
+            s.log(id, format!("{shown} → {status} ({why})"));
             n += 1;
         }
     }
@@ -119,7 +126,9 @@ pub fn undo(s: &mut State, fx: &mut Vec<Effect>) {
         s,
         step.group,
         step.changes.iter().map(|(id, before, _)| (*id, *before)),
+        "undo",
     );
+    focus_first(s, &step);
     s.toast = Some(format!(
         "undid {} change{} · U to redo",
         step.changes.len(),
@@ -138,13 +147,32 @@ pub fn redo(s: &mut State, fx: &mut Vec<Effect>) {
         s,
         step.group,
         step.changes.iter().map(|(id, _, after)| (*id, *after)),
+        "redo",
     );
+    focus_first(s, &step);
     s.toast = Some(format!(
         "redid {} change{}",
         step.changes.len(),
         plural(step.changes.len())
     ));
     after_change(s, n > 0, fx);
+}
+
+/// Put the cursor on the first visible row a step changed, so the rep sees what undo or redo
+/// did (as Gmail does). Nothing moves when none of them is visible.
+fn focus_first(s: &mut State, step: &Step) {
+    if step.group != s.group {
+        return;
+    }
+    let data = &s.data[gi(step.group)];
+    let changed: std::collections::HashSet<u32> = step
+        .changes
+        .iter()
+        .filter_map(|(id, _, _)| data.by_id.get(id).copied())
+        .collect();
+    if let Some(pos) = s.list().rows.iter().position(|i| changed.contains(i)) {
+        nav::move_to(s, pos as isize);
+    }
 }
 
 pub fn plural(n: usize) -> &'static str {

@@ -379,18 +379,26 @@ fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
             s.help_query.clear();
             Mode::Normal
         }
-        KeyCode::Char('j') | KeyCode::Down => Mode::Help { scroll: scroll + 1 },
-        KeyCode::Char('k') | KeyCode::Up => Mode::Help {
-            scroll: scroll.saturating_sub(1),
-        },
-        KeyCode::PageDown | KeyCode::Char(' ') => Mode::Help {
-            scroll: scroll + s.page_rows(),
-        },
-        KeyCode::PageUp => Mode::Help {
-            scroll: scroll.saturating_sub(s.page_rows()),
-        },
-        KeyCode::Char('g') | KeyCode::Home => Mode::Help { scroll: 0 },
-        _ => Mode::Help { scroll },
+        _ => {
+            let max = s.help_max_scroll();
+            let page = s.page_rows();
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            let scroll = scroll.min(max);
+            let to = match key.code {
+                KeyCode::Char('j') | KeyCode::Down => scroll + 1,
+                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+                KeyCode::Char('d') if ctrl => scroll + page / 2,
+                KeyCode::Char('u') if ctrl => scroll.saturating_sub(page / 2),
+                KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
+                KeyCode::PageUp => scroll.saturating_sub(page),
+                KeyCode::Char('g') | KeyCode::Home => 0,
+                KeyCode::Char('G') | KeyCode::End => max,
+                _ => scroll,
+            };
+            Mode::Help {
+                scroll: to.min(max),
+            }
+        }
     };
 }
 

@@ -47,6 +47,25 @@ pub struct Binding {
     pub group: String,
 }
 
+impl Binding {
+    /// The keys as the help shows them: `j, Down`, `* a`.
+    pub fn keys_text(&self) -> String {
+        self.keys
+            .iter()
+            .map(|chord| chord.iter().map(key_label).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Does the help filter `query` (lower case) find this binding?
+    pub fn matches_help(&self, query: &str) -> bool {
+        query.is_empty()
+            || format!("{} {} {}", self.keys_text(), self.desc, self.group)
+                .to_lowercase()
+                .contains(query)
+    }
+}
+
 /// What a key press means, given the chord prefix typed before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolved {

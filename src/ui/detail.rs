@@ -93,8 +93,17 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(log) = s.sync_log.get(&lead.id) {
         for (at, event) in log {
             out.push(Line::from(vec![
-                Span::styled(format!("  +{:>5.1}s ", at.as_secs_f64()), theme.dim()),
-                Span::raw(fit(event, width.saturating_sub(10))),
+                Span::styled(
+                    format!(
+                        "  {:>9} ",
+                        format!(
+                            "{} ago",
+                            super::bars::human_age(s.now.saturating_sub(*at).as_secs())
+                        )
+                    ),
+                    theme.dim(),
+                ),
+                Span::raw(fit(event, width.saturating_sub(12))),
             ]));
         }
     }

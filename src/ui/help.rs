@@ -16,18 +16,8 @@ use super::theme::Theme;
 pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let mut group = "";
-    let query = s.help_query.to_lowercase();
-    for b in s.keymap.bindings() {
-        let keys_text = b
-            .keys
-            .iter()
-            .map(|chord| chord.iter().map(key_label).collect::<Vec<_>>().join(" "))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let haystack = format!("{keys_text} {} {}", b.desc, b.group).to_lowercase();
-        if !query.is_empty() && !haystack.contains(&query) {
-            continue;
-        }
+    for b in s.help_bindings() {
+        let keys_text = b.keys_text();
         if b.group != group {
             if !out.is_empty() {
                 out.push(Line::default());
@@ -103,13 +93,25 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
         Line::from(Span::styled(" / to filter", theme.dim()))
     };
     let visible = usize::from(h.saturating_sub(3));
-    let scroll = scroll.min(all.len().saturating_sub(visible));
+    let total = all.len();
+    let scroll = scroll.min(total.saturating_sub(visible));
+    let position = if total > visible {
+        format!(
+            " {}–{} of {} ",
+            scroll + 1,
+            (scroll + visible).min(total),
+            total
+        )
+    } else {
+        String::new()
+    };
     let mut shown: Vec<Line> = vec![filter];
     shown.extend(all.into_iter().skip(scroll).take(visible));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
-        .title(" Keys · j/k scroll · Esc close ");
+        .title(" Keys · j/k scroll · Esc close ")
+        .title_bottom(Line::from(position).right_aligned());
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
 }
