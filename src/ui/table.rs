@@ -45,8 +45,10 @@ fn columns(total: u16, with_error: bool) -> Columns {
     let fixed = 1 + 1 + 9 + 3 + 5 + 8 + usize::from(with_error);
     let error = if with_error { 16 } else { 0 };
     let flexible = total.saturating_sub(fixed + error);
-    let name = (flexible * 30 / 100).clamp(8, 32) as u16;
-    let company = (flexible * 25 / 100).clamp(6, 28) as u16;
+    // Narrow terminals give the name (what a rep reads first) more, the headline less.
+    let (name_pct, company_pct) = if flexible < 60 { (45, 30) } else { (30, 25) };
+    let name = (flexible * name_pct / 100).clamp(8, 32) as u16;
+    let company = (flexible * company_pct / 100).clamp(6, 28) as u16;
     let headline = flexible.saturating_sub(usize::from(name + company)) as u16;
     let name_x = 1 + 1 + 1 + 1 + 9 + 1;
     let company_x = name_x + name + 1;
