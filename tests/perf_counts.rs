@@ -217,26 +217,24 @@ fn reference(leads: &[Lead], queue: &Queue, selected: &HashSet<u32>, input: &str
             hits.push((i as u32, 0));
             continue;
         }
-        // Each word must match inside one field; its score is its best field's.
+        // Each word must match inside one field; it is scored on the first field (in order)
+        // where nucleo's optimal matcher finds it.
         let fields: Vec<&str> = hay.split('\u{1f}').filter(|f| !f.is_empty()).collect();
         let mut greedy = 0u32;
         let mut all = true;
         for a in &pattern.atoms {
-            let matched = fields
+            let Some(f) = fields
                 .iter()
-                .any(|f| a.score(Utf32Str::new(f, &mut buf), &mut matcher).is_some());
-            if !matched {
+                .find(|f| a.score(Utf32Str::new(f, &mut buf), &mut matcher).is_some())
+            else {
                 all = false;
                 break;
-            }
-            greedy += fields
-                .iter()
-                .filter_map(|f| {
-                    matcher.fuzzy_match_greedy(Utf32Str::new(f, &mut buf), a.needle_text())
-                })
-                .map(u32::from)
-                .max()
-                .unwrap_or(0);
+            };
+            greedy += u32::from(
+                matcher
+                    .fuzzy_match_greedy(Utf32Str::new(f, &mut buf), a.needle_text())
+                    .unwrap_or(1),
+            );
         }
         if !all {
             continue;

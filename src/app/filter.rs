@@ -146,8 +146,8 @@ pub struct Query {
     /// Tokens that could not be understood: shown to the rep, and nothing matches.
     pub errors: Vec<String>,
     pattern: Option<Pattern>,
-    /// Each atom's needle as text (folded like the haystacks).
-    needles: Vec<String>,
+    /// Each atom's needle as text (folded like the haystacks) and as characters.
+    needles: Vec<(String, Vec<char>)>,
 }
 
 impl Query {
@@ -232,7 +232,11 @@ impl Query {
                 q.needles = p
                     .atoms
                     .iter()
-                    .map(|a| a.needle_text().chars().collect())
+                    .map(|a| {
+                        let text: String = a.needle_text().chars().collect();
+                        let chars = text.chars().collect();
+                        (text, chars)
+                    })
                     .collect();
                 q.pattern = Some(p);
             }
@@ -263,78 +267,113 @@ impl Query {
 
     /// Score of the fuzzy part against a folded haystack (`Dataset::match_key`, fields
     /// separated by `FIELD_SEP`): `Some(0)` when there is no fuzzy part, `None` when it does
-    /// not match. Each atom must match inside one field; its score is its best field's.
+    /// not match. Each atom must match inside one field; it is scored on the first field (in
+    /// the order name, headline, email, company, domain) where it matches.
     ///
-    /// Fuzzy atoms use nucleo's greedy matcher: it matches exactly the same haystacks as the
-    /// optimal one (a haystack matches when the needle is a subsequence of it) in O(n), so a
-    /// keystroke over 100,000 leads stays within a frame; its score ranks a little less
-    /// precisely, which only affects the order of equally plausible matches.
+    /// Which field a fuzzy atom matches in is found by one scan of the row (a subsequence
+    /// test that restarts at each field), so a row costs one pass plus, when it matches, one
+    /// call of nucleo's greedy matcher for the score; at 100,000 leads a keystroke stays
+    /// within a frame. The greedy matcher matches exactly the haystacks the optimal one does;
+    /// its score ranks a little less precisely, which only affects the order of equally
+    /// plausible matches.
     pub fn fuzzy_score(&self, haystack: &str, m: &mut Scorer) -> Option<u32> {
         let Some(p) = &self.pattern else {
             return Some(0);
         };
         let mut total = 0u32;
-        for (atom, needle) in p.atoms.iter().zip(&self.needles) {
-            let chars = atom.needle_text();
-            // Quick reject on the whole row: a word that is not in the row at all is in no
-            // field (most rows, for most queries), so the per-field pass is skipped.
-            let in_row = match atom.kind {
-                AtomKind::Fuzzy => {
-                    let row = Utf32Str::new(haystack, &mut m.buf);
-                    m.matcher.fuzzy_match_greedy(row, chars).is_some()
-                }
-                AtomKind::Substring | AtomKind::Exact => haystack.contains(needle.as_str()),
-                _ => true,
-            };
-            if !in_row {
-                if atom.negative {
-                    continue;
-                }
-                return None;
-            }
-            let mut best: Option<u16> = None;
-            for field in haystack.split(FIELD_SEP) {
-                if field.is_empty() {
-                    continue;
-                }
-                // Haystack and needle are folded, so the anchored and exact kinds are plain
-                // string tests (nucleo 0.3's own versions miss matches at the end of a
-                // non-ASCII text); a hit is then ranked by its fuzzy score.
-                let hit = match atom.kind {
-                    AtomKind::Fuzzy => true,
-                    AtomKind::Substring => field.contains(needle.as_str()),
-                    AtomKind::Prefix => field.starts_with(needle.as_str()),
-                    AtomKind::Postfix => field.ends_with(needle.as_str()),
-                    AtomKind::Exact => field == needle,
-                    // A kind added by a later nucleo: its own scoring (negation included).
-                    _ => {
-                        let hay = Utf32Str::new(field, &mut m.buf);
-                        let sc = atom.score(hay, &mut m.matcher);
-                        if let Some(sc) = sc {
-                            best = Some(best.map_or(sc, |b| b.max(sc)));
+        for (atom, (needle, chars)) in p.atoms.iter().zip(&self.needles) {
+            let field = match atom.kind {
+                AtomKind::Fuzzy => field_with_subsequence(haystack, needle, chars),
+                // Haystack and needle are folded, so the other kinds are plain string tests
+                // (nucleo 0.3's own versions miss some matches; see docs/architecture.md).
+                AtomKind::Substring => haystack
+                    .contains(needle.as_str())
+                    .then(|| fields(haystack).find(|f| f.contains(needle.as_str())))
+                    .flatten(),
+                AtomKind::Prefix => fields(haystack).find(|f| f.starts_with(needle.as_str())),
+                AtomKind::Postfix => fields(haystack).find(|f| f.ends_with(needle.as_str())),
+                AtomKind::Exact => fields(haystack).find(|f| *f == needle),
+                // A kind added by a later nucleo: its own scoring (negation included).
+                _ => {
+                    let mut best = None;
+                    for f in fields(haystack) {
+                        let hay = Utf32Str::new(f, &mut m.buf);
+                        if let Some(sc) = atom.score(hay, &mut m.matcher) {
+                            best = Some(u32::from(sc));
+                            break;
                         }
-                        continue;
                     }
-                };
-                if !hit {
-                    continue;
+                    match best {
+                        Some(sc) => {
+                            total += sc;
+                            continue;
+                        }
+                        None => return None,
+                    }
                 }
-                let hay = Utf32Str::new(field, &mut m.buf);
-                let sc = m.matcher.fuzzy_match_greedy(hay, chars);
-                let sc = match (atom.kind, sc) {
-                    (AtomKind::Fuzzy, None) => continue,
-                    (_, sc) => sc.unwrap_or(1),
-                };
-                best = Some(best.map_or(sc, |b| b.max(sc)));
-            }
-            match (best, atom.negative) {
+            };
+            match (field, atom.negative) {
                 (Some(_), true) | (None, false) => return None,
-                (Some(s), false) => total += u32::from(s),
                 (None, true) => {}
+                (Some(f), false) => {
+                    let hay = Utf32Str::new(f, &mut m.buf);
+                    let sc = m.matcher.fuzzy_match_greedy(hay, atom.needle_text());
+                    total += u32::from(sc.unwrap_or(1));
+                }
             }
         }
         Some(total)
     }
+}
+
+/// The non-empty fields of a row.
+fn fields(row: &str) -> impl Iterator<Item = &str> {
+    row.split(FIELD_SEP).filter(|f| !f.is_empty())
+}
+
+/// The first field of `row` that contains `needle` as a subsequence, found in one pass.
+/// `chars` is `needle` as characters (kept by the caller, so no allocation per row).
+fn field_with_subsequence<'r>(row: &'r str, needle: &str, want: &[char]) -> Option<&'r str> {
+    let field_at = |start: usize, at: usize| {
+        let end = row[at..].find(FIELD_SEP).map_or(row.len(), |p| at + p);
+        &row[start..end]
+    };
+    if needle.is_empty() {
+        return fields(row).next();
+    }
+    if needle.is_ascii() {
+        // An ASCII byte never occurs inside a multi-byte UTF-8 character, so bytes will do;
+        // memchr jumps (SIMD) to the next wanted byte or field separator.
+        let want = needle.as_bytes();
+        let bytes = row.as_bytes();
+        let sep = FIELD_SEP as u8;
+        let (mut start, mut k, mut at) = (0, 0, 0);
+        while let Some(p) = memchr::memchr2(want[k], sep, &bytes[at..]) {
+            let i = at + p;
+            if bytes[i] == sep {
+                (start, k) = (i + 1, 0);
+            } else {
+                k += 1;
+                if k == want.len() {
+                    return Some(field_at(start, i));
+                }
+            }
+            at = i + 1;
+        }
+        return None;
+    }
+    let (mut start, mut k) = (0, 0);
+    for (i, c) in row.char_indices() {
+        if c == FIELD_SEP {
+            (start, k) = (i + c.len_utf8(), 0);
+        } else if c == want[k] {
+            k += 1;
+            if k == want.len() {
+                return Some(field_at(start, i));
+            }
+        }
+    }
+    None
 }
 
 /// The matcher and its scratch buffer, reused across leads.
@@ -529,5 +568,22 @@ mod tests {
             "h(ead) s(ales) n(oah) n(ordlys) across fields"
         );
         assert!(hit("hdsls", &mut m), "within one field");
+    }
+
+    #[test]
+    fn subsequence_scan_finds_the_first_field_for_ascii_and_other_text() {
+        let row = "山田 太郎\u{1f}\u{1f}yamada@x.jp\u{1f}株式会社ヤマダ\u{1f}yamada.jp";
+        let find = |n: &str| field_with_subsequence(row, n, &n.chars().collect::<Vec<_>>());
+        assert_eq!(find("ymd"), Some("yamada@x.jp"));
+        assert_eq!(
+            find("jp"),
+            Some("yamada@x.jp"),
+            "the first field that has it"
+        );
+        assert_eq!(find("山郎"), Some("山田 太郎"));
+        assert_eq!(find("ヤダ"), Some("株式会社ヤマダ"));
+        assert_eq!(find("田ヤ"), None, "across fields is no match");
+        assert_eq!(find("pj"), None);
+        assert_eq!(find("ma@"), Some("yamada@x.jp"));
     }
 }
