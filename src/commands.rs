@@ -151,10 +151,18 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return Ok(fail(&e)),
     };
-    let store = match open_store(cli, &namespace, &key) {
+    let mut store = match open_store(cli, &namespace, &key) {
         Ok(s) => s,
         Err(e) => return Ok(fail(&e)),
     };
+    // The built-in server starts from the same seed on every run, so the previous demo's
+    // cached statuses would all read as "changed elsewhere". Unsent demo changes (the
+    // outbox) are kept and sent to the new server.
+    if cli.demo
+        && let Err(e) = store.clear_cache()
+    {
+        tracing::warn!(error = %e, "could not clear the demo cache");
+    }
     let file = &ctx.config.file;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let settings = crate::app::Settings {

@@ -305,6 +305,10 @@ impl Runner {
         let debounce = self.debounce.map(tokio::time::Instant::from_std);
         let retry = self.retry.map(tokio::time::Instant::from_std);
         let animating = self.animating();
+        let toast = self
+            .state
+            .toast_expires()
+            .map(|d| tokio::time::Instant::from_std(self.start + d));
         tokio::select! {
             Some(m) = self.msgs.recv() => m,
             _ = sleep_until(debounce.unwrap_or_else(far_future)), if debounce.is_some() => {
@@ -316,6 +320,10 @@ impl Runner {
                 Msg::RetryDue
             }
             _ = tokio::time::sleep(TICK), if animating => Msg::Tick(self.start.elapsed()),
+            // One tick when the toast is due to go.
+            _ = sleep_until(toast.unwrap_or_else(far_future)), if toast.is_some() => {
+                Msg::Tick(self.start.elapsed())
+            }
         }
     }
 

@@ -347,6 +347,14 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
+    /// Forget the cached listings of every view (the outbox stays).
+    pub fn clear_cache(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM lead_cache", [])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of cache chunks of a view.
     pub fn cache_chunks(&self, group: GroupBy) -> Result<usize, StoreError> {
         self.conn
@@ -506,6 +514,19 @@ mod tests {
             .unwrap();
         assert_eq!(s.cache_chunks(GroupBy::Person).unwrap(), 1);
         assert!(s.load_cache(GroupBy::Company, 0).unwrap().is_none());
+        // Clearing forgets the listings and keeps the outbox.
+        s.write_outbox(&[OutboxOp::Put(OutboxRow {
+            id: page.leads[0].id,
+            group: GroupBy::Person,
+            status: Status::Dismissed,
+            confirmed: Status::New,
+            error: None,
+            seq: 1,
+        })])
+        .unwrap();
+        s.clear_cache().unwrap();
+        assert_eq!(s.cache_chunks(GroupBy::Person).unwrap(), 0);
+        assert_eq!(s.outbox_len().unwrap(), 1);
     }
 
     #[test]

@@ -2895,6 +2895,24 @@ fn the_help_overlay_can_be_filtered() {
 }
 
 #[test]
+fn a_toast_goes_away_by_itself_and_a_new_one_starts_its_own_time() {
+    use lead_triage::app::state::TOAST_TTL;
+    let mut s = loaded(leads(5));
+    update(&mut s, Msg::Tick(Duration::from_secs(10)));
+    press(&mut s, "u"); // "nothing to undo"
+    assert_eq!(s.toast.as_deref(), Some("nothing to undo"));
+    assert_eq!(s.toast_expires(), Some(Duration::from_secs(10) + TOAST_TTL));
+    update(&mut s, Msg::Tick(Duration::from_secs(10) + TOAST_TTL / 2));
+    assert!(s.toast.is_some(), "still there halfway");
+    press(&mut s, "U"); // a different toast restarts the clock
+    update(&mut s, Msg::Tick(Duration::from_secs(10) + TOAST_TTL));
+    assert_eq!(s.toast.as_deref(), Some("nothing to redo"));
+    update(&mut s, Msg::Tick(Duration::from_secs(10) + TOAST_TTL * 2));
+    assert_eq!(s.toast, None, "gone once its time is up");
+    assert_eq!(s.toast_expires(), None);
+}
+
+#[test]
 fn help_scrolling_is_bounded_and_g_shift_g_jump_to_its_ends() {
     let mut s = loaded(leads(3));
     update(&mut s, Msg::Resize(100, 16));

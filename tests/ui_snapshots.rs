@@ -338,3 +338,24 @@ fn a_filter_that_matches_nothing_says_so() {
     let (t, _) = render(&s, 100, 14);
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn the_detail_pane_wraps_a_long_headline_instead_of_cutting_it() {
+    let mut leads = sample_leads(0);
+    let long = "Head of Revenue Operations and Growth at Nordlys Energi AS, building the sales \
+                team from zero to forty across the Nordics and the Baltics";
+    leads[0]
+        .person
+        .get_or_insert_with(Default::default)
+        .headline = Some(long.into());
+    let mut s = state_with(leads, 80, 30);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let (t, _) = render(&s, 80, 30);
+    let screen = format!("{}", t.backend());
+    for word in ["Head", "Nordics", "Baltics"] {
+        assert!(screen.contains(word), "{word} missing:\n{screen}");
+    }
+}

@@ -21,6 +21,16 @@ use super::view::{self, SortKey, ViewInput};
 /// Lines of the screen that are not table rows: header, column titles, toast, status, hints.
 pub const CHROME_LINES: u16 = 5;
 
+/// How long a toast stays on screen (banners and the filter line stay until resolved).
+pub const TOAST_TTL: Duration = Duration::from_secs(8);
+
+impl State {
+    /// When the current toast goes away, if there is one.
+    pub fn toast_expires(&self) -> Option<Duration> {
+        self.toast.as_ref().map(|_| self.toast_since + TOAST_TTL)
+    }
+}
+
 /// Settings that shape behaviour.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -296,6 +306,8 @@ pub struct State {
     pub queue: Queue,
     pub history: History,
     pub toast: Option<String>,
+    /// When the toast was set (it clears itself after `TOAST_TTL`).
+    pub toast_since: Duration,
     /// A global problem (bad key, load failure) shown until resolved.
     pub banner: Option<String>,
     pub keymap: Keymap,
@@ -344,6 +356,7 @@ impl State {
             queue,
             history: History::default(),
             toast: None,
+            toast_since: Duration::ZERO,
             banner: None,
             keymap,
             chord: Vec::new(),

@@ -30,6 +30,17 @@ fn start_load(s: &mut State, group: GroupBy) -> Effect {
 
 /// Apply one message.
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
+    let toast_before = s.toast.clone();
+    let fx = apply(s, msg);
+    if s.toast != toast_before {
+        s.toast_since = s.now;
+    } else if s.toast_expires().is_some_and(|at| s.now >= at) {
+        s.toast = None;
+    }
+    fx
+}
+
+fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
         Msg::Key(key) => on_key(s, key, &mut fx),

@@ -10,7 +10,7 @@ use crate::api::GroupBy;
 use crate::app::queue::Phase;
 use crate::app::state::{DetailSignals, State, gi};
 
-use super::fit::fit;
+use super::fit::{fit, wrap};
 use super::theme::Theme;
 
 /// The lines of the pane, `width` columns wide.
@@ -34,10 +34,16 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         GroupBy::Company => "Contact",
     };
     out.push(Line::from(Span::styled(person_title, theme.key())));
-    out.push(Line::from(vec![
-        label("headline"),
-        Span::raw(value(lead.headline())),
-    ]));
+    // A headline can be long: wrapped (up to 4 lines) rather than cut.
+    for (k, part) in wrap(lead.headline().unwrap_or("–"), width.saturating_sub(10), 4)
+        .into_iter()
+        .enumerate()
+    {
+        out.push(Line::from(vec![
+            label(if k == 0 { "headline" } else { "" }),
+            Span::raw(part),
+        ]));
+    }
     out.push(Line::from(vec![
         label("email"),
         Span::raw(value(lead.email())),
@@ -85,10 +91,16 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     ]));
     out.push(Line::from(vec![label("sync"), Span::raw(sync)]));
     if let Some(err) = entry.and_then(|e| e.error.as_deref()) {
-        out.push(Line::from(vec![
-            label("error"),
-            Span::styled(fit(err, width.saturating_sub(10)), theme.error()),
-        ]));
+        // The full error, wrapped: this pane is where a rep reads what went wrong.
+        for (k, part) in wrap(err, width.saturating_sub(10), 8)
+            .into_iter()
+            .enumerate()
+        {
+            out.push(Line::from(vec![
+                label(if k == 0 { "error" } else { "" }),
+                Span::styled(part, theme.error()),
+            ]));
+        }
     }
     if let Some(log) = s.sync_log.get(&lead.id) {
         for (at, event) in log {

@@ -35,6 +35,40 @@ pub fn fit(s: &str, width: usize) -> String {
     }
 }
 
+/// Split `s` into lines of at most `cols` columns, at spaces where it can, at most
+/// `max_lines` lines (the last one cut with `…` if text remains).
+pub fn wrap(s: &str, cols: usize, max_lines: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s.trim_start();
+    while !rest.is_empty() && out.len() < max_lines && cols > 0 {
+        if out.len() + 1 == max_lines {
+            out.push(fit(rest, cols));
+            break;
+        }
+        let (shown, _, more) = cut(rest, cols);
+        if !more {
+            out.push(rest.to_owned());
+            break;
+        }
+        // `cut` left a column for `…`; wrapping needs none, so take one more character
+        // when it fits, then go back to the last space if there is one.
+        let mut end = shown.len();
+        if let Some(c) = rest[end..].chars().next()
+            && width(shown) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) <= cols
+        {
+            end += c.len_utf8();
+        }
+        let line = &rest[..end];
+        let split = match line.rfind(' ') {
+            Some(p) if p > 0 && !rest[end..].starts_with(' ') => p,
+            _ => end,
+        };
+        out.push(rest[..split].trim_end().to_owned());
+        rest = rest[split..].trim_start();
+    }
+    out
+}
+
 /// Display width of a string.
 pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
@@ -59,5 +93,25 @@ mod tests {
         assert_eq!(fit("x", 0), "");
         let long = "é".repeat(1_000_000);
         assert_eq!(width(&fit(&long, 20)), 20);
+    }
+
+    #[test]
+    fn wraps_at_spaces_within_the_width() {
+        assert_eq!(
+            wrap("VP Engineering at Nordlys Energi AS", 16, 5),
+            ["VP Engineering", "at Nordlys", "Energi AS"]
+        );
+        assert_eq!(wrap("short", 16, 3), ["short"]);
+        assert_eq!(
+            wrap("abcdefghij", 4, 5),
+            ["abcd", "efgh", "ij"],
+            "no space: hard cut"
+        );
+        assert_eq!(wrap("one two three four", 8, 2), ["one two", "three f…"]);
+        for line in wrap("株式会社ミライテック 営業部長 東京本社", 7, 9) {
+            assert!(width(&line) <= 7, "{line}");
+        }
+        assert!(wrap("", 10, 3).is_empty());
+        assert!(wrap(&"x".repeat(1_000_000), 10, 3).len() == 3);
     }
 }
