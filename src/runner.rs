@@ -110,9 +110,9 @@ impl Runner {
             .stderr(std::process::Stdio::null())
             .spawn();
         if let Err(e) = spawned {
-            tracing::info!(error = %e, "no browser opener");
+            tracing::info!(error = %e, opener = %opener, "no browser opener");
             let _ = self.msg_tx.send(Msg::Notice(format!(
-                "no browser to open it; the address is {url} · Y copies it ({opener}: {e})"
+                "no browser here: the address is {url} · Y copies it"
             )));
         }
     }

@@ -23,18 +23,38 @@ fn suspend_self() {
     }
 }
 
-/// Run the TUI until the user quits. The terminal is restored on every exit path, panics
-/// included (ratatui's panic hook).
-pub async fn run(mut runner: Runner) -> std::io::Result<()> {
-    let mut terminal = ratatui::init();
-    let mouse = runner.state.settings.mouse;
+/// Turn on what ratatui's `init` does not: bracketed paste (so pasted text arrives as one
+/// event and never as keys) and, if asked, mouse capture.
+fn enter_modes(mouse: bool) -> std::io::Result<()> {
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
     if mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
-    let result = event_loop(&mut terminal, &mut runner).await;
+    Ok(())
+}
+
+/// Undo [`enter_modes`]; best effort (it also runs from the panic hook).
+fn leave_modes(mouse: bool) {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+}
+
+/// Run the TUI until the user quits. The terminal is restored on every exit path, panics
+/// included: ratatui's panic hook restores the screen, and ours, run first, turns off
+/// bracketed paste and the mouse.
+pub async fn run(mut runner: Runner) -> std::io::Result<()> {
+    let mut terminal = ratatui::init();
+    let mouse = runner.state.settings.mouse;
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave_modes(mouse);
+        ratatui_hook(info);
+    }));
+    enter_modes(mouse)?;
+    let result = event_loop(&mut terminal, &mut runner).await;
+    leave_modes(mouse);
     ratatui::restore();
     runner.shutdown();
     result
@@ -54,6 +74,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => break,
@@ -77,21 +98,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
                 }
                 TerminalEffect::Suspend => {
                     let mouse = runner.state.settings.mouse;
-                    if mouse {
-                        let _ = crossterm::execute!(
-                            std::io::stdout(),
-                            crossterm::event::DisableMouseCapture
-                        );
-                    }
+                    leave_modes(mouse);
                     ratatui::restore();
                     suspend_self();
                     *terminal = ratatui::init();
-                    if mouse {
-                        crossterm::execute!(
-                            std::io::stdout(),
-                            crossterm::event::EnableMouseCapture
-                        )?;
-                    }
+                    enter_modes(mouse)?;
                     terminal.clear()?;
                 }
             }

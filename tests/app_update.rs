@@ -1237,6 +1237,68 @@ fn another_status_on_a_failed_row_is_queued_and_sent() {
 }
 
 #[test]
+fn send_then_quit_stays_when_puffle_refuses_again() {
+    let mut s = with_one_refused();
+    press(&mut s, "q");
+    assert_eq!(s.mode, Mode::ConfirmQuit);
+    let b = sends(&press(&mut s, "s"));
+    assert_eq!(b.len(), 1, "the refused change is retried");
+    let fx = update(
+        &mut s,
+        Msg::BatchDone {
+            batch: b[0].id,
+            result: Ok(outcome(&[], &[(id(2), "not_found")])),
+        },
+    );
+    assert!(!fx.contains(&Effect::Quit), "refused again: no quitting");
+    assert!(!s.quit);
+    assert!(
+        s.toast
+            .as_deref()
+            .is_some_and(|t| t.contains("refused again")),
+        "{:?}",
+        s.toast
+    );
+    // Once everything is accepted, send-then-quit does quit.
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d q");
+    let b = sends(&press(&mut s, "s"));
+    let fx = update(&mut s, all_ok(&b[0]));
+    assert!(fx.contains(&Effect::Quit));
+}
+
+#[test]
+fn a_bulk_change_counts_only_what_changed() {
+    let mut v = leads(6);
+    v[0].status = Status::Dismissed;
+    v[1].status = Status::Dismissed;
+    let mut s = loaded(v);
+    keys(&mut s, "space space space");
+    press(&mut s, "d");
+    assert_eq!(
+        s.toast.as_deref(),
+        Some("1 → dismissed (2 already were) · u to undo")
+    );
+    keys(&mut s, "g space");
+    press(&mut s, "d");
+    assert_eq!(s.toast.as_deref(), Some("1 already dismissed"));
+}
+
+#[test]
+fn select_all_and_dismiss_on_100_000_leads() {
+    // Linear work per keypress: a per-target scan of the rows, or a recount of the queue
+    // after each change, would take 10^10 steps (minutes) here.
+    let mut s = loaded(leads(100_000));
+    press(&mut s, "ctrl-a");
+    press(&mut s, "d");
+    assert_eq!(s.toast.as_deref(), Some("100000 → dismissed · u to undo"));
+    assert_eq!(s.queue.counts.pending, 100_000);
+    press(&mut s, "u");
+    assert_eq!(s.queue.counts.pending, 0, "undo takes all of them back");
+    assert!(s.queue.entries.is_empty());
+}
+
+#[test]
 fn brackets_jump_to_failed_rows() {
     let mut s = with_one_refused();
     keys(&mut s, "G");
@@ -2324,7 +2386,7 @@ fn restore_shows_the_cache_and_resends_saved_changes() {
     assert_eq!(s.queue.counts, counts(0, 1, 1));
     assert_eq!(
         s.toast.as_deref(),
-        Some("2 unsent changes from the last session")
+        Some("1 unsent change from the last session · 1 refused by Puffle (] shows, r retries)")
     );
     // New changes queue after the restored ones.
     keys(&mut s, "G d");

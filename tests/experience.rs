@@ -257,3 +257,33 @@ fn completions_man_page_and_csv_listing() {
     assert_eq!(csv.lines().count(), 31);
     assert_eq!(csv.lines().next(), Some(lead_triage::export::CSV_HEADER));
 }
+
+#[test]
+fn pasted_text_goes_into_the_filter_and_never_acts_as_keys() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&h, dir.path(), &[]);
+    // The app asked the terminal for bracketed paste.
+    assert!(
+        app.raw().windows(8).any(|w| w == b"\x1b[?2004h"),
+        "bracketed paste is not enabled"
+    );
+    // A paste with a newline and keys after it, into the filter: the newline becomes a
+    // space, `d` and `x` are text, nothing is queued or selected.
+    app.send("/");
+    app.wait_for("the filter line", |s| s.contains("Enter keep"));
+    app.send("\x1b[200~zq\rd x\x1b[201~");
+    let screen = app.wait_for("the pasted text", |s| s.contains("\"zq d x\""));
+    assert!(screen.contains("pending 0"), "{screen}");
+    assert!(!screen.contains("selected"), "{screen}");
+    // Pasted outside an input it is ignored and says so.
+    app.send("\x1b"); // Esc: leave the filter
+    app.wait_for("the whole list", |s| s.contains("40 / 40 leads"));
+    app.send("\x1b[200~dd\x1b[201~");
+    let screen = app.wait_for("the paste note", |s| s.contains("paste ignored"));
+    assert!(screen.contains("pending 0"), "{screen}");
+    quit(app);
+}

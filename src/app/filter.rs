@@ -217,6 +217,17 @@ impl Query {
                         )),
                     }
                 }
+                // `word:…` with an unknown word is almost always a mistyped token
+                // (`stauts:new`); a URL (`https://…`) or a time (`10:30`) is text.
+                other
+                    if !other.is_empty()
+                        && other.chars().all(|c| c.is_ascii_alphabetic())
+                        && !value.starts_with('/') =>
+                {
+                    q.errors.push(format!(
+                        "{other}:? is not a token (status:, is:, score:, signals:)"
+                    ));
+                }
                 _ => text.push(word),
             }
         }
@@ -445,10 +456,10 @@ mod tests {
         assert_eq!(q.score, vec![Cmp::Eq(3.0)]);
         assert_eq!((q.failed, q.pending), (Some(true), None));
         assert!(q.errors.is_empty() && q.is_fuzzy());
-        assert!(
-            Query::parse("https://x.io").is_fuzzy(),
-            "unknown keys are text"
-        );
+        for text in ["https://x.io", "10:30", "c++:x"] {
+            let q = Query::parse(text);
+            assert!(q.is_fuzzy() && q.errors.is_empty(), "{text} is text");
+        }
     }
 
     #[test]
@@ -462,6 +473,9 @@ mod tests {
             "score:2..x",
             "!score:3",
             "is:failed -is:failed",
+            "stauts:new",
+            "!stauts:new",
+            "foo:bar",
         ] {
             let q = Query::parse(input);
             assert!(!q.errors.is_empty(), "{input}: no error");

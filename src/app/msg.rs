@@ -16,6 +16,9 @@ pub enum Msg {
     Key(KeyEvent),
     /// A mouse event (only with `--mouse`).
     Mouse(crossterm::event::MouseEvent),
+    /// Text pasted into the terminal (bracketed paste): typed into a text input, never run
+    /// as keys.
+    Paste(String),
     /// The terminal has a new size (columns, rows).
     Resize(u16, u16),
     /// A page of leads arrived.

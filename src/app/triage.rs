@@ -47,17 +47,15 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
             s.log(id, line);
         }
     }
-    let changed = !step.changes.is_empty();
+    let changed = step.changes.len();
     s.history.record(step);
     if bulk {
+        // One pass over the rows (not one per target: 100,000 × 100,000 would hang).
         let hidden = {
             let list = s.list();
-            targets.len()
-                - targets
-                    .iter()
-                    .filter(|i| list.rows.contains(i))
-                    .count()
-                    .min(targets.len())
+            let wanted: std::collections::HashSet<u32> = targets.iter().copied().collect();
+            let visible = list.rows.iter().filter(|i| wanted.contains(i)).count();
+            targets.len().saturating_sub(visible)
         };
         let list = s.list_mut();
         list.selected.clear();
@@ -68,14 +66,18 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
         } else {
             String::new()
         };
-        s.toast = Some(format!(
-            "{} → {status}{hidden_note} · u to undo",
-            targets.len()
-        ));
+        let already = targets.len() - changed;
+        s.toast = Some(if changed == 0 {
+            format!("{} already {status}{hidden_note}", targets.len())
+        } else if already > 0 {
+            format!("{changed} → {status}{hidden_note} ({already} already were) · u to undo")
+        } else {
+            format!("{changed} → {status}{hidden_note} · u to undo")
+        });
     } else {
         nav::move_by(s, 1, false);
     }
-    after_change(s, changed, fx);
+    after_change(s, changed > 0, fx);
 }
 
 /// Re-sort if the order depends on statuses, and arm the debounce when the queue changed.

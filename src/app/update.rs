@@ -45,6 +45,7 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(s, key, &mut fx),
         Msg::Mouse(m) => on_mouse(s, m),
+        Msg::Paste(text) => on_paste(s, &text),
         Msg::Resize(w, h) => {
             s.size = (w, h);
             let page = s.page_rows();
@@ -190,10 +191,19 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             s.refresh_view();
             if restored > 0 {
-                s.toast = Some(format!(
-                    "{restored} unsent change{} from the last session",
-                    if restored == 1 { "" } else { "s" }
-                ));
+                let refused = s.queue.counts.failed;
+                let unsent = restored.saturating_sub(refused);
+                let mut parts = Vec::new();
+                if unsent > 0 {
+                    parts.push(format!(
+                        "{unsent} unsent change{} from the last session",
+                        triage::plural(unsent)
+                    ));
+                }
+                if refused > 0 {
+                    parts.push(format!("{refused} refused by Puffle (] shows, r retries)"));
+                }
+                s.toast = Some(parts.join(" · "));
             }
             triage::flush(s, &mut fx);
         }
@@ -231,7 +241,18 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
         fx.insert(0, Effect::Persist(writes));
     }
     if s.quit_when_idle && s.queue.is_idle() && !fx.contains(&Effect::Quit) {
-        fx.push(Effect::Quit);
+        let refused = s.queue.counts.failed;
+        if refused > 0 {
+            // Sending is over but Puffle refused some: say so instead of quitting on them.
+            s.quit_when_idle = false;
+            s.toast = Some(format!(
+                "{refused} change{} refused again, so not quitting · ] shows {} · q then y quits anyway",
+                triage::plural(refused),
+                if refused == 1 { "it" } else { "them" }
+            ));
+        } else {
+            fx.push(Effect::Quit);
+        }
     }
     if fx.contains(&Effect::Quit) {
         s.quit = true;
@@ -280,15 +301,34 @@ fn on_filter_key(s: &mut State, key: KeyEvent) {
         KeyCode::Up => nav::move_by(s, -1, false),
         _ => {
             if line_edit::apply(&mut s.filter, key) == Edit::Changed {
-                // A new query starts at its best match, like fzf.
-                s.refresh_view();
-                let page = s.page_rows();
-                let list = s.list_mut();
-                list.cursor = 0;
-                list.offset = 0;
-                scroll_into_view(list, page);
+                filter_changed(s);
             }
         }
+    }
+}
+
+/// The filter text changed: recompute the rows; a new query starts at its best match, like
+/// fzf.
+fn filter_changed(s: &mut State) {
+    s.refresh_view();
+    let page = s.page_rows();
+    let list = s.list_mut();
+    list.cursor = 0;
+    list.offset = 0;
+    scroll_into_view(list, page);
+}
+
+/// Pasted text goes into the input being typed, cleaned (a newline becomes a space, escape
+/// sequences go); anywhere else it is ignored, so a paste can never act as keys.
+fn on_paste(s: &mut State, text: &str) {
+    let clean = crate::text::sanitize_line(text, 500);
+    if s.mode == Mode::Filter {
+        s.filter.push_str(&clean);
+        filter_changed(s);
+    } else if matches!(s.mode, Mode::Help { .. }) && s.help_typing {
+        s.help_query.push_str(&clean);
+    } else if !clean.is_empty() {
+        s.toast = Some("paste ignored: press / first to paste into the filter".into());
     }
 }
 
@@ -392,7 +432,8 @@ fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
         }
         _ => {
             let max = s.help_max_scroll();
-            let page = s.page_rows();
+            // The overlay shows fewer lines than the table: page by what it shows.
+            let page = usize::from(s.size.1.saturating_sub(7)).max(1);
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             let scroll = scroll.min(max);
             let to = match key.code {
@@ -400,6 +441,8 @@ fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize) {
                 KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
                 KeyCode::Char('d') if ctrl => scroll + page / 2,
                 KeyCode::Char('u') if ctrl => scroll.saturating_sub(page / 2),
+                KeyCode::Char('f') if ctrl => scroll + page,
+                KeyCode::Char('b') if ctrl => scroll.saturating_sub(page),
                 KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
                 KeyCode::PageUp => scroll.saturating_sub(page),
                 KeyCode::Char('g') | KeyCode::Home => 0,
@@ -452,7 +495,11 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::RangeSelect => nav::range_key(s),
         Action::RangeDown => nav::move_by(s, 1, true),
         Action::RangeUp => nav::move_by(s, -1, true),
-        Action::SelectAll => nav::select_all(s),
+        Action::SelectAll => {
+            nav::select_all(s);
+            let n = s.list().selected.len();
+            s.toast = Some(format!("{n} selected · Esc clears"));
+        }
         Action::SelectNone => clear_selection(s),
         Action::InvertSelection => nav::invert(s),
         Action::SelectStatusNew => {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::api::GroupBy;
 use crate::app::queue::Phase;
@@ -183,6 +183,6 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
         .title(" Lead · o open · y/Y copy email/URL · j/k scroll · Esc close ");
-    frame.render_widget(Clear, popup);
+    super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
 }

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::state::State;
 use crate::keymap::key_label;
@@ -61,7 +61,7 @@ pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
         .title(format!(" {prefix} … "));
-    frame.render_widget(Clear, popup);
+    super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
@@ -112,6 +112,6 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
         .border_style(theme.popup_border())
         .title(" Keys · j/k scroll · Esc close ")
         .title_bottom(Line::from(position).right_aligned());
-    frame.render_widget(Clear, popup);
+    super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
 }

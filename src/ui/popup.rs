@@ -9,6 +9,23 @@ use crate::app::state::State;
 
 use super::theme::Theme;
 
+/// Clear `r` for a popup. A wide character (CJK, emoji) just left of it would cover the
+/// popup's left border (it spans two columns, and the frame diff skips the column it covers),
+/// so it is replaced by a space first.
+pub fn clear(frame: &mut Frame, r: Rect) {
+    let buf = frame.buffer_mut();
+    if r.x > buf.area.x {
+        for y in r.y..r.bottom() {
+            if let Some(cell) = buf.cell_mut((r.x - 1, y))
+                && super::fit::width(cell.symbol()) > 1
+            {
+                cell.set_symbol(" ");
+            }
+        }
+    }
+    frame.render_widget(Clear, r);
+}
+
 /// "Quit with unsent changes?"
 pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let failed = s.queue.counts.failed;
@@ -64,7 +81,7 @@ pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
         .title(" Quit? ");
-    frame.render_widget(Clear, popup);
+    clear(frame, popup);
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
         popup,

@@ -179,8 +179,12 @@ fn empty_message(s: &State) -> Option<String> {
         return Some(format!("The filter has an error: {}", s.filter_errors[0]));
     }
     if !s.filter.is_empty() {
+        let noun = match s.group {
+            GroupBy::Person => "lead",
+            GroupBy::Company => "company",
+        };
         return Some(format!(
-            "No lead matches \"{}\" · Esc clears the filter",
+            "No {noun} matches \"{}\" · Esc clears the filter",
             super::fit::fit(&s.filter, 40)
         ));
     }
