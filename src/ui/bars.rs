@@ -25,7 +25,9 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     };
     let arrow = if s.descending { "↓" } else { "↑" };
     let sort = if s.filter_ranked {
-        "sort best match".to_string()
+        // `S` reverses the ranking too: worst matches first.
+        let reversed = s.descending != s.sort.descending_by_default();
+        format!("sort best match {}", if reversed { "↑" } else { "↓" })
     } else {
         format!("sort {} {arrow}", s.sort.label())
     };
