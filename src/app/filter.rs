@@ -186,6 +186,11 @@ impl Query {
                             .push("status:? (new, contacted, dismissed, unknown)".into());
                     }
                 }
+                // Flags are independent, so a comma list would be ambiguous (AND or OR?).
+                "is" if value.contains(',') => q.errors.push(format!(
+                    "is:{value}? one value per token (is:{})",
+                    value.replace(',', " is:")
+                )),
                 "is" => match resolve(value_lc.as_str(), &IS_NAMES) {
                     Some(which) => {
                         let slot = match which {
@@ -476,6 +481,7 @@ mod tests {
             "stauts:new",
             "!stauts:new",
             "foo:bar",
+            "is:selected,pending",
         ] {
             let q = Query::parse(input);
             assert!(!q.errors.is_empty(), "{input}: no error");
@@ -486,6 +492,12 @@ mod tests {
         }
         let q = Query::parse("status:contaced");
         assert!(q.errors[0].contains("contaced") && q.errors[0].contains("contacted"));
+        let q = Query::parse("is:selected,pending");
+        assert!(
+            q.errors[0].contains("is:selected is:pending"),
+            "{:?}",
+            q.errors
+        );
     }
 
     #[test]
