@@ -55,6 +55,16 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The `[theme]` table: the example lines and what they mean.
+/// Every key the config file accepts with its meaning: the plain keys, then the `[theme]`
+/// table (for `--help` and the man page alike).
+pub fn config_keys() -> Vec<(String, String)> {
+    CONFIG_KEYS
+        .iter()
+        .map(|(k, m)| ((*k).to_owned(), (*m).to_owned()))
+        .chain(theme_help())
+        .collect()
+}
+
 pub fn theme_help() -> [(String, String); 2] {
     [
         (
@@ -92,12 +102,7 @@ fn after_help() -> String {
         "\nConfiguration file: $XDG_CONFIG_HOME/lead-triage/config.toml (or --config PATH), \
          every key optional:\n",
     );
-    let theme = theme_help();
-    let keys = CONFIG_KEYS
-        .iter()
-        .map(|(k, m)| (*k, *m))
-        .chain(theme.iter().map(|(k, m)| (k.as_str(), m.as_str())));
-    for (key, meaning) in keys {
+    for (key, meaning) in config_keys() {
         let _ = write!(s, "  {key:<35}");
         // Wrap the meaning to 100 columns, continuing under itself.
         let mut column = 37;

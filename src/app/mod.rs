@@ -3,6 +3,7 @@
 pub mod action;
 pub mod filter;
 pub mod line_edit;
+mod modes;
 pub mod msg;
 pub mod nav;
 pub mod queue;

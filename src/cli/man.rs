@@ -6,7 +6,7 @@
 use clap::{Arg, Command, CommandFactory};
 use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
-use super::{CONFIG_KEYS, Cli, ENVIRONMENT, EXIT_CODES, theme_help};
+use super::{Cli, ENVIRONMENT, EXIT_CODES};
 use crate::keymap::{Keymap, chord_label};
 
 /// The whole page, as roff source.
@@ -107,12 +107,7 @@ pub fn page() -> String {
              then environment, then this file, then the defaults.",
         ),
     ]);
-    let theme = theme_help();
-    let keys = CONFIG_KEYS
-        .iter()
-        .map(|(k, m)| (*k, *m))
-        .chain(theme.iter().map(|(k, m)| (k.as_str(), m.as_str())));
-    for (key, meaning) in keys {
+    for (key, meaning) in super::config_keys() {
         r.control("TP", []);
         r.text([bold(key)]);
         r.text([roman(meaning)]);
