@@ -256,6 +256,24 @@ pub struct SendArgs {
     /// PATCH requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: u16,
+    /// Longest total wait for retries, in seconds (a `Retry-After`, or the backoff after
+    /// failures). Past it the command stops with exit 2 and keeps the unsent changes in the
+    /// outbox for `lead-triage sync`.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub max_wait: u64,
+}
+
+impl SendArgs {
+    pub fn engine(
+        &self,
+        backoff: crate::sync::backoff::Backoff,
+    ) -> crate::sync::engine::EngineOptions {
+        crate::sync::engine::EngineOptions {
+            concurrency: usize::from(self.concurrency),
+            backoff,
+            max_wait: std::time::Duration::from_secs(self.max_wait),
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,6 @@ use crate::api::{ApiKey, Client, ClientConfig, LeadQuery, MAX_PAGE_SIZE, Status}
 use crate::cli::{Cli, Command, LeadsCommand, SendArgs};
 use crate::headless;
 use crate::store::Store;
-use crate::sync::send::{SendOptions, send_all};
 
 /// Exit code for usage, authentication and network errors.
 pub const EXIT_FAILURE: u8 = 2;
@@ -186,28 +185,36 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `lead-triage sync`: send the outbox without the TUI.
+/// `lead-triage sync`: send the outbox without the TUI, through the same engine.
 async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
     let cli = &ctx.cli;
     let target = match connect(ctx).await {
         Ok(t) => t,
         Err(e) => return fail(&e),
     };
-    let mut store = match open_store(cli, &target.namespace, &target.key) {
+    let store = match open_store(cli, &target.namespace, &target.key) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let rows = match store.outbox() {
-        Ok(r) => r,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let report = crate::sync::outbox::send_outbox(
-        &target.client,
-        &mut store,
-        rows,
-        usize::from(send.concurrency),
-        cli.backoff(),
+    send_through_engine(
+        target.client,
+        Some(store),
+        crate::sync::engine::Scope::Outbox,
+        &send.engine(cli.backoff()),
     )
+    .await
+}
+
+/// Send through the one engine, print `{"updated":[…],"errors":[…]}`, and exit with its code.
+async fn send_through_engine(
+    client: Client,
+    store: Option<Store>,
+    scope: crate::sync::engine::Scope,
+    opts: &crate::sync::engine::EngineOptions,
+) -> ExitCode {
+    let report = crate::sync::engine::run(client, store, scope, opts, |line| {
+        let _ = writeln!(std::io::stderr(), "lead-triage: {line}");
+    })
     .await;
     // A closed stdout (`| head`) is not an error: the exit code still tells what happened.
     if let Err(e) = headless::write_report(&mut std::io::stdout().lock(), &report)
@@ -215,8 +222,25 @@ async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
     {
         return fail(&format!("could not write the output: {e}"));
     }
-    if let Some(e) = &report.fatal {
-        let _ = writeln!(std::io::stderr(), "lead-triage: {e}");
+    let mut err = std::io::stderr();
+    if let Some(stopped) = &report.stopped {
+        let _ = writeln!(err, "lead-triage: {stopped}");
+    }
+    if let Some(line) = report.kept_line() {
+        let _ = writeln!(err, "lead-triage: {line}");
+    } else if report.stopped.is_some() {
+        let unsent = report
+            .errors
+            .iter()
+            .filter(|e| e.error == "not_sent")
+            .count();
+        if unsent > 0 {
+            let _ = writeln!(
+                err,
+                "lead-triage: {unsent} change{} not sent and not kept (no local store)",
+                if unsent == 1 { "" } else { "s" }
+            );
+        }
     }
     ExitCode::from(report.exit_code())
 }
@@ -279,7 +303,19 @@ async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
             },
             _,
         ) => list(client, *group_by, *sort_by, *format).await,
-        (_, Some(send)) => update(client, changes, send, cli.backoff()).await,
+        (_, Some(send)) => {
+            let store = match open_store(cli, &target.namespace, &target.key) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            send_through_engine(
+                target.client.clone(),
+                Some(store),
+                crate::sync::engine::Scope::Changes(changes),
+                &send.engine(cli.backoff()),
+            )
+            .await
+        }
         (_, None) => fail("internal: no send options"),
     }
 }
@@ -342,28 +378,4 @@ fn print_all(bytes: &[u8]) -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("could not write the output: {e}")),
     }
-}
-
-async fn update(
-    client: &Client,
-    changes: Vec<crate::api::StatusChange>,
-    send: SendArgs,
-    backoff: crate::sync::backoff::Backoff,
-) -> ExitCode {
-    let opts = SendOptions {
-        concurrency: usize::from(send.concurrency),
-        backoff,
-        ..SendOptions::default()
-    };
-    let report = send_all(client, changes, &opts).await;
-    // A closed stdout (`| head`) is not an error: the exit code still tells what happened.
-    if let Err(e) = headless::write_report(&mut std::io::stdout().lock(), &report)
-        && !is_broken_pipe(&e)
-    {
-        return fail(&format!("could not write the output: {e}"));
-    }
-    if let Some(e) = &report.fatal {
-        let _ = writeln!(std::io::stderr(), "lead-triage: {e}");
-    }
-    ExitCode::from(report.exit_code())
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::api::{ApiError, Client, Lead, LeadQuery, Status, StatusChange};
 use crate::cli::ListFormat;
-use crate::sync::send::SendReport;
+use crate::sync::engine::Report;
 use crate::text::{sanitize_line, tsv_cell};
 
 /// Bad command-line input, named precisely. Exit code 2.
@@ -211,10 +211,10 @@ pub enum ListError {
 }
 
 /// Print `{"updated":[…],"errors":[…]}` (the shape of the API's answer).
-pub fn write_report(out: &mut impl Write, report: &SendReport) -> std::io::Result<()> {
+pub fn write_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Out<'a> {
-        updated: &'a [String],
+        updated: &'a [Uuid],
         errors: &'a [crate::api::ItemError],
     }
     serde_json::to_writer_pretty(

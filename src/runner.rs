@@ -39,6 +39,10 @@ pub struct Runner {
     retry: Option<Instant>,
     start: Instant,
     store: Option<Store>,
+    /// The last outbox write that failed, until one succeeds again.
+    store_error: Option<String>,
+    /// PATCH requests handed to the worker.
+    patches: usize,
 }
 
 /// Give freed heap pages back to the system after a large load (glibc keeps them otherwise,
@@ -87,6 +91,31 @@ impl Runner {
             retry: None,
             start: Instant::now(),
             store,
+            store_error: None,
+            patches: 0,
+        }
+    }
+
+    /// Why the last outbox write failed, if it did (and none succeeded since).
+    pub fn store_error(&self) -> Option<String> {
+        self.store_error.clone()
+    }
+
+    /// PATCH requests handed to the worker so far.
+    pub fn patch_requests(&self) -> usize {
+        self.patches
+    }
+
+    /// Changes survive the process (there is a store).
+    pub fn durable(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// Write to the outbox directly (outside `update`).
+    pub fn write_outbox(&mut self, ops: &[crate::store::OutboxOp]) -> Result<(), String> {
+        match &mut self.store {
+            Some(store) => store.write_outbox(ops).map_err(|e| e.to_string()),
+            None => Ok(()),
         }
     }
 
@@ -171,11 +200,15 @@ impl Runner {
     fn execute(&mut self, fx: Effect) {
         match fx {
             Effect::Persist(ops) => {
-                if let Some(store) = &mut self.store
-                    && let Err(e) = store.write_outbox(&ops)
-                {
-                    tracing::error!(error = %e, "outbox write failed");
-                    let _ = self.msg_tx.send(Msg::StoreFailed(e.to_string()));
+                if let Some(store) = &mut self.store {
+                    match store.write_outbox(&ops) {
+                        Ok(()) => self.store_error = None,
+                        Err(e) => {
+                            tracing::error!(error = %e, "outbox write failed");
+                            self.store_error = Some(e.to_string());
+                            let _ = self.msg_tx.send(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
                 }
             }
             Effect::SaveCache(group) => self.save_cache(group),
@@ -183,6 +216,7 @@ impl Runner {
                 let _ = self.worker.send(Command::Load { group, generation });
             }
             Effect::Send(batch) => {
+                self.patches += 1;
                 let _ = self.worker.send(Command::Send(batch));
             }
             Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),

@@ -1396,6 +1396,7 @@ fn a_server_error_requeues_and_waits_for_the_retry() {
             result: Err(ApiError::Server {
                 status: 503,
                 message: None,
+                retry_after: None,
             }),
         },
     );
@@ -1411,8 +1412,7 @@ fn a_server_error_requeues_and_waits_for_the_retry() {
     assert_eq!(s.retry_at, Some(delays[0]));
     assert_eq!(shown(&s, 1), Status::Dismissed, "still the intent");
     assert_eq!(confirmed(&s, 1), Status::New);
-    // Nothing is sent before the retry is due, whatever asks for it.
-    assert!(sends(&press(&mut s, "$")).is_empty());
+    // Nothing is sent before the retry is due: not the debounce, not another change.
     assert!(sends(&update(&mut s, Msg::FlushDue)).is_empty());
     let fx = keys(&mut s, "c");
     assert!(sends(&fx).is_empty());
@@ -1425,6 +1425,43 @@ fn a_server_error_requeues_and_waits_for_the_retry() {
     assert_eq!(s.retry_at, None);
     update(&mut s, all_ok(&b2[0]));
     assert_eq!(s.queue.counts, counts(0, 0, 0));
+}
+
+#[test]
+fn dollar_during_a_retry_wait_sends_now_and_the_wait_is_explained() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d d");
+    let b = sends(&press(&mut s, "$")).remove(0);
+    update(
+        &mut s,
+        Msg::BatchDone {
+            batch: b.id,
+            result: Err(ApiError::Server {
+                status: 503,
+                message: None,
+                retry_after: Some(Duration::from_secs(58)),
+            }),
+        },
+    );
+    // The server's Retry-After on a 503 is the floor of the wait, and the reason is kept.
+    assert!(s.retry_at.unwrap() >= Duration::from_secs(58));
+    let reason = s.queue.wait_reason.clone().unwrap();
+    assert_eq!(
+        reason.describe(Duration::from_secs(58)),
+        "Puffle asked to wait 58 s (server_error)"
+    );
+    assert!(sends(&update(&mut s, Msg::FlushDue)).is_empty());
+    // `$` cuts the wait short.
+    let b2 = sends(&press(&mut s, "$"));
+    assert_eq!(b2.len(), 1);
+    assert_eq!(batch_ids(&b2[0]), set([1, 2]));
+    assert_eq!(s.retry_at, None);
+    assert!(
+        s.toast
+            .as_deref()
+            .unwrap()
+            .contains("sending 2 changes now")
+    );
 }
 
 #[test]
@@ -2828,6 +2865,7 @@ mod random {
                     _ => Err(ApiError::Server {
                         status: 502,
                         message: None,
+                        retry_after: None,
                     }),
                 };
                 update(
@@ -3041,4 +3079,196 @@ fn mouse_wheel_scrolls_clicks_move_and_the_mark_column_toggles() {
     // Clicks on the header or below the rows do nothing.
     update(&mut s, at(MouseEventKind::Down(MouseButton::Left), 20, 0));
     assert_eq!(cursor(&s), 5);
+}
+
+// ---- Stricter and sloppier servers (issue: every change lands exactly as meant) ----
+
+#[test]
+fn ids_left_out_of_answers_back_off_growing_then_fail_as_not_acknowledged() {
+    let mut s = loaded(leads(2));
+    keys(&mut s, "d d");
+    let mut b = sends(&press(&mut s, "$")).remove(0);
+    let mut delays = Vec::new();
+    for _ in 0..lead_triage::app::queue::MAX_UNACKED {
+        // The server answers 200 but names neither lead.
+        let fx = update(
+            &mut s,
+            Msg::BatchDone {
+                batch: b.id,
+                result: Ok(outcome(&[], &[])),
+            },
+        );
+        match retry_delays(&fx).first() {
+            Some(d) => {
+                delays.push(*d);
+                assert!(
+                    sends(&update(&mut s, Msg::FlushDue)).is_empty(),
+                    "no send before the retry is due"
+                );
+                b = sends(&update(&mut s, Msg::RetryDue)).remove(0);
+            }
+            None => break,
+        }
+    }
+    // Each wait is drawn from a ceiling twice the last one's: they grow.
+    assert_eq!(
+        delays.len() as u32,
+        lead_triage::app::queue::MAX_UNACKED - 1
+    );
+    for (n, d) in delays.iter().enumerate() {
+        let ceiling = Duration::from_millis(500) * 2u32.pow(n as u32);
+        assert!(*d >= ceiling / 2 && *d <= ceiling, "attempt {n}: {d:?}");
+    }
+    assert_eq!(s.queue.counts, counts(0, 0, 2));
+    for n in [1, 2] {
+        assert_eq!(
+            s.queue.entries[&id(n)].error.as_deref(),
+            Some("not_acknowledged")
+        );
+        assert_eq!(
+            shown(&s, n),
+            Status::New,
+            "a failed row shows the confirmed status"
+        );
+    }
+}
+
+#[test]
+fn ids_echoed_in_upper_case_confirm_the_leads() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d d");
+    let b = sends(&press(&mut s, "$")).remove(0);
+    let upper = PatchOutcome {
+        updated: b
+            .items
+            .iter()
+            .map(|i| i.entity_id.to_string().to_uppercase())
+            .collect(),
+        errors: Vec::new(),
+    };
+    let fx = update(
+        &mut s,
+        Msg::BatchDone {
+            batch: b.id,
+            result: Ok(upper),
+        },
+    );
+    assert!(retry_delays(&fx).is_empty(), "nothing was left out");
+    assert_eq!(s.queue.counts, counts(0, 0, 0));
+    assert_eq!(confirmed(&s, 1), Status::Dismissed);
+    assert_eq!(confirmed(&s, 2), Status::Dismissed);
+}
+
+#[test]
+fn a_413_halves_the_batch_for_the_session_and_every_item_still_goes() {
+    let mut s = loaded(leads(300));
+    press(&mut s, "ctrl-a");
+    let first = sends(&press(&mut s, "d"));
+    let first = if first.is_empty() {
+        sends(&press(&mut s, "$"))
+    } else {
+        first
+    };
+    assert_eq!(
+        first.iter().map(|b| b.items.len()).collect::<Vec<_>>(),
+        [200, 100]
+    );
+    // The server refuses the 200-item body as too large, accepts the 100.
+    let fx = update(
+        &mut s,
+        Msg::BatchDone {
+            batch: first[0].id,
+            result: Err(ApiError::PayloadTooLarge { message: None }),
+        },
+    );
+    assert!(
+        retry_delays(&fx).is_empty(),
+        "a smaller request needs no wait"
+    );
+    let halves = sends(&fx);
+    update(&mut s, all_ok(&first[1]));
+    assert_eq!(s.queue.batch_size, 100, "remembered for the session");
+    let mut all: BTreeSet<u128> = BTreeSet::new();
+    for b in &halves {
+        assert!(b.items.len() <= 100);
+        all.extend(batch_ids(b));
+    }
+    let mut more = Vec::new();
+    for b in &halves {
+        more.extend(sends(&update(&mut s, all_ok(b))));
+    }
+    for b in &more {
+        all.extend(batch_ids(b));
+        update(&mut s, all_ok(b));
+    }
+    assert_eq!(
+        all,
+        batch_ids(&first[0]),
+        "every item of the refused batch was sent again"
+    );
+    assert_eq!(s.queue.counts, counts(0, 0, 0));
+    // Later batches use the smaller size.
+    keys(&mut s, "g c c c");
+    press(&mut s, "ctrl-a");
+    let later = sends(&press(&mut s, "n"));
+    let later = if later.is_empty() {
+        sends(&press(&mut s, "$"))
+    } else {
+        later
+    };
+    assert!(
+        later.iter().all(|b| b.items.len() <= 100),
+        "{:?}",
+        later.iter().map(|b| b.items.len()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_whole_batch_400_is_split_until_only_the_invalid_item_fails() {
+    let mut s = loaded(leads(16));
+    press(&mut s, "ctrl-a");
+    press(&mut s, "d");
+    let mut pending = sends(&press(&mut s, "$"));
+    let bad = id(7);
+    let mut requests = 0;
+    while let Some(b) = pending.pop() {
+        requests += 1;
+        assert!(requests < 64, "splitting must end");
+        let result = if b.items.iter().any(|i| i.entity_id == bad) {
+            Err(ApiError::Invalid {
+                status: 400,
+                code: "invalid_request".into(),
+                message: Some(format!("items[3].entityId {bad} is invalid")),
+            })
+        } else {
+            Ok(outcome(
+                &b.items.iter().map(|i| i.entity_id).collect::<Vec<_>>(),
+                &[],
+            ))
+        };
+        let fx = update(
+            &mut s,
+            Msg::BatchDone {
+                batch: b.id,
+                result,
+            },
+        );
+        pending.extend(sends(&fx));
+    }
+    assert_eq!(
+        s.queue.counts,
+        counts(0, 0, 1),
+        "only the invalid item failed"
+    );
+    assert_eq!(
+        s.queue.entries[&bad].error.as_deref(),
+        Some("invalid_request")
+    );
+    for n in 1..=16u128 {
+        if id(n) != bad {
+            assert_eq!(confirmed(&s, n), Status::Dismissed, "lead {n}");
+        }
+    }
+    // 1 + 2 + 2 + 2 + 2: the halves that hold the bad item, and their siblings.
+    assert_eq!(requests, 9);
 }

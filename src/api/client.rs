@@ -5,6 +5,8 @@
 //! read in chunks with a size cap, then parsed leniently by `parse.rs`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode, Url};
@@ -69,12 +71,96 @@ impl Default for LeadQuery {
     }
 }
 
-/// The Puffle API client. Cheap to clone.
+/// The Puffle API client. Cheap to clone; clones share the connection pool and the learned
+/// [`Limits`].
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     base: Url,
     key: ApiKey,
+    limits: Arc<Limits>,
+}
+
+/// Request sizes the server accepts, learned during the session. The documented maximum is
+/// assumed first; a `400` that rejects a page size or a number of ids lowers it (to the number
+/// the server's message names, else by half) and the request is repeated. The lower value is
+/// kept for every later request of the process.
+#[derive(Debug)]
+pub struct Limits {
+    page: AtomicUsize,
+    ids: AtomicUsize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            page: AtomicUsize::new(MAX_PAGE_SIZE as usize),
+            ids: AtomicUsize::new(SIGNAL_IDS_PER_CALL),
+        }
+    }
+}
+
+/// Which learned limit a request is subject to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitKind {
+    /// `limit` of a listing.
+    Page,
+    /// Ids in one `GET /api/signals?ids=`.
+    Ids,
+}
+
+impl Limits {
+    fn cell(&self, kind: LimitKind) -> &AtomicUsize {
+        match kind {
+            LimitKind::Page => &self.page,
+            LimitKind::Ids => &self.ids,
+        }
+    }
+
+    /// The current limit.
+    pub fn get(&self, kind: LimitKind) -> usize {
+        self.cell(kind).load(Ordering::Relaxed).max(1)
+    }
+
+    /// A request of `used` was refused with `error`: lower the limit and say whether a retry
+    /// with the new value makes sense.
+    fn lower(&self, kind: LimitKind, used: usize, error: &ApiError) -> bool {
+        if used <= 1
+            || !matches!(
+                error,
+                ApiError::Invalid {
+                    status: 400 | 422,
+                    ..
+                }
+            )
+        {
+            return false;
+        }
+        let named = match error {
+            ApiError::Invalid {
+                message: Some(m), ..
+            } => largest_number_below(m, used),
+            _ => None,
+        };
+        let next = named.unwrap_or(used / 2).max(1);
+        self.cell(kind).fetch_min(next, Ordering::Relaxed);
+        tracing::warn!(
+            ?kind,
+            used,
+            next,
+            "the server refused the request size; retrying smaller"
+        );
+        true
+    }
+}
+
+/// The largest number in `text` that is at least 1 and below `below` (from a message such as
+/// "limit must be between 1 and 50").
+fn largest_number_below(text: &str, below: usize) -> Option<usize> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse::<usize>().ok())
+        .filter(|&n| n >= 1 && n < below)
+        .max()
 }
 
 impl Client {
@@ -94,7 +180,13 @@ impl Client {
             http,
             base: cfg.base_url,
             key: cfg.key,
+            limits: Arc::new(Limits::default()),
         })
+    }
+
+    /// The request sizes learned so far.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub fn base_url(&self) -> &Url {
@@ -166,23 +258,36 @@ impl Client {
     }
 
     /// One page of `GET /api/signals/leads`, as the server sent it (no hydration).
+    /// A page size the server refuses is lowered and the page asked for again (see
+    /// [`Limits`]).
     pub async fn leads_page(
         &self,
         q: &LeadQuery,
         cursor: Option<&str>,
     ) -> Result<LeadsPage, ApiError> {
-        let mut query = vec![
-            ("groupBy", q.group_by.as_str().to_owned()),
-            ("sortBy", q.sort_by.as_str().to_owned()),
-            ("limit", q.limit.clamp(1, MAX_PAGE_SIZE).to_string()),
-        ];
-        if let Some(c) = cursor {
-            query.push(("cursor", c.to_owned()));
+        loop {
+            let limit =
+                (q.limit.clamp(1, MAX_PAGE_SIZE) as usize).min(self.limits.get(LimitKind::Page));
+            let mut query = vec![
+                ("groupBy", q.group_by.as_str().to_owned()),
+                ("sortBy", q.sort_by.as_str().to_owned()),
+                ("limit", limit.to_string()),
+            ];
+            if let Some(c) = cursor {
+                query.push(("cursor", c.to_owned()));
+            }
+            match self
+                .send(Method::GET, "/api/signals/leads", &query, None)
+                .await
+            {
+                Ok(body) => {
+                    return parse::leads_page(&body)
+                        .map_err(|e| ApiError::Malformed(e.to_string()));
+                }
+                Err(e) if self.limits.lower(LimitKind::Page, limit, &e) => continue,
+                Err(e) => return Err(e),
+            }
         }
-        let body = self
-            .send(Method::GET, "/api/signals/leads", &query, None)
-            .await?;
-        parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))
     }
 
     /// The signals of one lead: its row (`GET /api/signals/leads?ids=<id>`) gives the signal
@@ -208,11 +313,15 @@ impl Client {
         Ok(signals)
     }
 
-    /// `GET /api/signals?ids=…` for any number of ids, in chunks of
-    /// [`SIGNAL_IDS_PER_CALL`], following pagination within a chunk.
+    /// `GET /api/signals?ids=…` for any number of ids, in chunks of at most
+    /// [`SIGNAL_IDS_PER_CALL`] (fewer once the server refused that many, see [`Limits`]),
+    /// following pagination within a chunk.
     pub async fn signals(&self, ids: &[Uuid]) -> Result<Vec<Signal>, ApiError> {
         let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(SIGNAL_IDS_PER_CALL) {
+        let mut start = 0;
+        'chunks: while start < ids.len() {
+            let n = self.limits.get(LimitKind::Ids).min(ids.len() - start);
+            let chunk = &ids[start..start + n];
             let joined = chunk
                 .iter()
                 .map(Uuid::to_string)
@@ -220,18 +329,26 @@ impl Client {
                 .join(",");
             let mut cursor: Option<String> = None;
             let mut seen = HashSet::new();
+            let mut got = Vec::new();
             loop {
-                let mut query = vec![
-                    ("ids", joined.clone()),
-                    ("limit", MAX_PAGE_SIZE.to_string()),
-                ];
+                let limit = self.limits.get(LimitKind::Page);
+                let mut query = vec![("ids", joined.clone()), ("limit", limit.to_string())];
                 if let Some(c) = &cursor {
                     query.push(("cursor", c.clone()));
                 }
-                let body = self.send(Method::GET, "/api/signals", &query, None).await?;
+                let body = match self.send(Method::GET, "/api/signals", &query, None).await {
+                    Ok(b) => b,
+                    // Which of the two sizes was refused is not said: lower the ids first
+                    // (the more likely cap), then the page size.
+                    Err(e) if cursor.is_none() && self.limits.lower(LimitKind::Ids, n, &e) => {
+                        continue 'chunks;
+                    }
+                    Err(e) if self.limits.lower(LimitKind::Page, limit, &e) => continue,
+                    Err(e) => return Err(e),
+                };
                 let page: SignalsPage =
                     parse::signals_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
-                out.extend(page.signals);
+                got.extend(page.signals);
                 match page.cursor {
                     Some(c) if page.has_more => {
                         if !seen.insert(c.clone()) {
@@ -244,6 +361,8 @@ impl Client {
                     _ => break,
                 }
             }
+            out.extend(got);
+            start += n;
         }
         Ok(out)
     }
@@ -481,8 +600,13 @@ fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) 
             code: code.unwrap_or_else(|| "invalid_request".into()),
             message,
         },
+        413 => ApiError::PayloadTooLarge { message },
         429 => ApiError::RateLimited { retry_after },
-        500..=599 => ApiError::Server { status: n, message },
+        500..=599 => ApiError::Server {
+            status: n,
+            message,
+            retry_after,
+        },
         _ => ApiError::Http { status: n, message },
     }
 }

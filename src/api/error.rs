@@ -25,12 +25,17 @@ pub enum ApiError {
     /// 429, with the server's `Retry-After` when it sent one.
     #[error("rate limited by Puffle (429){}", fmt_retry(.retry_after))]
     RateLimited { retry_after: Option<Duration> },
-    /// 5xx.
-    #[error("Puffle server error ({status}{})", fmt_detail(.message))]
+    /// 5xx, with the server's `Retry-After` when it sent one (a 503 often does).
+    #[error("Puffle server error ({status}{}){}", fmt_detail(.message), fmt_retry(.retry_after))]
     Server {
         status: u16,
         message: Option<String>,
+        retry_after: Option<Duration>,
     },
+    /// 413: the request body is larger than the server accepts. Nothing was applied; a smaller
+    /// request may pass.
+    #[error("Puffle refused the request as too large (413{})", fmt_detail(.message))]
+    PayloadTooLarge { message: Option<String> },
     /// Any other unexpected HTTP status (3xx, 404, …).
     #[error("unexpected HTTP status {status}{}", fmt_detail(.message))]
     Http {
@@ -91,6 +96,7 @@ impl ApiError {
             ApiError::Unauthorized { .. }
             | ApiError::Forbidden { .. }
             | ApiError::Invalid { .. }
+            | ApiError::PayloadTooLarge { .. }
             | ApiError::TooLarge(_) => false,
         }
     }
@@ -98,7 +104,9 @@ impl ApiError {
     /// The wait the server asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ApiError::RateLimited { retry_after } => *retry_after,
+            ApiError::RateLimited { retry_after } | ApiError::Server { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -109,6 +117,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::Invalid { .. } => "invalid_request",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Server { .. } => "server_error",
             ApiError::Http { .. } => "http_error",
@@ -118,6 +127,19 @@ impl ApiError {
             ApiError::Malformed(_) => "bad_response",
             ApiError::TooLarge(_) => "response_too_large",
         }
+    }
+
+    /// The server refused this request's size or shape as a whole (413, or a 400/422 about the
+    /// whole request): a smaller request (fewer items, a smaller page) may be accepted.
+    pub fn rejects_size(&self) -> bool {
+        matches!(
+            self,
+            ApiError::PayloadTooLarge { .. }
+                | ApiError::Invalid {
+                    status: 400 | 422,
+                    ..
+                }
+        )
     }
 
     /// True when the error means "we are offline" rather than "the server said no".

@@ -4,6 +4,8 @@
 //! the program uses.
 
 use crate::text::reclean;
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -213,6 +215,25 @@ pub struct ItemError {
 pub struct PatchOutcome {
     pub updated: Vec<String>,
     pub errors: Vec<ItemError>,
+}
+
+impl PatchOutcome {
+    /// The answer keyed by entity. Ids are parsed as UUIDs, so an id echoed in upper case (or
+    /// in braces, or as a URN) still names the item that was sent; an id that is not a UUID
+    /// cannot name any sent item and is left out.
+    pub fn by_entity(&self) -> (HashSet<Uuid>, HashMap<Uuid, &str>) {
+        let updated = self
+            .updated
+            .iter()
+            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+            .collect();
+        let errors = self
+            .errors
+            .iter()
+            .filter_map(|e| Some((Uuid::parse_str(e.id.trim()).ok()?, e.error.as_str())))
+            .collect();
+        (updated, errors)
+    }
 }
 
 /// A signal row of `GET /api/signals`, reduced to what lead-triage shows and needs.

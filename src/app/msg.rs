@@ -83,6 +83,11 @@ pub enum Msg {
     },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
+    /// Queue these changes and send them now (the headless commands; the last change per lead
+    /// wins). The leads need not be listed.
+    Enqueue(Vec<crate::api::StatusChange>),
+    /// Put every refused change back in the queue and send now (`lead-triage sync`).
+    RetryAllNow,
 }
 
 /// Something `update` wants done.

@@ -6,7 +6,7 @@
 //! the entry. A lead is never in two batches at once: a change made while its batch is in
 //! flight waits in `next` and is queued when the batch comes back.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use uuid::Uuid;
@@ -45,6 +45,36 @@ pub struct Entry {
     /// 5xx): the server may hold the sent status, so `confirmed` cannot be trusted and a
     /// change "back to confirmed" must still be sent.
     pub uncertain: bool,
+    /// Answers in a row that left this lead out of both `updated` and `errors`.
+    pub unacked: u32,
+}
+
+/// Times a lead may be left out of an answer before it is reported as `not_acknowledged`.
+pub const MAX_UNACKED: u32 = 5;
+
+/// The per-item code of a change the server kept leaving out of its answers.
+pub const NOT_ACKNOWLEDGED: &str = "not_acknowledged";
+
+/// Why sending waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitReason {
+    /// The server said how long (`Retry-After` on a 429 or 5xx).
+    ServerAsked { wait: Duration, code: &'static str },
+    /// Our own backoff after a failure with this code.
+    Backoff { code: &'static str },
+}
+
+impl WaitReason {
+    /// For the status line and stderr: "Puffle asked to wait 58 s (rate_limited)".
+    pub fn describe(&self, left: Duration) -> String {
+        let secs = left.as_secs_f64().ceil() as u64;
+        match self {
+            WaitReason::ServerAsked { code, .. } => {
+                format!("Puffle asked to wait {secs} s ({code})")
+            }
+            WaitReason::Backoff { code } => format!("retrying in {secs} s ({code})"),
+        }
+    }
 }
 
 impl Entry {
@@ -83,6 +113,8 @@ pub struct Reconciled {
     pub retry_in: Option<Duration>,
     /// The key was rejected: stop sending.
     pub auth_failed: bool,
+    /// The batch was refused as a whole and split in two; the halves are queued.
+    pub split: bool,
 }
 
 /// The queue.
@@ -104,6 +136,13 @@ pub struct Queue {
     pub auth_blocked: bool,
     /// The last failure was "cannot reach the server" (cleared by any answer).
     pub offline: bool,
+    /// Why the scheduled retry waits.
+    pub wait_reason: Option<WaitReason>,
+    /// Items per PATCH: 200, lowered for the session when the server answers 413.
+    pub batch_size: usize,
+    /// Halves of batches the server refused as a whole (413, 400): sent on their own first,
+    /// so the invalid items are isolated and the valid ones still go through.
+    splits: VecDeque<Vec<Uuid>>,
     /// Leads whose entry changed since the last [`Queue::take_dirty`] (to persist).
     dirty: HashSet<Uuid>,
     next_batch: u64,
@@ -126,6 +165,9 @@ impl Queue {
             retry_scheduled: None,
             auth_blocked: false,
             offline: false,
+            wait_reason: None,
+            batch_size: MAX_PATCH_ITEMS,
+            splits: VecDeque::new(),
             dirty: HashSet::new(),
             next_batch: 1,
             next_seq: 1,
@@ -202,6 +244,7 @@ impl Queue {
                         e.phase = Phase::Pending;
                         e.error = None;
                         e.next = None;
+                        e.unacked = 0;
                         e.seq = self.next_seq;
                         self.next_seq += 1;
                     }
@@ -221,6 +264,7 @@ impl Queue {
                         error: None,
                         seq: self.next_seq,
                         uncertain: false,
+                        unacked: 0,
                     },
                 );
                 self.next_seq += 1;
@@ -237,6 +281,7 @@ impl Queue {
             if e.phase == Phase::Failed {
                 e.phase = Phase::Pending;
                 e.error = None;
+                e.unacked = 0;
                 dirty.insert(*id);
                 n += 1;
             }
@@ -253,35 +298,68 @@ impl Queue {
         n
     }
 
-    /// Cut pending entries into batches, oldest first, while the concurrency allows.
+    /// Cut pending entries into batches, oldest first, while the concurrency allows. Halves of
+    /// refused batches go first, each on its own.
     pub fn take_batches(&mut self) -> Vec<Batch> {
         if self.auth_blocked || self.retry_scheduled.is_some() {
             return Vec::new();
         }
-        let slots = self.concurrency.saturating_sub(self.in_flight.len());
+        let mut slots = self.concurrency.saturating_sub(self.in_flight.len());
         if slots == 0 || self.counts.pending == 0 {
             return Vec::new();
         }
-        let mut pending: Vec<(u64, Uuid)> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.phase == Phase::Pending)
-            .map(|(id, e)| (e.seq, *id))
-            .collect();
-        // Only the oldest `slots × 200` are needed: select them in O(n), sort just those.
-        let wanted = (slots * MAX_PATCH_ITEMS).min(pending.len());
-        if wanted < pending.len() {
-            pending.select_nth_unstable(wanted);
-            pending.truncate(wanted);
+        let size = self.batch_size.clamp(1, MAX_PATCH_ITEMS);
+        let mut groups: Vec<Vec<Uuid>> = Vec::new();
+        let mut reserved: HashSet<Uuid> = HashSet::new();
+        // Split halves still waiting keep their ids out of the general pass.
+        for half in &self.splits {
+            reserved.extend(half.iter().copied());
         }
-        pending.sort_unstable();
-        let mut out = Vec::new();
-        for chunk in pending.chunks(MAX_PATCH_ITEMS).take(slots) {
-            let id = self.next_batch;
-            self.next_batch += 1;
-            let items: Vec<StatusChange> = chunk
+        while slots > 0 {
+            let Some(half) = self.splits.pop_front() else {
+                break;
+            };
+            let live: Vec<Uuid> = half
+                .into_iter()
+                .filter(|id| {
+                    self.entries
+                        .get(id)
+                        .is_some_and(|e| e.phase == Phase::Pending)
+                })
+                .collect();
+            for chunk in live.chunks(size) {
+                if slots == 0 {
+                    self.splits.push_front(chunk.to_vec());
+                    continue;
+                }
+                slots -= 1;
+                groups.push(chunk.to_vec());
+            }
+        }
+        if slots > 0 {
+            let mut pending: Vec<(u64, Uuid)> = self
+                .entries
                 .iter()
-                .filter_map(|(_, lead)| {
+                .filter(|(id, e)| e.phase == Phase::Pending && !reserved.contains(id))
+                .map(|(id, e)| (e.seq, *id))
+                .collect();
+            // Only the oldest `slots × size` are needed: select them in O(n), sort just those.
+            let wanted = (slots * size).min(pending.len());
+            if wanted < pending.len() {
+                pending.select_nth_unstable(wanted);
+                pending.truncate(wanted);
+            }
+            pending.sort_unstable();
+            for chunk in pending.chunks(size).take(slots) {
+                groups.push(chunk.iter().map(|(_, id)| *id).collect());
+            }
+        }
+        let mut out = Vec::new();
+        for group in groups {
+            let id = self.next_batch;
+            let items: Vec<StatusChange> = group
+                .iter()
+                .filter_map(|lead| {
                     let e = self.entries.get_mut(lead)?;
                     e.phase = Phase::Sending(id);
                     Some(StatusChange {
@@ -290,6 +368,10 @@ impl Queue {
                     })
                 })
                 .collect();
+            if items.is_empty() {
+                continue;
+            }
+            self.next_batch += 1;
             self.in_flight.insert(id, items.clone());
             out.push(Batch { id, items });
         }
@@ -308,31 +390,37 @@ impl Queue {
             matches!(&result, Err(e) if e.is_offline() || matches!(e, ApiError::Network(_)));
         match result {
             Ok(outcome) => {
-                self.failures = 0;
                 if self.concurrency < self.max_concurrency {
                     self.concurrency += 1;
                 }
-                let updated: HashSet<&str> = outcome.updated.iter().map(String::as_str).collect();
-                let errors: HashMap<&str, &str> = outcome
-                    .errors
-                    .iter()
-                    .map(|e| (e.id.as_str(), e.error.as_str()))
-                    .collect();
+                // Ids are compared as UUIDs: an answer in upper case names the same leads.
+                let (updated, errors) = outcome.by_entity();
                 let mut missing = false;
                 for item in &items {
-                    let key = item.entity_id.to_string();
-                    if updated.contains(key.as_str()) {
+                    if updated.contains(&item.entity_id) {
                         self.confirm(item, &mut out);
-                    } else if let Some(code) = errors.get(key.as_str()) {
+                    } else if let Some(code) = errors.get(&item.entity_id) {
                         self.refuse(item.entity_id, code, &mut out);
                     } else {
-                        // Neither updated nor refused: the outcome is unknown; send it again.
-                        missing = true;
-                        self.back_to_pending(item.entity_id);
+                        // Neither updated nor refused: the outcome is unknown. Send it again
+                        // with the same growing backoff as any failure, a bounded number of
+                        // times, then report it as not acknowledged.
+                        let unacked = self.entries.get_mut(&item.entity_id).map(|e| {
+                            e.unacked += 1;
+                            e.unacked
+                        });
+                        if unacked.is_some_and(|n| n >= MAX_UNACKED) {
+                            self.refuse(item.entity_id, NOT_ACKNOWLEDGED, &mut out);
+                        } else {
+                            missing = true;
+                            self.back_to_pending(item.entity_id);
+                        }
                     }
                 }
                 if missing {
-                    out.retry_in = Some(self.schedule_retry(None));
+                    out.retry_in = Some(self.schedule_retry(None, NOT_ACKNOWLEDGED));
+                } else {
+                    self.failures = 0;
                 }
             }
             Err(e @ ApiError::Unauthorized { .. }) => {
@@ -345,6 +433,27 @@ impl Queue {
                     }
                 }
             }
+            Err(e) if e.rejects_size() && items.len() > 1 => {
+                // Refused as a whole (413, or a 400 that one invalid item may cause): nothing
+                // was applied. Send each half on its own, so in the end only the invalid
+                // items fail, each with the server's reason.
+                if matches!(e, ApiError::PayloadTooLarge { .. }) {
+                    self.batch_size = self.batch_size.min(items.len() / 2).max(1);
+                }
+                let ids: Vec<Uuid> = items.iter().map(|i| i.entity_id).collect();
+                let (a, b) = ids.split_at(ids.len() / 2);
+                self.splits.push_front(b.to_vec());
+                self.splits.push_front(a.to_vec());
+                for item in &items {
+                    if let Some(entry) = self.entries.get_mut(&item.entity_id) {
+                        if let Some(next) = entry.next.take() {
+                            entry.intent = next;
+                        }
+                        entry.phase = Phase::Pending;
+                    }
+                }
+                out.split = true;
+            }
             Err(e) if e.is_retryable() => {
                 if matches!(e, ApiError::RateLimited { .. }) {
                     self.concurrency = (self.concurrency / 2).max(1);
@@ -352,10 +461,14 @@ impl Queue {
                 for item in &items {
                     self.back_to_pending(item.entity_id);
                 }
-                out.retry_in = Some(self.schedule_retry(e.retry_after()));
+                out.retry_in = Some(self.schedule_retry(e.retry_after(), e.code()));
             }
             Err(e) => {
-                let code = e.code();
+                // A refusal of one item alone names the server's own code when it gave one.
+                let code = match &e {
+                    ApiError::Invalid { code, .. } if !code.is_empty() => code.as_str(),
+                    other => other.code(),
+                };
                 // An answer we could not read may have been a success: the outcome is unknown.
                 let unknown_outcome = matches!(e, ApiError::TooLarge(_));
                 for item in &items {
@@ -370,18 +483,23 @@ impl Queue {
         out
     }
 
-    fn schedule_retry(&mut self, retry_after: Option<Duration>) -> Duration {
+    fn schedule_retry(&mut self, retry_after: Option<Duration>, code: &'static str) -> Duration {
         let d = self
             .backoff
             .next_delay(self.failures, retry_after, self.jitter.unit());
         self.failures = self.failures.saturating_add(1);
         self.retry_scheduled = Some(d);
+        self.wait_reason = Some(match retry_after {
+            Some(wait) if wait >= d => WaitReason::ServerAsked { wait, code },
+            _ => WaitReason::Backoff { code },
+        });
         d
     }
 
-    /// The scheduled retry is due: sending may resume.
+    /// The scheduled retry is due (or the rep asked to send now): sending may resume.
     pub fn retry_due(&mut self) {
         self.retry_scheduled = None;
+        self.wait_reason = None;
     }
 
     fn confirm(&mut self, item: &StatusChange, out: &mut Reconciled) {
@@ -397,6 +515,7 @@ impl Queue {
                 e.phase = Phase::Pending;
                 e.error = None;
                 e.uncertain = false;
+                e.unacked = 0;
             }
             _ => {
                 self.entries.remove(&item.entity_id);
@@ -502,6 +621,7 @@ impl Queue {
                     seq: r.seq,
                     // After a restart we cannot know whether an in-flight batch landed.
                     uncertain: true,
+                    unacked: 0,
                 },
             );
         }

@@ -229,6 +229,22 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                 };
             }
         }
+        Msg::Enqueue(changes) => {
+            for c in changes {
+                let confirmed = s
+                    .queue
+                    .entries
+                    .get(&c.entity_id)
+                    .map_or(crate::api::Status::Unknown, |e| e.confirmed);
+                s.queue
+                    .change(c.entity_id, GroupBy::Person, confirmed, c.status);
+            }
+            triage::flush(s, &mut fx);
+        }
+        Msg::RetryAllNow => {
+            s.queue.retry(None);
+            triage::flush(s, &mut fx);
+        }
         Msg::StoreFailed(e) => {
             s.banner = Some(format!(
                 "could not save changes locally ({e}); they are kept in memory only"
@@ -349,6 +365,15 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::Flush => {
             if s.queue.counts.pending == 0 {
                 s.toast = Some("nothing waiting to be sent".into());
+            } else if s.retry_at.is_some() {
+                // The rep asked: the wait (ours, or the server's) is cut short.
+                s.queue.retry_due();
+                s.retry_at = None;
+                s.toast = Some(format!(
+                    "sending {} change{} now",
+                    s.queue.counts.pending,
+                    triage::plural(s.queue.counts.pending)
+                ));
             }
             triage::flush(s, fx);
         }

@@ -1,8 +1,8 @@
-//! Getting status changes to Puffle: pure batching and backoff logic, and the sender used by
-//! the headless commands.
+//! Getting status changes to Puffle: pure batching and backoff logic, the worker that performs
+//! the requests, and the engine that lets the headless commands send through the same queue.
 
 pub mod backoff;
 pub mod batch;
-pub mod outbox;
-pub mod send;
+pub mod engine;
+pub mod retry;
 pub mod worker;

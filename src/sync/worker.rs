@@ -4,6 +4,7 @@
 //! the number in flight is exactly what `update` handed out.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use futures::future::{AbortHandle, Abortable, BoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -15,7 +16,8 @@ use crate::api::client::hydration_pairs;
 use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
 use crate::app::Msg;
 use crate::app::queue::Batch;
-use crate::sync::backoff::{Backoff, Jitter};
+use crate::sync::backoff::Backoff;
+use crate::sync::retry::{RetryBudget, with_retries};
 
 /// Work for the worker.
 #[derive(Debug)]
@@ -88,9 +90,8 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
         limit: MAX_PAGE_SIZE,
         ..LeadQuery::default()
     });
-    let backoff = Backoff::default();
-    let mut jitter = Jitter::from_entropy();
-    let mut attempt = 0;
+    // The TUI's listing retries until a newer load or quitting cancels it.
+    let mut budget = RetryBudget::new(Backoff::default(), None);
     let mut hydrating: Option<BoxFuture<'static, ()>> = None;
     loop {
         let previous = hydrating.take();
@@ -101,7 +102,7 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
         });
         match result {
             Ok(Some(raw)) => {
-                attempt = 0;
+                budget.succeeded();
                 let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
                 let pairs = hydration_pairs(&raw.leads, &needs);
                 let sent = msgs.send(Msg::Page {
@@ -135,12 +136,10 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
                 return;
             }
             // Transient failures are retried for as long as the app runs (a newer load or
-            // quitting cancels this one); the screen says so.
-            // (A pager that stopped itself, e.g. on a looping cursor, has nothing to retry.)
-            Err(e) if e.is_retryable() && !pager.is_done() => {
-                let wait = backoff.next_delay(attempt, e.retry_after(), jitter.unit());
-                tracing::warn!(error = %e, attempt, "listing failed; retrying");
-                attempt = attempt.saturating_add(1);
+            // quitting cancels this one); the screen says so. A pager that stopped itself
+            // (e.g. on a looping cursor) has nothing to retry.
+            Err(e) if !pager.is_done() && budget.next_wait_ok(&e).is_some() => {
+                let wait = budget.last_wait();
                 let _ = msgs.send(Msg::LoadRetrying {
                     group,
                     generation,
@@ -162,8 +161,8 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
     }
 }
 
-/// Attempts to learn the statuses of one page before leaving them unknown.
-const STATUS_ATTEMPTS: u32 = 3;
+/// Longest total wait for learning the statuses of one page before leaving them unknown.
+const STATUS_MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// Learn the statuses of a page's rows; what cannot be learned stays unknown.
 async fn learn_statuses(
@@ -173,27 +172,21 @@ async fn learn_statuses(
     pairs: Vec<(Uuid, Uuid)>,
     msgs: UnboundedSender<Msg>,
 ) {
-    let backoff = Backoff::default();
-    let mut jitter = Jitter::from_entropy();
-    for attempt in 0..STATUS_ATTEMPTS {
-        match client.statuses_from_signals(group, &pairs).await {
-            Ok(statuses) => {
-                let _ = msgs.send(Msg::Statuses {
-                    group,
-                    generation,
-                    statuses,
-                });
-                return;
-            }
-            Err(e) if e.is_retryable() && attempt + 1 < STATUS_ATTEMPTS => {
-                tracing::warn!(error = %e, "could not learn statuses; retrying");
-                tokio::time::sleep(backoff.next_delay(attempt, e.retry_after(), jitter.unit()))
-                    .await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "statuses of {} leads stay unknown", pairs.len());
-                return;
-            }
+    let mut budget = RetryBudget::new(Backoff::default(), Some(STATUS_MAX_WAIT));
+    match with_retries(
+        &mut budget,
+        |_, _| {},
+        || client.statuses_from_signals(group, &pairs),
+    )
+    .await
+    {
+        Ok(statuses) => {
+            let _ = msgs.send(Msg::Statuses {
+                group,
+                generation,
+                statuses,
+            });
         }
+        Err(e) => tracing::warn!(error = %e, "statuses of {} leads stay unknown", pairs.len()),
     }
 }

@@ -221,9 +221,13 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         ));
     }
     if let Some(at) = s.retry_at {
-        let left = at.saturating_sub(s.now).as_secs_f64().ceil() as u64;
+        let left = at.saturating_sub(s.now);
+        let text = match &s.queue.wait_reason {
+            Some(reason) => reason.describe(left),
+            None => format!("retrying in {} s", left.as_secs_f64().ceil() as u64),
+        };
         spans.push(Span::styled(
-            format!("  retrying in {left} s"),
+            format!("  {text} · $ sends now"),
             theme.pending(),
         ));
     }

@@ -1,0 +1,275 @@
+//! The headless side of the one send engine: `leads set`, `leads update` and `sync` queue their
+//! changes in the same [`Queue`](crate::app::queue::Queue), persist them in the same outbox and
+//! send them through the same worker as the TUI (the [`Runner`] without a terminal). Merge,
+//! batching, concurrency, backoff, splitting of refused batches and reconciliation are the
+//! TUI's, so the two can never disagree.
+//!
+//! A command ends when every one of its changes has an outcome: applied, refused by Puffle
+//! (with its code), or not acknowledged (left out of [`MAX_UNACKED`] answers in a row). It
+//! stops early, keeping what was not sent in the outbox, when the key is refused, when the
+//! waits Puffle or the backoff ask for would exceed `max_wait` in total, or on Ctrl-C.
+//!
+//! [`MAX_UNACKED`]: crate::app::queue::MAX_UNACKED
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::api::{ApiError, Client, ItemError, StatusChange};
+use crate::app::queue::Phase;
+use crate::app::{Msg, Settings, State};
+use crate::runner::Runner;
+use crate::store::{OutboxOp, Store};
+use crate::sync::backoff::{Backoff, Jitter};
+
+/// Waits shorter than this are not worth a line on stderr.
+const QUIET_WAIT: Duration = Duration::from_secs(3);
+
+/// How a headless command sends.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub concurrency: usize,
+    pub backoff: Backoff,
+    /// Longest total time spent waiting for retries before giving up (the changes are kept).
+    pub max_wait: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            concurrency: 4,
+            backoff: Backoff::default(),
+            max_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What to send.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// These changes (`leads set`, `leads update`).
+    Changes(Vec<StatusChange>),
+    /// Everything the outbox holds, refused changes included (`sync`).
+    Outbox,
+}
+
+/// Why a command stopped before every change had an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// Puffle rejected the key.
+    Unauthorized(ApiError),
+    /// Waiting longer would exceed `--max-wait`.
+    MaxWait { asked: String, max_wait: Duration },
+    /// Ctrl-C (or SIGTERM).
+    Interrupted,
+    /// The local store could not be written: nothing may be claimed as kept.
+    Store(String),
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stopped::Unauthorized(e) => write!(f, "{e}"),
+            Stopped::MaxWait { asked, max_wait } => write!(
+                f,
+                "{asked}, longer than --max-wait {} s allows; stopped",
+                max_wait.as_secs()
+            ),
+            Stopped::Interrupted => f.write_str("interrupted"),
+            Stopped::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The outcome of every change of a command.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Applied by Puffle.
+    pub updated: Vec<Uuid>,
+    /// Refused (the server's code), not acknowledged, or not sent (`not_sent`).
+    pub errors: Vec<ItemError>,
+    /// Changes left in the outbox for `lead-triage sync` (not sent, or sent without an answer).
+    pub kept: usize,
+    pub stopped: Option<Stopped>,
+    /// PATCH requests made.
+    pub requests: usize,
+}
+
+impl Report {
+    /// 0: every change applied; 1: some were refused or not acknowledged; 2: stopped before
+    /// the end (key, wait, store); 130: interrupted.
+    pub fn exit_code(&self) -> u8 {
+        match &self.stopped {
+            Some(Stopped::Interrupted) => 130,
+            Some(_) => 2,
+            None if self.errors.is_empty() => 0,
+            None => 1,
+        }
+    }
+
+    /// The line for stderr when changes were kept, naming the command that sends them.
+    pub fn kept_line(&self) -> Option<String> {
+        (self.kept > 0).then(|| {
+            format!(
+                "{} change{} kept, `lead-triage sync` sends {}",
+                self.kept,
+                if self.kept == 1 { "" } else { "s" },
+                if self.kept == 1 { "it" } else { "them" }
+            )
+        })
+    }
+}
+
+/// Send `scope` through the engine; `note` receives lines worth telling the user (long waits).
+/// With a store, changes are in the outbox before they are sent and stay there until applied.
+pub async fn run(
+    client: Client,
+    mut store: Option<Store>,
+    scope: Scope,
+    opts: &EngineOptions,
+    mut note: impl FnMut(&str),
+) -> Report {
+    let settings = Settings {
+        debounce: Duration::ZERO,
+        concurrency: opts.concurrency.max(1),
+        backoff: opts.backoff,
+        ..Settings::default()
+    };
+    let state = State::new(
+        settings,
+        crate::keymap::Keymap::default(),
+        Jitter::from_entropy(),
+    );
+    let (outbox, first) = match (&scope, store.as_mut()) {
+        (Scope::Outbox, Some(s)) => match s.outbox() {
+            Ok(rows) => (rows, None),
+            Err(e) => (Vec::new(), Some(Msg::StoreFailed(e.to_string()))),
+        },
+        _ => (Vec::new(), None),
+    };
+    let headless_changes = matches!(scope, Scope::Changes(_));
+    let mut runner = Runner::new(client, state, store);
+    if let Some(m) = first {
+        runner.apply(m);
+    }
+    let ours: HashSet<Uuid> = match scope {
+        Scope::Changes(changes) => {
+            let ids = changes.iter().map(|c| c.entity_id).collect();
+            runner.apply(Msg::Enqueue(changes));
+            ids
+        }
+        Scope::Outbox => {
+            let ids = outbox.iter().map(|r| r.id).collect();
+            runner.apply(Msg::Restore {
+                outbox,
+                cache: Vec::new(),
+            });
+            runner.apply(Msg::RetryAllNow);
+            ids
+        }
+    };
+    let mut report = Report::default();
+    let mut waited = Duration::ZERO;
+    let mut noted_retry: Option<Duration> = None;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    loop {
+        if let Some(e) = runner.store_error() {
+            report.stopped = Some(Stopped::Store(e));
+            break;
+        }
+        let s = &runner.state;
+        if s.queue.auth_blocked {
+            report.stopped = Some(Stopped::Unauthorized(ApiError::Unauthorized {
+                message: None,
+            }));
+            break;
+        }
+        let finished = ours.iter().all(|id| {
+            s.queue
+                .entries
+                .get(id)
+                .is_none_or(|e| e.phase == Phase::Failed)
+        });
+        if finished {
+            break;
+        }
+        // A wait is taken from the budget when it is scheduled, so a wait that would go past
+        // it stops the command at once instead of sleeping first.
+        if let Some(at) = s.retry_at
+            && noted_retry != Some(at)
+        {
+            noted_retry = Some(at);
+            let left = at.saturating_sub(s.now);
+            let asked = s
+                .queue
+                .wait_reason
+                .as_ref()
+                .map(|r| r.describe(left))
+                .unwrap_or_else(|| format!("retrying in {} s", left.as_secs()));
+            if waited + left > opts.max_wait {
+                report.stopped = Some(Stopped::MaxWait {
+                    asked,
+                    max_wait: opts.max_wait,
+                });
+                break;
+            }
+            waited += left;
+            if left >= QUIET_WAIT {
+                note(&asked);
+            }
+        }
+        tokio::select! {
+            m = runner.next_msg() => runner.handle(m),
+            _ = &mut interrupt => {
+                report.stopped = Some(Stopped::Interrupted);
+                break;
+            }
+        }
+    }
+    let started = Instant::now();
+    let s = &runner.state;
+    let mut forget = Vec::new();
+    for id in &ours {
+        match s.queue.entries.get(id) {
+            None if s.queue.done.contains(id) => report.updated.push(*id),
+            // Cancelled by a later change in the same command: nothing to send.
+            None => {}
+            Some(e) if e.phase == Phase::Failed => {
+                report.errors.push(ItemError {
+                    id: id.to_string(),
+                    error: e.error.clone().unwrap_or_else(|| "error".into()),
+                });
+                if headless_changes {
+                    // Reported here; the outbox is for what can still be sent.
+                    forget.push(OutboxOp::Delete(*id));
+                }
+            }
+            Some(_) => {
+                report.kept += 1;
+                report.errors.push(ItemError {
+                    id: id.to_string(),
+                    error: "not_sent".into(),
+                });
+            }
+        }
+    }
+    report.requests = runner.patch_requests();
+    if !forget.is_empty()
+        && let Err(e) = runner.write_outbox(&forget)
+    {
+        tracing::warn!(error = %e, "could not drop reported refusals from the outbox");
+    }
+    if !runner.durable() && report.kept > 0 {
+        // Without a store nothing is kept: say so rather than promise a later sync.
+        report.kept = 0;
+    }
+    report.updated.sort_unstable();
+    report.errors.sort_by(|a, b| a.id.cmp(&b.id));
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "report built"
+    );
+    report
+}
