@@ -230,6 +230,10 @@ pub enum LeadsCommand {
         sort_by: SortBy,
         #[arg(long, value_enum, default_value_t = ListFormat::Json)]
         format: ListFormat,
+        /// Longest total wait for retries, in seconds (a `Retry-After`, or the backoff after
+        /// failures); past it the command fails with exit 2 and prints nothing on stdout.
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        max_wait: u64,
     },
     /// Set statuses from a JSON array of {"entityId","status"} (like `puffle signal lead update`).
     Update {

@@ -300,9 +300,16 @@ async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
                 group_by,
                 sort_by,
                 format,
+                max_wait,
             },
             _,
-        ) => list(client, *group_by, *sort_by, *format).await,
+        ) => {
+            let budget = crate::sync::retry::RetryBudget::new(
+                cli.backoff(),
+                Some(std::time::Duration::from_secs(*max_wait)),
+            );
+            list(client, *group_by, *sort_by, *format, budget).await
+        }
         (_, Some(send)) => {
             let store = match open_store(cli, &target.namespace, &target.key) {
                 Ok(s) => s,
@@ -325,6 +332,7 @@ async fn list(
     group_by: crate::api::GroupBy,
     sort_by: crate::api::SortBy,
     format: crate::cli::ListFormat,
+    mut budget: crate::sync::retry::RetryBudget,
 ) -> ExitCode {
     let query = LeadQuery {
         group_by,
@@ -333,10 +341,21 @@ async fn list(
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match headless::list(client, query, format, &mut out).await {
+    let note = |line: &str| {
+        let _ = writeln!(std::io::stderr(), "lead-triage: {line}");
+    };
+    match headless::list(client, query, format, &mut budget, note, &mut out).await {
         Ok(summary) => {
             drop(out);
             let mut err = std::io::stderr();
+            if summary.repeated > 0 {
+                let _ = writeln!(
+                    err,
+                    "lead-triage: note: the server sent {} lead{} again on a later page; each is listed once",
+                    summary.repeated,
+                    if summary.repeated == 1 { "" } else { "s" }
+                );
+            }
             if summary.skipped > 0 {
                 let _ = writeln!(
                     err,
@@ -360,7 +379,7 @@ async fn list(
         }
         Err(e) => {
             drop(out);
-            fail(&e.to_string())
+            fail(&format!("{e}; nothing was printed"))
         }
     }
 }

@@ -1,14 +1,17 @@
 //! Headless lead commands: input validation and output formats of `leads list`,
 //! `leads update` and `leads set`. Everything the user typed is checked before any request.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::api::client::hydration_pairs;
 use crate::api::{ApiError, Client, Lead, LeadQuery, Status, StatusChange};
 use crate::cli::ListFormat;
 use crate::sync::engine::Report;
+use crate::sync::retry::{RetryBudget, with_retries};
 use crate::text::{sanitize_line, tsv_cell};
 
 /// Bad command-line input, named precisely. Exit code 2.
@@ -124,61 +127,101 @@ pub fn parse_ids(args: &[String], stdin: impl BufRead) -> Result<Vec<Uuid>, Inpu
 pub struct ListSummary {
     pub leads: usize,
     pub skipped: usize,
+    /// Leads the server sent again on a later page (listed once).
+    pub repeated: usize,
     pub unknown_status: usize,
     pub hydration_error: Option<ApiError>,
 }
 
-/// Fetch every page and write the leads in the chosen format. TSV is written page by page.
+/// Fetch every page, retrying transient failures within `budget`, then write the leads in the
+/// chosen format. Nothing is written unless the whole listing arrived: a failure leaves stdout
+/// empty rather than holding part of a table. A lead the server repeats on a later page is
+/// listed once. `note` hears of long waits.
 pub async fn list(
     client: &Client,
     query: LeadQuery,
     format: ListFormat,
+    budget: &mut RetryBudget,
+    mut note: impl FnMut(&str),
     out: &mut impl Write,
 ) -> Result<ListSummary, ListError> {
     let mut pager = client.pager(query);
     let mut summary = ListSummary::default();
     let mut all: Vec<Lead> = Vec::new();
+    let mut seen: HashSet<Uuid> = HashSet::new();
+    let mut say = |e: &ApiError, wait: std::time::Duration| {
+        if wait >= crate::sync::retry::QUIET_WAIT {
+            note(&crate::sync::retry::describe_wait(e, wait));
+        }
+    };
+    loop {
+        let raw = with_retries(budget, &mut say, async || pager.next_raw_page().await).await;
+        let Some(raw) = raw? else {
+            break;
+        };
+        summary.skipped += raw.skipped;
+        let mut leads = Vec::with_capacity(raw.leads.len());
+        let mut needs = Vec::with_capacity(raw.leads.len());
+        for (lead, on_row) in raw.leads.into_iter().zip(raw.status_on_row) {
+            if seen.insert(lead.id) {
+                leads.push(lead);
+                needs.push(!on_row);
+            } else {
+                summary.repeated += 1;
+            }
+        }
+        let pairs = hydration_pairs(&leads, &needs);
+        if !pairs.is_empty() {
+            match with_retries(budget, &mut say, async || {
+                client.statuses_from_signals(query.group_by, &pairs).await
+            })
+            .await
+            {
+                Ok(statuses) => {
+                    let learned: HashMap<Uuid, Status> = statuses.into_iter().collect();
+                    for l in &mut leads {
+                        if let Some(s) = learned.get(&l.id) {
+                            l.status = *s;
+                        }
+                    }
+                }
+                Err(e @ ApiError::Unauthorized { .. }) => return Err(e.into()),
+                Err(e) => {
+                    if summary.hydration_error.is_none() {
+                        summary.hydration_error = Some(e);
+                    }
+                }
+            }
+        }
+        all.extend(leads);
+    }
+    summary.leads = all.len();
+    summary.unknown_status = all.iter().filter(|l| l.status == Status::Unknown).count();
     match format {
-        ListFormat::Tsv => writeln!(
-            out,
-            "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
-        )?,
-        ListFormat::Csv => writeln!(out, "{}", crate::export::CSV_HEADER)?,
-        ListFormat::Json => {}
-    }
-    while let Some(page) = pager.next_page().await? {
-        summary.skipped += page.skipped;
-        if summary.hydration_error.is_none() {
-            summary.hydration_error = page.hydration_error;
-        }
-        summary.leads += page.leads.len();
-        summary.unknown_status += page
-            .leads
-            .iter()
-            .filter(|l| l.status == Status::Unknown)
-            .count();
-        match format {
-            ListFormat::Tsv => {
-                for l in &page.leads {
-                    write_tsv_row(out, l)?;
-                }
+        ListFormat::Tsv => {
+            writeln!(
+                out,
+                "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
+            )?;
+            for l in &all {
+                write_tsv_row(out, l)?;
             }
-            ListFormat::Csv => {
-                for l in &page.leads {
-                    writeln!(out, "{}", crate::export::csv_row(l))?;
-                }
+        }
+        ListFormat::Csv => {
+            writeln!(out, "{}", crate::export::CSV_HEADER)?;
+            for l in &all {
+                writeln!(out, "{}", crate::export::csv_row(l))?;
             }
-            ListFormat::Json => all.extend(page.leads),
         }
-    }
-    if format == ListFormat::Json {
-        #[derive(serde::Serialize)]
-        struct Out<'a> {
-            leads: &'a [Lead],
+        ListFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                leads: &'a [Lead],
+            }
+            serde_json::to_writer_pretty(&mut *out, &Out { leads: &all })
+                .map_err(std::io::Error::from)?;
+            writeln!(out)?;
         }
-        serde_json::to_writer_pretty(&mut *out, &Out { leads: &all })
-            .map_err(std::io::Error::from)?;
-        writeln!(out)?;
     }
     out.flush()?;
     Ok(summary)

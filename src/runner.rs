@@ -43,6 +43,8 @@ pub struct Runner {
     store_error: Option<String>,
     /// PATCH requests handed to the worker.
     patches: usize,
+    /// Leads claimed in the store per batch in flight.
+    claimed: std::collections::HashMap<u64, Vec<uuid::Uuid>>,
 }
 
 /// Give freed heap pages back to the system after a large load (glibc keeps them otherwise,
@@ -93,6 +95,7 @@ impl Runner {
             store,
             store_error: None,
             patches: 0,
+            claimed: std::collections::HashMap::new(),
         }
     }
 
@@ -153,7 +156,7 @@ impl Runner {
 
     /// Load what the last run left (outbox, cached listings), then start listing.
     pub fn start(&mut self) {
-        if let Some(store) = &self.store {
+        if let Some(store) = &mut self.store {
             let outbox = store.outbox();
             let now = unix_now();
             // Only the first chunk of each cached listing is read before the first frame; the
@@ -192,6 +195,14 @@ impl Runner {
 
     /// Apply one message and carry out its effects.
     pub fn apply(&mut self, msg: Msg) {
+        if let Msg::BatchDone { batch, .. } = &msg
+            && let Some(ids) = self.claimed.remove(batch)
+            && let Some(store) = &mut self.store
+            && let Err(e) = store.release(&ids)
+        {
+            // Claims also end with their lease, or at once when this process exits.
+            tracing::warn!(error = %e, "could not release claims");
+        }
         for fx in update(&mut self.state, msg) {
             self.execute(fx);
         }
@@ -215,10 +226,7 @@ impl Runner {
             Effect::Load { group, generation } => {
                 let _ = self.worker.send(Command::Load { group, generation });
             }
-            Effect::Send(batch) => {
-                self.patches += 1;
-                let _ = self.worker.send(Command::Send(batch));
-            }
+            Effect::Send(batch) => self.send(batch),
             Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),
             Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
             Effect::TrimMemory => trim_memory(),
@@ -250,6 +258,56 @@ impl Runner {
             }
             Effect::Quit => {}
         }
+    }
+
+    /// Claim the batch's leads in the store (another process may share it), then hand what is
+    /// ours to send to the worker. What the claim found goes back to `update` first.
+    fn send(&mut self, mut batch: crate::app::queue::Batch) {
+        if let Some(store) = &mut self.store {
+            match store.claim(&batch.items) {
+                Ok(claims) => {
+                    use crate::store::Claim;
+                    let mut keep = Vec::with_capacity(batch.items.len());
+                    for (item, (_, claim)) in batch.items.iter().zip(&claims) {
+                        match claim {
+                            Claim::Mine => keep.push(*item),
+                            Claim::Adopted(status) => keep.push(crate::api::StatusChange {
+                                entity_id: item.entity_id,
+                                status: *status,
+                            }),
+                            Claim::Applied(_) | Claim::Gone | Claim::Busy => {}
+                        }
+                    }
+                    let all_mine = claims.iter().all(|(_, c)| *c == Claim::Mine);
+                    batch.items = keep;
+                    if !all_mine {
+                        // Queued before the worker can answer, so `update` sees it first.
+                        let _ = self.msg_tx.send(Msg::Claimed {
+                            batch: batch.id,
+                            claims,
+                        });
+                    }
+                }
+                Err(e) => {
+                    // Sending without a claim could race another process: wait and retry.
+                    tracing::error!(error = %e, "could not claim leads for sending");
+                    let _ = self.msg_tx.send(Msg::BatchDone {
+                        batch: batch.id,
+                        result: Err(crate::api::ApiError::Network(format!(
+                            "not sent: the local store could not be read ({e})"
+                        ))),
+                    });
+                    return;
+                }
+            }
+        }
+        if batch.items.is_empty() {
+            return;
+        }
+        self.claimed
+            .insert(batch.id, batch.items.iter().map(|i| i.entity_id).collect());
+        self.patches += 1;
+        let _ = self.worker.send(Command::Send(batch));
     }
 
     /// Read cache chunks 1.. of these views on a blocking thread; each arrives as a message.

@@ -16,8 +16,11 @@ use uuid::Uuid;
 
 use crate::api::{ApiKey, GroupBy, Lead, Status};
 
+mod outbox;
+pub use outbox::Claim;
+
 /// Current schema version.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Leads per cache row: small enough that the first rows load in a few milliseconds, so the
 /// first frame never waits for a large cache.
@@ -54,10 +57,22 @@ pub struct OutboxRow {
     pub seq: u64,
 }
 
-/// A write to the outbox.
+/// A write to the outbox. Several processes may share one store (two TUIs, a TUI and `sync`):
+/// every row carries a version, and only [`OutboxOp::Put`] (a new intent) writes over a row
+/// regardless of it. The other writes apply only while the row still holds the version this
+/// process last wrote or read, so nothing here overwrites or removes a newer intent of another
+/// process. See `docs/architecture.md`, "One store, several processes".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutboxOp {
+    /// A new intent of the rep: written with a new version.
     Put(OutboxRow),
+    /// The same intent in a new state (refused with an error, back to pending, a new confirmed
+    /// status): written only if the row still holds our version.
+    Update(OutboxRow),
+    /// Puffle confirmed the intent: the row is marked applied (and kept a while, so another
+    /// process holding the same intent learns the outcome), if it still holds our version.
+    Applied(Uuid),
+    /// Cancelled or undone: removed, if it still holds our version.
     Delete(Uuid),
 }
 
@@ -74,6 +89,10 @@ pub struct CachedLeads {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The version of each outbox row as this process last wrote or read it.
+    known: std::collections::HashMap<Uuid, i64>,
+    /// Names this process in the claims it holds on rows being sent (`pid:nonce`).
+    token: String,
 }
 
 fn group_name(g: GroupBy) -> &'static str {
@@ -152,6 +171,8 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
+            known: std::collections::HashMap::new(),
+            token: outbox::process_token(),
         };
         store.migrate()?;
         Ok(store)
@@ -219,96 +240,27 @@ impl Store {
                 )
                 .map_err(|e| self.err(e))?;
         }
-        Ok(())
-    }
-
-    /// Every queued change, oldest first. Rows that cannot be read (a corrupted id or status)
-    /// are skipped with a warning rather than blocking the rest.
-    pub fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT lead_id, grp, status, confirmed, error, seq FROM outbox ORDER BY seq")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, grp, status, confirmed, error, seq) = row.map_err(|e| self.err(e))?;
-            match (Uuid::parse_str(&id), Status::from_wire(&status)) {
-                (Ok(id), Some(status)) => out.push(OutboxRow {
-                    id,
-                    group: group_from(&grp),
-                    status,
-                    confirmed: Status::from_name(&confirmed).unwrap_or(Status::Unknown),
-                    error,
-                    seq: seq.max(0) as u64,
-                }),
-                _ => tracing::warn!(id, status, "skipping unreadable outbox row"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Apply outbox writes in one transaction.
-    pub fn write_outbox(&mut self, ops: &[OutboxOp]) -> Result<(), StoreError> {
-        if ops.is_empty() {
-            return Ok(());
-        }
-        let path = self.path.display().to_string();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sql)?;
-        {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT INTO outbox (lead_id, grp, status, confirmed, error, seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT(lead_id) DO UPDATE SET grp=?2, status=?3, confirmed=?4, error=?5, seq=?6",
+        if version < 3 {
+            // v3: rows carry a version and a claim, so several processes can share the outbox.
+            self.conn
+                .execute_batch(
+                    "BEGIN;
+                     ALTER TABLE outbox ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE outbox ADD COLUMN claim TEXT;
+                     ALTER TABLE outbox ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE outbox ADD COLUMN applied INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE outbox ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+                     CREATE TABLE IF NOT EXISTS meta (
+                        key   TEXT PRIMARY KEY,
+                        value INTEGER NOT NULL
+                     );
+                     INSERT OR IGNORE INTO meta (key, value) VALUES ('next_version', 1);
+                     PRAGMA user_version = 3;
+                     COMMIT;",
                 )
-                .map_err(sql)?;
-            let mut del = tx
-                .prepare_cached("DELETE FROM outbox WHERE lead_id = ?1")
-                .map_err(sql)?;
-            for op in ops {
-                match op {
-                    OutboxOp::Put(r) => {
-                        put.execute(params![
-                            r.id.to_string(),
-                            group_name(r.group),
-                            r.status.as_str(),
-                            r.confirmed.as_str(),
-                            r.error,
-                            r.seq as i64
-                        ])
-                        .map_err(sql)?;
-                    }
-                    OutboxOp::Delete(id) => {
-                        del.execute(params![id.to_string()]).map_err(sql)?;
-                    }
-                }
-            }
+                .map_err(|e| self.err(e))?;
         }
-        tx.commit().map_err(sql)
-    }
-
-    /// Number of queued changes.
-    pub fn outbox_len(&self) -> Result<usize, StoreError> {
-        self.conn
-            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
-            .map(|n| n.max(0) as usize)
-            .map_err(|e| self.err(e))
+        Ok(())
     }
 
     /// Replace the cached listing of a view with these chunks, in one transaction.
@@ -467,7 +419,7 @@ mod tests {
         ])
         .unwrap();
         drop(s);
-        let s = Store::open(&path).unwrap();
+        let mut s = Store::open(&path).unwrap();
         assert_eq!(s.outbox().unwrap(), vec![r]);
         let mode: String = s
             .conn

@@ -2225,14 +2225,21 @@ fn page(
     )
 }
 
-/// The outbox row stored for lead `n` in `ops` (panics if it is not a put).
+/// The outbox row stored for lead `n` in `ops` (panics if it is neither a new intent nor an
+/// update of one).
 fn put(ops: &[OutboxOp], n: u128) -> OutboxRow {
     ops.iter()
         .find_map(|op| match op {
-            OutboxOp::Put(r) if r.id == id(n) => Some(r.clone()),
+            OutboxOp::Put(r) | OutboxOp::Update(r) if r.id == id(n) => Some(r.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no put for lead {n} in {ops:?}"))
+}
+
+/// Whether `ops` writes lead `n` as a new intent (a new version in a shared store).
+fn is_intent(ops: &[OutboxOp], n: u128) -> bool {
+    ops.iter()
+        .any(|op| matches!(op, OutboxOp::Put(r) if r.id == id(n)))
 }
 
 #[test]
@@ -2248,6 +2255,7 @@ fn every_queue_change_is_persisted_first_and_confirmed_ones_are_deleted() {
         (GroupBy::Person, Status::Dismissed, Status::New, None)
     );
     assert_eq!(row.seq, s.queue.entries[&id(1)].seq);
+    assert!(is_intent(&ops, 1), "a key press is a new intent");
     // Cutting batches changes no stored row.
     let fx = press(&mut s, "$");
     assert!(persisted(&fx).is_empty(), "{fx:?}");
@@ -2259,12 +2267,17 @@ fn every_queue_change_is_persisted_first_and_confirmed_ones_are_deleted() {
         (row.status, row.confirmed),
         (Status::Contacted, Status::New)
     );
+    assert!(is_intent(&persisted(&fx), 1));
     // The batch comes back: the stored row follows, and is written before the next send.
     let fx = update(&mut s, all_ok(&b));
     let row = put(&persisted(&fx), 1);
     assert_eq!(
         (row.status, row.confirmed),
         (Status::Contacted, Status::Dismissed)
+    );
+    assert!(
+        !is_intent(&persisted(&fx), 1),
+        "the same intent in a new state: no new version"
     );
     let p = fx.iter().position(|e| matches!(e, Effect::Persist(_)));
     let q = fx.iter().position(|e| matches!(e, Effect::Send(_)));
@@ -2276,8 +2289,8 @@ fn every_queue_change_is_persisted_first_and_confirmed_ones_are_deleted() {
     let fx = update(&mut s, all_ok(&b2));
     assert_eq!(
         persisted(&fx),
-        [OutboxOp::Delete(id(1))],
-        "confirmed: row deleted"
+        [OutboxOp::Applied(id(1))],
+        "confirmed: row marked applied"
     );
 }
 
@@ -2295,8 +2308,9 @@ fn refused_rows_are_stored_with_their_error_and_undone_ones_deleted() {
     );
     let ops = persisted(&fx);
     assert_eq!(ops.len(), 2, "{ops:?}");
-    assert!(ops.contains(&OutboxOp::Delete(id(1))));
+    assert!(ops.contains(&OutboxOp::Applied(id(1))));
     assert_eq!(put(&ops, 2).error.as_deref(), Some("not_found"));
+    assert!(!is_intent(&ops, 2), "a refusal is not a new intent");
     // An unsent change that is undone leaves the outbox.
     keys(&mut s, "G c");
     let fx = press(&mut s, "u");

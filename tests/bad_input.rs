@@ -705,7 +705,7 @@ async fn drill(case: Case) -> Report {
                 ));
             }
             let rows = Store::open(&store)
-                .and_then(|s| s.outbox())
+                .and_then(|mut s| s.outbox())
                 .expect("outbox readable");
             if rows.iter().any(|row| row.error.as_deref() != Some(code)) {
                 r.problems

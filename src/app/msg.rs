@@ -54,6 +54,12 @@ pub enum Msg {
         batch: u64,
         result: Result<PatchOutcome, ApiError>,
     },
+    /// What claiming a batch's leads in the shared store found, before it was sent (only when
+    /// some lead was not simply ours to send).
+    Claimed {
+        batch: u64,
+        claims: Vec<(uuid::Uuid, crate::store::Claim)>,
+    },
     /// The debounce after the last change ran out.
     FlushDue,
     /// The backoff after a failure ran out.

@@ -115,6 +115,10 @@ pub struct Reconciled {
     pub auth_failed: bool,
     /// The batch was refused as a whole and split in two; the halves are queued.
     pub split: bool,
+    /// Leads whose change was undone in another process sharing the store (left the queue).
+    pub gone: Vec<Uuid>,
+    /// Leads for which another process's newer intent is sent instead of ours.
+    pub adopted: Vec<(Uuid, Status)>,
 }
 
 /// The queue.
@@ -145,6 +149,8 @@ pub struct Queue {
     splits: VecDeque<Vec<Uuid>>,
     /// Leads whose entry changed since the last [`Queue::take_dirty`] (to persist).
     dirty: HashSet<Uuid>,
+    /// Of those, the leads that got a new intent of the rep (a new version in the store).
+    intents: HashSet<Uuid>,
     next_batch: u64,
     next_seq: u64,
     backoff: Backoff,
@@ -169,6 +175,7 @@ impl Queue {
             batch_size: MAX_PATCH_ITEMS,
             splits: VecDeque::new(),
             dirty: HashSet::new(),
+            intents: HashSet::new(),
             next_batch: 1,
             next_seq: 1,
             backoff,
@@ -218,6 +225,7 @@ impl Queue {
                 return false;
             };
             self.dirty.insert(id);
+            self.intents.insert(id);
             match e.phase {
                 Phase::Sending(_) => e.next = None,
                 Phase::Pending | Phase::Failed => {
@@ -228,6 +236,7 @@ impl Queue {
         }
         self.done.remove(&id);
         self.dirty.insert(id);
+        self.intents.insert(id);
         match self.entries.get_mut(&id) {
             Some(e) => match e.phase {
                 Phase::Sending(_) => {
@@ -560,28 +569,125 @@ impl Queue {
         e.uncertain = true;
     }
 
-    /// Outbox writes for every entry that changed since the last call: the entry as it is
-    /// now, or a delete when it left the queue (confirmed, cancelled or undone).
+    /// Outbox writes for every entry that changed since the last call: a new intent, the same
+    /// intent in a new state, "applied" when it was confirmed, or a delete when it was
+    /// cancelled or undone.
     pub fn take_dirty(&mut self) -> Vec<OutboxOp> {
         let mut ids: Vec<Uuid> = self.dirty.drain().collect();
         ids.sort_unstable();
+        let intents = std::mem::take(&mut self.intents);
         ids.into_iter()
             .map(|id| match self.entries.get(&id) {
-                Some(e) => OutboxOp::Put(OutboxRow {
-                    id,
-                    group: e.group,
-                    status: e.next.unwrap_or(e.intent),
-                    confirmed: e.confirmed,
-                    error: if e.phase == Phase::Failed {
-                        e.error.clone()
+                Some(e) => {
+                    let row = OutboxRow {
+                        id,
+                        group: e.group,
+                        status: e.next.unwrap_or(e.intent),
+                        confirmed: e.confirmed,
+                        error: if e.phase == Phase::Failed {
+                            e.error.clone()
+                        } else {
+                            None
+                        },
+                        seq: e.seq,
+                    };
+                    if intents.contains(&id) {
+                        OutboxOp::Put(row)
                     } else {
-                        None
-                    },
-                    seq: e.seq,
-                }),
+                        OutboxOp::Update(row)
+                    }
+                }
+                None if self.done.contains(&id) => OutboxOp::Applied(id),
                 None => OutboxOp::Delete(id),
             })
             .collect()
+    }
+
+    /// What claiming a batch's leads in the store found (another process may share it): leads
+    /// undone or applied elsewhere leave the batch, leads another process is sending wait, and
+    /// a newer intent found there replaces ours. Returns the wait before the next attempt when
+    /// some lead was busy.
+    pub fn claimed(
+        &mut self,
+        batch: u64,
+        claims: &[(Uuid, crate::store::Claim)],
+        out: &mut Reconciled,
+    ) {
+        use crate::store::Claim;
+        let mut busy = false;
+        let mut leave: HashSet<Uuid> = HashSet::new();
+        for (id, claim) in claims {
+            match claim {
+                Claim::Mine => {}
+                Claim::Adopted(status) => {
+                    if let Some(e) = self.entries.get_mut(id) {
+                        e.intent = *status;
+                    }
+                    if let Some(items) = self.in_flight.get_mut(&batch) {
+                        for item in items.iter_mut().filter(|i| i.entity_id == *id) {
+                            item.status = *status;
+                        }
+                    }
+                    out.adopted.push((*id, *status));
+                }
+                Claim::Applied(status) => {
+                    leave.insert(*id);
+                    let item = StatusChange {
+                        entity_id: *id,
+                        status: *status,
+                    };
+                    if let Some(e) = self.entries.get_mut(id) {
+                        // A newer change of ours waits in `next`: it stays queued.
+                        e.intent = *status;
+                    }
+                    self.confirm(&item, out);
+                    self.dirty.insert(*id);
+                }
+                Claim::Gone => {
+                    leave.insert(*id);
+                    let next = self.entries.get(id).and_then(|e| e.next);
+                    match (next, self.entries.get_mut(id)) {
+                        // The rep changed it again here meanwhile: that is a new intent.
+                        (Some(next), Some(e)) => {
+                            e.intent = next;
+                            e.next = None;
+                            e.phase = Phase::Pending;
+                            self.intents.insert(*id);
+                        }
+                        _ => {
+                            self.entries.remove(id);
+                        }
+                    }
+                    self.dirty.insert(*id);
+                    out.gone.push(*id);
+                }
+                Claim::Busy => {
+                    leave.insert(*id);
+                    busy = true;
+                    if let Some(e) = self.entries.get_mut(id) {
+                        if let Some(next) = e.next.take() {
+                            e.intent = next;
+                        }
+                        e.phase = Phase::Pending;
+                    }
+                }
+            }
+        }
+        if let Some(items) = self.in_flight.get_mut(&batch) {
+            items.retain(|i| !leave.contains(&i.entity_id));
+            if items.is_empty() {
+                self.in_flight.remove(&batch);
+            }
+        }
+        if busy && self.retry_scheduled.is_none() {
+            let d = Duration::from_secs(1);
+            self.retry_scheduled = Some(d);
+            self.wait_reason = Some(WaitReason::Backoff {
+                code: "sending_elsewhere",
+            });
+            out.retry_in = Some(d);
+        }
+        self.recount();
     }
 
     /// The server now says `status` for a lead: it becomes the confirmed status a later change

@@ -214,6 +214,41 @@ pub fn retry(s: &mut State, all: bool, fx: &mut Vec<Effect>) {
     flush(s, fx);
 }
 
+/// Claiming a batch in the shared store found leads that are not ours to send (undone or
+/// applied in another process, being sent by one, or changed there since).
+pub fn on_claimed(
+    s: &mut State,
+    batch: u64,
+    claims: &[(Uuid, crate::store::Claim)],
+    fx: &mut Vec<Effect>,
+) {
+    let mut r = super::queue::Reconciled::default();
+    s.queue.claimed(batch, claims, &mut r);
+    for (id, group, status) in r.confirmed {
+        s.data[gi(group)].set_status(&id, status);
+        s.log(
+            id,
+            format!("{status} already applied by another lead-triage"),
+        );
+    }
+    for id in r.gone {
+        s.log(id, "undone in another lead-triage; not sent".into());
+    }
+    for (id, status) in r.adopted {
+        s.log(
+            id,
+            format!("{status}: a newer change from another lead-triage, sent instead"),
+        );
+    }
+    if let Some(d) = r.retry_in {
+        s.retry_at = Some(s.now + d);
+        fx.push(Effect::ScheduleRetry(d));
+    }
+    if s.sort == SortKey::Status {
+        s.refresh_view();
+    }
+}
+
 /// A PATCH came back: reconcile per item, then keep sending.
 pub fn on_batch(
     s: &mut State,

@@ -173,6 +173,7 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::BatchDone { batch, result } => triage::on_batch(s, batch, result, &mut fx),
+        Msg::Claimed { batch, claims } => triage::on_claimed(s, batch, &claims, &mut fx),
         Msg::FlushDue => triage::flush(s, &mut fx),
         Msg::RetryDue => {
             s.queue.retry_due();

@@ -7,7 +7,6 @@
 //! the total wait stays within the budget. Waits of a few seconds or more are reported through
 //! `note`, so a long wait is never silent.
 
-use std::future::Future;
 use std::time::Duration;
 
 use crate::api::ApiError;
@@ -104,15 +103,11 @@ pub fn describe_wait(e: &ApiError, wait: Duration) -> String {
 
 /// Run `op` until it succeeds, fails for good, or the budget is spent. `note` hears of every
 /// wait of [`QUIET_WAIT`] or more (and of every wait when `verbose`).
-pub async fn with_retries<T, F, Fut>(
+pub async fn with_retries<T>(
     budget: &mut RetryBudget,
     mut note: impl FnMut(&ApiError, Duration),
-    mut op: F,
-) -> Result<T, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
+    mut op: impl AsyncFnMut() -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     loop {
         match op().await {
             Ok(v) => {

@@ -17,7 +17,7 @@ use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
 use crate::app::Msg;
 use crate::app::queue::Batch;
 use crate::sync::backoff::Backoff;
-use crate::sync::retry::{RetryBudget, with_retries};
+use crate::sync::retry::RetryBudget;
 
 /// Work for the worker.
 #[derive(Debug)]
@@ -173,13 +173,17 @@ async fn learn_statuses(
     msgs: UnboundedSender<Msg>,
 ) {
     let mut budget = RetryBudget::new(Backoff::default(), Some(STATUS_MAX_WAIT));
-    match with_retries(
-        &mut budget,
-        |_, _| {},
-        || client.statuses_from_signals(group, &pairs),
-    )
-    .await
-    {
+    // The budget's loop, inline: an async closure here would make the future not `Send`.
+    let result = loop {
+        match client.statuses_from_signals(group, &pairs).await {
+            Ok(v) => break Ok(v),
+            Err(e) => match budget.next_wait(&e) {
+                Ok(wait) => tokio::time::sleep(wait).await,
+                Err(_) => break Err(e),
+            },
+        }
+    };
+    match result {
         Ok(statuses) => {
             let _ = msgs.send(Msg::Statuses {
                 group,
