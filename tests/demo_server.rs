@@ -1818,3 +1818,79 @@ async fn request_log_keeps_only_the_newest_entries() {
     api.hook_post("/__reset", json!({})).await;
     assert_eq!(api.hook("/__stats").await["log_dropped"], 0);
 }
+
+/// Kills the child process when dropped (a failed assertion must not leave a server behind).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn demo_server_flags_switch_the_new_behaviours_on() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_lead-triage"))
+            .env_remove("PUFFLE_API_KEY")
+            .env_remove("PUFFLE_API_BASE_URL")
+            .arg("--log-file")
+            .arg(dir.path().join("test.log"))
+            .args([
+                "demo-server",
+                "--leads",
+                "20",
+                "--page-cap",
+                "30",
+                "--ids-cap",
+                "40",
+                "--omit-rate",
+                "0.25",
+                "--upper-case-ids",
+                "--max-body-bytes",
+                "1000",
+                "--strict-batch",
+                "--repeat-lead",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary runs"),
+    );
+    let mut first = String::new();
+    std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("address line");
+    let url = first.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (faults, status) = runtime.block_on(async {
+        let faults: Value = reqwest::get(format!("{url}/__faults"))
+            .await
+            .expect("hook")
+            .json()
+            .await
+            .expect("json");
+        let status = Client::new()
+            .get(format!("{url}/api/signals/leads?limit=31"))
+            .bearer_auth("pk_live_demo")
+            .send()
+            .await
+            .expect("request")
+            .status();
+        (faults, status)
+    });
+    assert_eq!(faults["page_cap"], 30);
+    assert_eq!(faults["ids_cap"], 40);
+    assert_eq!(faults["omit_rate"], 0.25);
+    assert_eq!(faults["upper_case_ids"], true);
+    assert_eq!(faults["max_body_bytes"], 1000);
+    assert_eq!(faults["strict_batch"], true);
+    assert_eq!(faults["repeat_lead"], true);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
