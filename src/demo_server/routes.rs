@@ -305,9 +305,10 @@ fn parse_patch(body: &[u8]) -> Result<Vec<(String, Status)>, ApiError> {
 /// Items are applied in order (a duplicate id simply ends with its last status); unknown,
 /// malformed or forgotten ids are reported per item as `not_found`, echoing the id as sent.
 ///
-/// Switches, in order: `max_body_bytes` (413 before anything is read), `strict_batch` (400 for
-/// the first unknown id, nothing applied), `omit_rate` (items left out of both the change and
-/// the answer), `upper_case_ids` (ids echoed in upper case).
+/// Switches, in order: `max_body_bytes` (413 before the body is parsed; after authentication,
+/// like every handler check), `strict_batch` (400 for the first unknown id, nothing applied),
+/// `omit_rate` (items left out of both the change and the answer), `upper_case_ids` (ids
+/// echoed in upper case).
 pub(crate) async fn patch_leads(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
