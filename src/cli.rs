@@ -337,6 +337,27 @@ pub struct DemoServerArgs {
     /// Serve hostile strings (escape sequences, controls, bidi overrides, 10 KB names).
     #[arg(long)]
     pub hostile: bool,
+    /// Largest accepted `limit` on the list endpoints (beyond it 400) [default: 100].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub page_cap: Option<u64>,
+    /// Most ids accepted by `GET /api/signals?ids=` (beyond it 400) [default: 100].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub ids_cap: Option<u64>,
+    /// Share of PATCH items neither applied nor listed in the answer (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub omit_rate: f64,
+    /// Echo the ids of PATCH answers in upper case.
+    #[arg(long)]
+    pub upper_case_ids: bool,
+    /// Largest PATCH body in bytes; larger ones get 413 payload_too_large.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: Option<u64>,
+    /// Reject a whole PATCH with 400 when any item names an unknown entity.
+    #[arg(long)]
+    pub strict_batch: bool,
+    /// Start every lead page after the first with the previous page's last lead again.
+    #[arg(long)]
+    pub repeat_lead: bool,
 }
 
 impl Cli {
@@ -362,6 +383,16 @@ impl DemoServerArgs {
             rate_limit: self.rate_limit,
             drop_rate: self.drop_rate.clamp(0.0, 1.0),
             hostile: self.hostile,
+            page_cap: self.page_cap.and_then(|n| usize::try_from(n).ok()),
+            ids_cap: self.ids_cap.and_then(|n| usize::try_from(n).ok()),
+            omit_rate: self.omit_rate.clamp(0.0, 1.0),
+            upper_case_ids: self.upper_case_ids,
+            max_body_bytes: self
+                .max_body_bytes
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            strict_batch: self.strict_batch,
+            repeat_lead: self.repeat_lead,
+            ..crate::demo_server::ServerConfig::default()
         }
     }
 }

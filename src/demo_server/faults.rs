@@ -1,13 +1,32 @@
 //! Fault injection for `/api` requests, and the middleware that applies it.
 //!
 //! Every `/api` request goes through [`pipeline`], in this order:
-//! count (stats + log) → `down` → rate limit → latency → drop / fail → authentication →
-//! `malformed` → handler.
+//! count (stats + log) → `script` → `down` → rate limit → latency → drop / fail →
+//! authentication → `malformed` → handler.
 //! Authentication deliberately comes after the faults, so a request with a bad key still
 //! consumes rate-limit budget and can still be failed or dropped, as with a real proxy in front
 //! of the API. A `malformed` answer (see `malformed.rs`) comes last: the request has been
 //! counted, logged and authenticated like any other, and the broken answer takes the place of
 //! the handler's.
+//!
+//! The `script` stage takes the first remaining [`ScriptStep`] whose `match` fits the request
+//! (`"METHOD /path"`, exact; absent = any `/api` request) and removes it:
+//! * a `status` step answers at once with that 4xx/5xx and an error envelope (`rate_limited`
+//!   for 429, `service_unavailable` for 503, `internal_error` for other 5xx, the documented code
+//!   or `invalid_request` for other 4xx), plus `Retry-After` exactly as given. No later stage
+//!   runs: no rate-limit budget is used, no key is checked, nothing is applied;
+//! * a `stall_ms` step waits that long, then the request goes through the rest of the pipeline;
+//! * a `cut` step lets the request go through the rest of the pipeline (a PATCH is applied),
+//!   then sends the first half of the answer's bytes under the full `Content-Length` and aborts
+//!   the connection.
+//!
+//! The log entry of a scripted request has `script` (`"status"`, `"stall"` or `"cut"`), its
+//! `status` (`null` for a cut) and, for a forced answer, `retry_after` as sent.
+//!
+//! `fail_rate` failures carry `Retry-After: <fail_retry_after>` when that is set (raw value:
+//! seconds or an HTTP date). The data-shaping switches (`page_cap`, `ids_cap`, `omit_rate`,
+//! `upper_case_ids`, `max_body_bytes`, `strict_batch`, `repeat_lead`) live in the same
+//! [`FaultSettings`] but act in the route handlers (`routes.rs`).
 
 use std::collections::VecDeque;
 use std::io;
@@ -16,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -27,17 +46,25 @@ use super::error::ApiError;
 use super::malformed::{self, Malformed};
 use super::rng::Rng;
 use super::state::lock;
+use super::stats::RequestGuard;
 
 /// Largest request body accepted (same as axum's default limit).
 const MAX_BODY: usize = 2 * 1024 * 1024;
 /// The rate limit's default window ("requests per minute").
 pub(crate) const RATE_WINDOW_MS: u64 = 60_000;
 
-/// Current fault settings, as returned by `POST /__faults`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+/// Every key `POST /__faults` accepts, for the "unknown fault setting" message.
+const KEYS: &str = "latency_ms, fail_rate, fail_retry_after, rate_limit, rate_window_ms, \
+    drop_rate, down, page_cap, ids_cap, omit_rate, upper_case_ids, max_body_bytes, strict_batch, \
+    repeat_lead, script, malformed";
+
+/// Current fault settings; `GET`/`POST /__faults` return them (see [`FaultsView`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct FaultSettings {
     pub latency_ms: u64,
     pub fail_rate: f64,
+    /// Raw `Retry-After` value sent with `fail_rate` failures (`null` = no header).
+    pub fail_retry_after: Option<String>,
     pub rate_limit: Option<u32>,
     /// Length of the rate limit's sliding window (60 s by default; tests shorten it through
     /// `/__faults` so a `Retry-After` drill does not take a minute).
@@ -47,6 +74,159 @@ pub(crate) struct FaultSettings {
     /// Answer every authenticated `/api` request in this broken way (`null` = off); see
     /// [`Malformed`] for the modes.
     pub malformed: Option<Malformed>,
+    /// Largest accepted `limit` on both list endpoints (`null` = the hard maximum of 100).
+    pub page_cap: Option<usize>,
+    /// Most ids accepted by `GET /api/signals?ids=` (`null` = the hard maximum of 100).
+    pub ids_cap: Option<usize>,
+    /// Share (0..=1) of PATCH items neither applied nor listed in the answer.
+    pub omit_rate: f64,
+    /// Echo the ids of the PATCH answer in upper case.
+    pub upper_case_ids: bool,
+    /// Largest PATCH body in bytes; larger ones get 413 `payload_too_large`.
+    pub max_body_bytes: Option<usize>,
+    /// A PATCH naming any unknown entity is rejected whole with 400.
+    pub strict_batch: bool,
+    /// Every lead page after the first starts with the previous page's last lead again.
+    pub repeat_lead: bool,
+}
+
+impl FaultSettings {
+    /// Nothing switched on.
+    pub(crate) fn off() -> FaultSettings {
+        FaultSettings {
+            latency_ms: 0,
+            fail_rate: 0.0,
+            fail_retry_after: None,
+            rate_limit: None,
+            rate_window_ms: RATE_WINDOW_MS,
+            drop_rate: 0.0,
+            down: false,
+            malformed: None,
+            page_cap: None,
+            ids_cap: None,
+            omit_rate: 0.0,
+            upper_case_ids: false,
+            max_body_bytes: None,
+            strict_batch: false,
+            repeat_lead: false,
+        }
+    }
+}
+
+/// The body of `GET`/`POST /__faults`: the settings, and how many `script` steps remain.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct FaultsView {
+    #[serde(flatten)]
+    pub settings: FaultSettings,
+    /// Number of `script` steps not yet used.
+    pub script: usize,
+}
+
+/// What a `script` step does to the request it is taken by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Answer with this status and an error envelope, and `Retry-After` when given.
+    Status {
+        status: StatusCode,
+        retry_after: Option<String>,
+    },
+    /// Wait this many milliseconds, then handle the request normally.
+    Stall(u64),
+    /// Handle normally, then send half the answer and abort the connection.
+    Cut,
+}
+
+/// One element of the `script` setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ScriptStep {
+    /// `(method, path)`; `None` fits any `/api` request.
+    matches: Option<(String, String)>,
+    action: Action,
+}
+
+impl ScriptStep {
+    fn fits(&self, method: &str, path: &str) -> bool {
+        self.matches
+            .as_ref()
+            .is_none_or(|(m, p)| m == method && p == path)
+    }
+
+    /// Parses and validates one `script` element.
+    fn parse(i: usize, value: &Value) -> Result<ScriptStep, ApiError> {
+        let bad = |what: &str| ApiError::invalid(format!("script[{i}]: {what}"));
+        let obj = value.as_object().ok_or_else(|| bad("must be an object"))?;
+        if let Some(key) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "match" | "status" | "retry_after" | "stall_ms" | "cut"
+            )
+        }) {
+            return Err(bad(&format!(
+                "unknown key `{key}`; expected match, status, retry_after, stall_ms, cut"
+            )));
+        }
+        let matches = match obj.get("match") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(parse_match(s).ok_or_else(|| {
+                bad("match must look like \"GET /api/signals/leads\" (method, space, path)")
+            })?),
+            Some(_) => return Err(bad("match must be a string")),
+        };
+        let actions = ["status", "stall_ms", "cut"]
+            .iter()
+            .filter(|k| obj.contains_key(**k))
+            .count();
+        if actions != 1 {
+            return Err(bad("needs exactly one of status, stall_ms, cut"));
+        }
+        if obj.contains_key("retry_after") && !obj.contains_key("status") {
+            return Err(bad("retry_after goes with status only"));
+        }
+        let action = if let Some(status) = obj.get("status") {
+            let status = status
+                .as_u64()
+                .filter(|n| (400..=599).contains(n))
+                .and_then(|n| StatusCode::from_u16(n as u16).ok())
+                .ok_or_else(|| bad("status must be an integer between 400 and 599"))?;
+            let retry_after =
+                match obj.get("retry_after") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(header_value(v).ok_or_else(|| {
+                        bad("retry_after must be a string usable as a header value")
+                    })?),
+                };
+            Action::Status {
+                status,
+                retry_after,
+            }
+        } else if let Some(ms) = obj.get("stall_ms") {
+            Action::Stall(
+                ms.as_u64()
+                    .ok_or_else(|| bad("stall_ms must be a non-negative integer"))?,
+            )
+        } else if obj.get("cut") == Some(&Value::Bool(true)) {
+            Action::Cut
+        } else {
+            return Err(bad("cut must be true"));
+        };
+        Ok(ScriptStep { matches, action })
+    }
+}
+
+/// `"METHOD /path"` → `("METHOD", "/path")`.
+fn parse_match(s: &str) -> Option<(String, String)> {
+    let (method, path) = s.trim().split_once(' ')?;
+    let path = path.trim();
+    let method_ok = !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase());
+    (method_ok && path.starts_with('/') && !path.contains(' '))
+        .then(|| (method.to_owned(), path.to_owned()))
+}
+
+/// A JSON string that is a valid header value.
+fn header_value(v: &Value) -> Option<String> {
+    v.as_str()
+        .filter(|s| HeaderValue::from_str(s).is_ok())
+        .map(str::to_owned)
 }
 
 /// What the PRNG decided for one request.
@@ -62,12 +242,16 @@ enum Outcome {
 
 struct FaultState {
     settings: FaultSettings,
+    /// The `script` steps not yet taken, in order.
+    script: VecDeque<ScriptStep>,
     /// Arrival times of admitted requests within the last 60 s.
     window: VecDeque<Instant>,
     rng: Rng,
     /// Bytes of `malformed: "json"` bodies; a stream of its own, so drawing them does not shift
     /// the drop/fail rolls of later requests.
     garbage: Rng,
+    /// The `omit_rate` rolls of PATCH items; a stream of its own for the same reason.
+    omit: Rng,
 }
 
 pub(crate) struct Faults {
@@ -79,37 +263,49 @@ pub(crate) struct Faults {
 impl Faults {
     pub(crate) fn new(initial: FaultSettings, seed: u64) -> Faults {
         Faults {
+            state: Mutex::new(Self::fresh(initial.clone(), seed)),
             initial,
             seed,
-            state: Mutex::new(Self::fresh(initial, seed)),
         }
     }
 
     fn fresh(settings: FaultSettings, seed: u64) -> FaultState {
         FaultState {
             settings,
+            script: VecDeque::new(),
             window: VecDeque::new(),
             // A stream separate from the data generator's, so faults never disturb the data.
             rng: Rng::new(seed ^ 0xFA17_5EED_D00D_F00D),
             garbage: Rng::new(seed ^ 0x6A4B_A6E5_0B5E_55ED),
+            omit: Rng::new(seed ^ 0x0A17_0A17_C0FF_EE00),
         }
     }
 
     pub(crate) fn settings(&self) -> FaultSettings {
-        lock(&self.state).settings
+        lock(&self.state).settings.clone()
     }
 
-    /// Back to the startup settings, empty rate window and a reseeded PRNG.
+    /// The settings plus the number of remaining `script` steps.
+    pub(crate) fn view(&self) -> FaultsView {
+        let st = lock(&self.state);
+        FaultsView {
+            settings: st.settings.clone(),
+            script: st.script.len(),
+        }
+    }
+
+    /// Back to the startup settings, no script, empty rate window and reseeded PRNGs.
     pub(crate) fn reset(&self) {
-        *lock(&self.state) = Self::fresh(self.initial, self.seed);
+        *lock(&self.state) = Self::fresh(self.initial.clone(), self.seed);
     }
 
     /// Applies a `/__faults` body. All fields are validated before anything changes.
-    pub(crate) fn update(&self, body: &Value) -> Result<FaultSettings, ApiError> {
+    pub(crate) fn update(&self, body: &Value) -> Result<FaultsView, ApiError> {
         let obj = body
             .as_object()
             .ok_or_else(|| ApiError::invalid("body must be a JSON object"))?;
         let mut next = self.settings();
+        let mut script = None;
         for (key, value) in obj {
             match key.as_str() {
                 "latency_ms" => {
@@ -118,7 +314,18 @@ impl Faults {
                     })?;
                 }
                 "fail_rate" => next.fail_rate = rate(key, value)?,
+                "fail_retry_after" => {
+                    next.fail_retry_after = match value {
+                        Value::Null => None,
+                        v => Some(header_value(v).ok_or_else(|| {
+                            ApiError::invalid(
+                                "fail_retry_after must be null or a string usable as a header value",
+                            )
+                        })?),
+                    };
+                }
                 "drop_rate" => next.drop_rate = rate(key, value)?,
+                "omit_rate" => next.omit_rate = rate(key, value)?,
                 "rate_limit" => {
                     next.rate_limit = match value {
                         Value::Null => None,
@@ -132,22 +339,57 @@ impl Faults {
                         ApiError::invalid("rate_window_ms must be a positive integer")
                     })?;
                 }
-                "down" => {
-                    next.down = value
-                        .as_bool()
-                        .ok_or_else(|| ApiError::invalid("down must be a boolean"))?;
-                }
+                "page_cap" => next.page_cap = cap(key, value)?,
+                "ids_cap" => next.ids_cap = cap(key, value)?,
+                "max_body_bytes" => next.max_body_bytes = cap(key, value)?,
+                "down" => next.down = flag(key, value)?,
+                "upper_case_ids" => next.upper_case_ids = flag(key, value)?,
+                "strict_batch" => next.strict_batch = flag(key, value)?,
+                "repeat_lead" => next.repeat_lead = flag(key, value)?,
                 "malformed" => next.malformed = malformed_setting(value)?,
+                "script" => {
+                    let steps = value
+                        .as_array()
+                        .ok_or_else(|| ApiError::invalid("script must be an array of steps"))?;
+                    script = Some(
+                        steps
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| ScriptStep::parse(i, v))
+                            .collect::<Result<VecDeque<_>, _>>()?,
+                    );
+                }
                 other => {
                     return Err(ApiError::invalid(format!(
-                        "unknown fault setting `{other}`; expected latency_ms, fail_rate, rate_limit, rate_window_ms, drop_rate, down, malformed ({} or null/\"off\")",
+                        "unknown fault setting `{other}`; expected {KEYS} ({} or null/\"off\")",
                         Malformed::names()
                     )));
                 }
             }
         }
-        lock(&self.state).settings = next;
-        Ok(next)
+        let mut st = lock(&self.state);
+        st.settings = next;
+        if let Some(script) = script {
+            st.script = script;
+        }
+        Ok(FaultsView {
+            settings: st.settings.clone(),
+            script: st.script.len(),
+        })
+    }
+
+    /// Removes and returns the first `script` step that fits this request.
+    fn take_step(&self, method: &str, path: &str) -> Option<Action> {
+        let mut st = lock(&self.state);
+        let pos = st.script.iter().position(|s| s.fits(method, path))?;
+        st.script.remove(pos).map(|s| s.action)
+    }
+
+    /// One `omit_rate` decision per PATCH item (true = leave it out). One number is drawn per
+    /// item whatever the rate, so the n-th item always sees the same roll for a given seed.
+    pub(crate) fn omit_rolls(&self, items: usize, rate: f64) -> Vec<bool> {
+        let mut st = lock(&self.state);
+        (0..items).map(|_| st.omit.unit() < rate).collect()
     }
 
     /// The garbage bytes of one `malformed: "json"` body (16 to 47 of them).
@@ -231,6 +473,25 @@ fn malformed_setting(value: &Value) -> Result<Option<Malformed>, ApiError> {
     }
 }
 
+/// `null` or a positive integer.
+fn cap(key: &str, value: &Value) -> Result<Option<usize>, ApiError> {
+    match value {
+        Value::Null => Ok(None),
+        v => v
+            .as_u64()
+            .filter(|n| *n > 0)
+            .and_then(|n| usize::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(format!("{key} must be null or a positive integer"))),
+    }
+}
+
+fn flag(key: &str, value: &Value) -> Result<bool, ApiError> {
+    value
+        .as_bool()
+        .ok_or_else(|| ApiError::invalid(format!("{key} must be a boolean")))
+}
+
 fn rate(key: &str, value: &Value) -> Result<f64, ApiError> {
     value
         .as_f64()
@@ -279,6 +540,15 @@ async fn buffer_body(req: Request) -> (Result<Request, ApiError>, Option<Value>)
     }
 }
 
+/// How a request ended, for its log entry and the counters.
+enum Finish {
+    Status(u16),
+    /// Connection dropped on purpose.
+    Dropped,
+    /// 429 with this many seconds of `Retry-After`.
+    RateLimited(u64),
+}
+
 /// The `/api` middleware; see the module docs for the order of the stages.
 pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     // Latency counts from arrival, so reading and logging the body is part of it.
@@ -294,43 +564,118 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
     };
     let guard = app.stats.begin(method.as_str(), &path, &query, items);
 
+    let mut cut = false;
+    match app.faults.take_step(method.as_str(), &path) {
+        Some(Action::Status {
+            status,
+            retry_after,
+        }) => {
+            guard.note_script("status");
+            guard.note_retry_after(retry_after.clone());
+            let response = ApiError::Forced {
+                status,
+                retry_after,
+            }
+            .into_response();
+            guard.finish(Some(status.as_u16()));
+            return response;
+        }
+        Some(Action::Stall(ms)) => {
+            guard.note_script("stall");
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Some(Action::Cut) => {
+            guard.note_script("cut");
+            cut = true;
+        }
+        None => {}
+    }
+
+    let (response, finish) = stages(&app, arrived, is_patch, req, next, &guard).await;
+    match finish {
+        Finish::Dropped => {
+            guard.finish(None);
+            response
+        }
+        _ if cut => {
+            guard.finish(None);
+            cut_response(response).await
+        }
+        Finish::RateLimited(secs) => {
+            guard.finish_rate_limited(secs);
+            response
+        }
+        Finish::Status(code) => {
+            guard.finish(Some(code));
+            response
+        }
+    }
+}
+
+/// The stages after `script`: `down`, rate limit, latency, drop / fail, then the handler.
+async fn stages(
+    app: &App,
+    arrived: tokio::time::Instant,
+    is_patch: bool,
+    req: Result<Request, ApiError>,
+    next: Next,
+    guard: &RequestGuard,
+) -> (Response, Finish) {
     let settings = app.faults.settings();
     if settings.down {
-        guard.finish(None);
-        return dropped_response();
+        return (dropped_response(), Finish::Dropped);
     }
     if let Some(limit) = settings.rate_limit
         && let Err(retry_after_secs) = app.faults.admit(limit)
     {
         let response = ApiError::RateLimited { retry_after_secs }.into_response();
-        guard.finish_rate_limited(retry_after_secs);
-        return response;
+        return (response, Finish::RateLimited(retry_after_secs));
     }
     if settings.latency_ms > 0 {
         tokio::time::sleep_until(arrived + Duration::from_millis(settings.latency_ms)).await;
     }
 
     match app.faults.decide(&settings, is_patch) {
-        Outcome::Fail(code) => {
-            let response = ApiError::Injected(code).into_response();
-            guard.finish(Some(response.status().as_u16()));
-            response
+        Outcome::Fail(status) => {
+            guard.note_retry_after(settings.fail_retry_after.clone());
+            let response = ApiError::Injected {
+                status,
+                retry_after: settings.fail_retry_after.clone(),
+            }
+            .into_response();
+            let code = response.status().as_u16();
+            (response, Finish::Status(code))
         }
         Outcome::Drop { apply } => {
             // For a PATCH, half of the drops happen after the change was applied: the client
             // cannot tell which, exactly like a connection lost on the way back.
             if apply {
-                let _discarded = authenticate_and_handle(&app, &settings, req, next).await;
+                let _discarded = authenticate_and_handle(app, &settings, req, next).await;
             }
-            guard.finish(None);
-            dropped_response()
+            (dropped_response(), Finish::Dropped)
         }
         Outcome::Pass => {
-            let response = authenticate_and_handle(&app, &settings, req, next).await;
-            guard.finish(Some(response.status().as_u16()));
-            response
+            let response = authenticate_and_handle(app, &settings, req, next).await;
+            let code = response.status().as_u16();
+            (response, Finish::Status(code))
         }
     }
+}
+
+/// The `cut` step: the first half of the answer's bytes under its full `Content-Length`, then
+/// an aborted connection.
+async fn cut_response(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(full) = axum::body::to_bytes(body, usize::MAX).await else {
+        return dropped_response();
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+    Response::from_parts(
+        parts,
+        malformed::half_then_abort(full, "demo server: scripted cut"),
+    )
 }
 
 /// The last stages: report an unreadable body, check the key, then answer malformed (when

@@ -10,9 +10,9 @@ use axum::http::{Method, Uri};
 use serde_json::{Map, Value, json};
 
 use super::App;
-use super::data::EntityRef;
+use super::data::{EntityRef, Status};
 use super::error::ApiError;
-use super::faults::FaultSettings;
+use super::faults::FaultsView;
 use super::state::{LiveState, lock};
 use super::stats::LogEntry;
 
@@ -31,7 +31,11 @@ fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
 ///   and dropped-before-apply PATCHes are not counted; a PATCH dropped *after* being applied is.
 /// * `peak_concurrency` / `in_flight`: `/api` requests between arrival and response production,
 ///   latency sleep included.
-/// * `responses`: completed `/api` responses by status code; `dropped`: connections dropped.
+/// * `responses`: completed `/api` responses by status code; `dropped`: connections dropped
+///   (`script` cuts included).
+/// * `log_dropped`: old entries dropped from `/__log` to keep it at its cap (the newest
+///   [`ServerConfig::log_cap`](super::ServerConfig::log_cap), 100,000 by default); the other
+///   counters are exact whatever the cap.
 /// * `leads`: known (not forgotten) persons and companies; `signals`: total signals.
 pub(crate) async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
     let mut map = app.stats.snapshot();
@@ -44,7 +48,10 @@ pub(crate) async fn stats(State(app): State<Arc<App>>) -> Json<Value> {
     Json(Value::Object(map))
 }
 
-/// `GET /__log`: every `/api` request in arrival order.
+/// `GET /__log`: the `/api` requests in arrival order (the newest `log_cap` of them). Each entry
+/// has `method`, `path`, `query`, `ts_ms`, `status` (`null` = dropped or cut), and when they
+/// apply `items` (PATCH), `retry_after_s` (429), `script` (`"status"`, `"stall"`, `"cut"`) and
+/// `retry_after` (the raw `Retry-After` of a forced answer).
 pub(crate) async fn log(State(app): State<Arc<App>>) -> Json<Vec<LogEntry>> {
     Json(app.stats.log())
 }
@@ -107,13 +114,66 @@ pub(crate) async fn statuses(State(app): State<Arc<App>>) -> Json<Value> {
     Json(Value::Object(map))
 }
 
-/// `GET /__faults`: the current fault settings.
-pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultSettings> {
-    Json(app.faults.settings())
+/// `POST /__statuses` `{"items":[{"entityId","status"}]}`: sets statuses directly in the live
+/// state, as a teammate changing them in the web app would. Not counted in `/__stats`, no
+/// faults; person and company ids both work, in any case. Answers
+/// `{"updated":[ids as sent], "errors":[{"id","error":"not_found"}]}` (unknown or forgotten
+/// ids); a malformed body or status is a 400 and changes nothing.
+pub(crate) async fn set_statuses(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let value = json_body(body)?;
+    let items = value
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::invalid("items must be an array of {entityId, status}"))?;
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let id = item
+            .get("entityId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::invalid(format!("items[{i}].entityId must be a string")))?;
+        let status = item
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(Status::parse)
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "items[{i}].status must be one of new, contacted, dismissed"
+                ))
+            })?;
+        parsed.push((id, app.data.entity_str(id), status));
+    }
+    let mut updated = Vec::new();
+    let mut errors = Vec::new();
+    let mut live = lock(&app.live);
+    for (id, entity, status) in parsed {
+        match entity {
+            Some(e) if live.set_status(e, status) => updated.push(Value::from(id)),
+            _ => errors.push(json!({ "id": id, "error": "not_found" })),
+        }
+    }
+    Ok(Json(json!({ "updated": updated, "errors": errors })))
 }
 
-/// `POST /__faults`: change any of `latency_ms`, `fail_rate`, `rate_limit` (number or null),
-/// `rate_window_ms`, `drop_rate`, `down`, `malformed`; returns the resulting settings.
+/// `GET /__faults`: the current fault settings, and in `script` the number of script steps
+/// not yet used.
+pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultsView> {
+    Json(app.faults.view())
+}
+
+/// `POST /__faults`: change any of `latency_ms`, `fail_rate`, `fail_retry_after` (string or
+/// null), `rate_limit` (number or null), `rate_window_ms`, `drop_rate`, `down`, `malformed`,
+/// `page_cap`, `ids_cap`, `max_body_bytes` (positive number or null), `omit_rate` (0..=1),
+/// `upper_case_ids`, `strict_batch`, `repeat_lead` (booleans) and `script` (an array, which
+/// replaces the remaining script); returns the resulting settings as `GET` does. Every field is
+/// validated before anything changes. `POST /__reset` restores the startup settings and
+/// empties the script.
+///
+/// `script` elements: `{"match": "PATCH /api/signals/leads", "status": 429, "retry_after":
+/// "2"}`, `{"stall_ms": 60000}`, `{"cut": true}`: an optional `match` (method, space, exact
+/// path; absent = any `/api` request) and exactly one action; see `faults.rs`.
 ///
 /// `malformed` takes `null` or `"off"` (normal answers) or one of these modes, each described
 /// on [`super::malformed::Malformed`]: `"json"` (a 200 that is not JSON), `"html"` (a 502 HTML
@@ -123,7 +183,7 @@ pub(crate) async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultSetting
 pub(crate) async fn set_faults(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<FaultSettings>, ApiError> {
+) -> Result<Json<FaultsView>, ApiError> {
     let value = json_body(body)?;
     Ok(Json(app.faults.update(&value)?))
 }

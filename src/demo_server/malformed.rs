@@ -233,30 +233,10 @@ fn complete_document(endpoint: Endpoint) -> Vec<u8> {
 fn truncated(endpoint: Endpoint) -> Response {
     let full = Bytes::from(complete_document(endpoint));
     let promised = full.len();
-    let half = full.slice(..promised / 2);
-    // Yield the first half, then pause so hyper flushes it to the socket (a body that is
-    // `Pending` gets its buffered bytes written), then fail: hyper aborts the connection with
-    // the `Content-Length` unmet, and the client sees a body that ended early.
-    let stream = futures::stream::unfold(0u8, move |step| {
-        let half = half.clone();
-        async move {
-            match step {
-                0 => Some((Ok(half), 1)),
-                1 => {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Some((
-                        Err(io::Error::new(
-                            io::ErrorKind::ConnectionAborted,
-                            "demo server: injected truncated body",
-                        )),
-                        2,
-                    ))
-                }
-                _ => None,
-            }
-        }
-    });
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = Response::new(half_then_abort(
+        full,
+        "demo server: injected truncated body",
+    ));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -265,6 +245,32 @@ fn truncated(endpoint: Endpoint) -> Response {
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(promised));
     response
+}
+
+/// A body that yields the first half of `full`, then fails. Under a `Content-Length` of the
+/// whole, hyper aborts the connection with the length unmet, and the client sees a body that
+/// ended early. Also used by the `cut` script step (`faults.rs`).
+pub(crate) fn half_then_abort(full: Bytes, reason: &'static str) -> Body {
+    let half = full.slice(..full.len() / 2);
+    // Yield the first half, then pause so hyper flushes it to the socket (a body that is
+    // `Pending` gets its buffered bytes written), then fail.
+    let stream = futures::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok(half), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Some((
+                        Err(io::Error::new(io::ErrorKind::ConnectionAborted, reason)),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
+    Body::from_stream(stream)
 }
 
 /// `{"<array>":["xxx…","xxx…",…,"end"],"pagination":{…}}`, [`HUGE_BYTES`] in total, as

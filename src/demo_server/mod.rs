@@ -3,23 +3,46 @@
 //! It implements the contract in `PUFFLE_API.md` (`GET`/`PATCH /api/signals/leads`,
 //! `GET /api/signals`) on `127.0.0.1`, so the app can be demoed and tested without a Puffle
 //! account. Extra behaviour, all opt-in through [`ServerConfig`] or the `/__faults` hook:
-//! latency, random 5xx, a sliding-window rate limit, dropped connections and hostile strings;
-//! and, through `/__faults` only, malformed answers (`malformed.rs`: bodies that are not JSON,
-//! HTML error pages, wrong types, missing fields, truncated and 50 MiB bodies, a looping cursor,
-//! error envelopes full of escape sequences).
+//! latency, random 5xx (optionally with a `Retry-After`), a sliding-window rate limit, dropped
+//! connections and hostile strings; and, through `/__faults` only, malformed answers
+//! (`malformed.rs`: bodies that are not JSON, HTML error pages, wrong types, missing fields,
+//! truncated and 50 MiB bodies, a looping cursor, error envelopes full of escape sequences).
+//!
+//! Switches that make it behave like a stricter or sloppier Puffle (config, CLI flag and
+//! `/__faults` key alike; all off by default):
+//! * `page_cap`: a smaller maximum `limit` on both list endpoints (beyond it 400
+//!   `invalid_request`, "limit must be an integer between 1 and N"; the default `limit` shrinks
+//!   to the cap);
+//! * `ids_cap`: fewer ids accepted by `GET /api/signals?ids=` (beyond it 400);
+//! * `omit_rate`: each PATCH item is, with that probability (its own seeded PRNG stream),
+//!   neither applied nor listed in `updated` or `errors`;
+//! * `upper_case_ids`: PATCH answers echo ids in upper case (requests are case-insensitive
+//!   anyway: ids are parsed as UUIDs everywhere, `entityId`, `ids=` and `cursor` included);
+//! * `max_body_bytes`: a larger PATCH body gets 413 `payload_too_large`, nothing applied;
+//! * `strict_batch`: a PATCH naming any unknown entity gets 400 as a whole (the message names
+//!   the first bad id and its index), nothing applied;
+//! * `repeat_lead`: every lead page after the first starts with the previous page's last lead
+//!   again (the cursor is treated as inclusive); pages still end and cover every lead;
+//! * `fail_retry_after`: the raw `Retry-After` sent with `fail_rate` failures;
+//! * `script` (`/__faults` only): forced answers (a status with an optional raw `Retry-After`,
+//!   a stall, a cut connection) for the next matching requests; see `faults.rs`.
 //!
 //! Test hooks (no auth, not counted, no faults): `GET /__stats`, `GET /__log`, `POST /__forget`,
-//! `POST /__reset`, `GET /__statuses`, `GET|POST /__faults`; `hooks.rs` documents each one.
+//! `POST /__reset`, `GET|POST /__statuses` (POST: a teammate's change), `GET|POST /__faults`;
+//! `hooks.rs` documents each one. The request log keeps the newest [`ServerConfig::log_cap`]
+//! entries (100,000 by default); `/__stats` counts the dropped ones in `log_dropped`.
 //!
 //! Every `/api` request (unknown `/api/...` paths included, which get a 404 envelope) passes
-//! through the fault pipeline in `faults.rs`: count → `down` → rate limit → latency →
+//! through the fault pipeline in `faults.rs`: count → script → `down` → rate limit → latency →
 //! drop / fail → authentication → malformed → handler.
 //!
 //! Choices the contract leaves open:
 //! * sort order is descending by the sort key, ties broken by entity id ascending;
 //! * the cursor is the id of the last row of the previous page;
 //! * `status` appears on lead rows only with [`ServerConfig::status_on_rows`];
-//! * `limit` defaults to 50 and must be 1..=100; `/api/signals?ids=` takes at most 100 ids.
+//! * `limit` defaults to 50 and must be 1..=100; `/api/signals?ids=` takes at most 100 ids;
+//! * ids are compared as UUIDs, so upper-case ids name the same entities; a PATCH answer
+//!   echoes each id as it was sent (unless `upper_case_ids`).
 
 mod data;
 mod error;
@@ -77,6 +100,26 @@ pub struct ServerConfig {
     /// Put terminal escape sequences, control/bidi characters, 10 KB names and wrongly typed
     /// fields into about one in five entities.
     pub hostile: bool,
+    /// Raw `Retry-After` value sent with the `fail_rate` failures (`None`: no header).
+    pub fail_retry_after: Option<String>,
+    /// Largest `limit` accepted on the list endpoints (`None`: the hard maximum of 100); a
+    /// larger one gets 400 `invalid_request`.
+    pub page_cap: Option<usize>,
+    /// Most ids accepted by `GET /api/signals?ids=` (`None`: the hard maximum of 100).
+    pub ids_cap: Option<usize>,
+    /// Share (0..=1) of PATCH items neither applied nor listed in `updated` or `errors`.
+    pub omit_rate: f64,
+    /// Echo the ids of PATCH answers (`updated`, `errors[].id`) in upper case.
+    pub upper_case_ids: bool,
+    /// Largest PATCH body in bytes (`None`: 2 MiB); larger ones get 413 `payload_too_large`.
+    pub max_body_bytes: Option<usize>,
+    /// Reject a whole PATCH with 400 when any item names an unknown entity, instead of
+    /// reporting per-item `not_found`.
+    pub strict_batch: bool,
+    /// Every lead page after the first starts with the previous page's last lead again.
+    pub repeat_lead: bool,
+    /// Most entries kept by the request log behind `/__log` (the newest ones).
+    pub log_cap: usize,
 }
 
 impl ServerConfig {
@@ -96,6 +139,15 @@ impl Default for ServerConfig {
             rate_limit: None,
             drop_rate: 0.0,
             hostile: false,
+            fail_retry_after: None,
+            page_cap: None,
+            ids_cap: None,
+            omit_rate: 0.0,
+            upper_case_ids: false,
+            max_body_bytes: None,
+            strict_batch: false,
+            repeat_lead: false,
+            log_cap: stats::LOG_CAP,
         }
     }
 }
@@ -118,17 +170,24 @@ impl App {
             FaultSettings {
                 latency_ms: cfg.latency_ms,
                 fail_rate: cfg.fail_rate.clamp(0.0, 1.0),
+                fail_retry_after: cfg.fail_retry_after.clone(),
                 rate_limit: cfg.rate_limit,
-                rate_window_ms: faults::RATE_WINDOW_MS,
                 drop_rate: cfg.drop_rate.clamp(0.0, 1.0),
-                down: false,
-                malformed: None,
+                // A zero cap would refuse every request; treat it as "no cap".
+                page_cap: cfg.page_cap.filter(|&n| n > 0),
+                ids_cap: cfg.ids_cap.filter(|&n| n > 0),
+                omit_rate: cfg.omit_rate.clamp(0.0, 1.0),
+                upper_case_ids: cfg.upper_case_ids,
+                max_body_bytes: cfg.max_body_bytes,
+                strict_batch: cfg.strict_batch,
+                repeat_lead: cfg.repeat_lead,
+                ..FaultSettings::off()
             },
             cfg.seed,
         );
         App {
             live: Mutex::new(LiveState::initial(&data)),
-            stats: Arc::default(),
+            stats: Arc::new(Stats::new(cfg.log_cap)),
             faults,
             data,
             cfg,
@@ -160,7 +219,10 @@ fn router(app: Arc<App>) -> Router {
         .route("/__log", get(hooks::log))
         .route("/__forget", axum::routing::post(hooks::forget))
         .route("/__reset", axum::routing::post(hooks::reset))
-        .route("/__statuses", get(hooks::statuses))
+        .route(
+            "/__statuses",
+            get(hooks::statuses).post(hooks::set_statuses),
+        )
         .route("/__faults", get(hooks::get_faults).post(hooks::set_faults));
     api.merge(test_hooks)
         .fallback(hooks::not_found)

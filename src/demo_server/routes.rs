@@ -4,6 +4,10 @@
 //! Query strings are parsed leniently: unknown parameters (`since`, `minScore`, ... on
 //! `/api/signals`) are ignored and an empty `cursor=` counts as "first page", but the documented
 //! parameters are validated strictly and rejected with the `invalid_request` envelope.
+//!
+//! The data-shaping switches of [`super::faults::FaultSettings`] act here: `page_cap` and
+//! `ids_cap` (smaller limits), `repeat_lead` (overlapping lead pages), and on PATCH
+//! `max_body_bytes`, `strict_batch`, `omit_rate` and `upper_case_ids`, in that order.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,19 +40,18 @@ fn params(query: Result<Query<Params>, QueryRejection>) -> Result<Params, ApiErr
         .map_err(|e| ApiError::invalid(format!("malformed query string: {e}")))
 }
 
-fn parse_limit(p: &Params) -> Result<usize, ApiError> {
+/// `limit`, at most `page_cap` (when set) and never above [`MAX_LIMIT`]. Without a `limit`,
+/// the default shrinks to the cap.
+fn parse_limit(p: &Params, page_cap: Option<usize>) -> Result<usize, ApiError> {
+    let max = page_cap.map_or(MAX_LIMIT, |cap| cap.clamp(1, MAX_LIMIT));
     let Some(raw) = p.get("limit") else {
-        return Ok(DEFAULT_LIMIT);
+        return Ok(DEFAULT_LIMIT.min(max));
     };
     raw.trim()
         .parse::<usize>()
         .ok()
-        .filter(|n| (1..=MAX_LIMIT).contains(n))
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "limit must be an integer between 1 and {MAX_LIMIT}"
-            ))
-        })
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| ApiError::invalid(format!("limit must be an integer between 1 and {max}")))
 }
 
 fn parse_group(p: &Params) -> Result<GroupBy, ApiError> {
@@ -145,9 +148,10 @@ pub(crate) async fn list_leads(
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let p = params(query)?;
+    let settings = app.faults.settings();
     let group = parse_group(&p)?;
     let sort = parse_sort(&p)?;
-    let limit = parse_limit(&p)?;
+    let limit = parse_limit(&p, settings.page_cap)?;
     let data = &app.data;
     let order = data.order(group, sort);
     // Maps an entity to its row index in this grouping (None for the other kind).
@@ -164,20 +168,32 @@ pub(crate) async fn list_leads(
     let lookup = |id: &str| data.entity_str(id).and_then(row_of);
 
     // A cursor stays valid even if its entity was forgotten since: its rank is still known.
-    let start = match cursor(&p) {
-        None => 0,
-        Some(c) => lookup(c)
-            .map(|row| order.rank[row as usize] as usize + 1)
-            .ok_or_else(|| ApiError::invalid("unknown cursor"))?,
+    let cursor_row = match cursor(&p) {
+        None => None,
+        Some(c) => Some(lookup(c).ok_or_else(|| ApiError::invalid("unknown cursor"))?),
     };
-    let filter = p
+    let start = cursor_row.map_or(0, |row| order.rank[row as usize] as usize + 1);
+    let filter: Option<Vec<u32>> = p
         .get("ids")
         .map(|raw| split_ids(raw).into_iter().filter_map(lookup).collect());
 
     let live = lock(&app.live);
-    let page = paginate(order, filter, start, limit, |row| {
-        live.is_forgotten(entity(row))
+    let hidden = |row: u32| live.is_forgotten(entity(row));
+    // `repeat_lead`: a page after the first starts with the cursor's row again (when it is
+    // still listed), followed by `limit - 1` new rows, at least one, so pagination advances.
+    let repeated = cursor_row.filter(|&row| {
+        settings.repeat_lead
+            && !hidden(row)
+            && filter.as_ref().is_none_or(|wanted| wanted.contains(&row))
     });
+    let new_rows = match repeated {
+        Some(_) => limit.saturating_sub(1).max(1),
+        None => limit,
+    };
+    let mut page = paginate(order, filter, start, new_rows, hidden);
+    if let Some(row) = repeated {
+        page.rows.insert(0, row);
+    }
     let rows: Vec<Value> = page
         .rows
         .iter()
@@ -193,22 +209,26 @@ pub(crate) async fn list_leads(
     ))
 }
 
-/// `GET /api/signals`: newest first; `ids` filters to at most 100 signal ids.
+/// `GET /api/signals`: newest first; `ids` filters to at most 100 signal ids (or `ids_cap`).
 pub(crate) async fn list_signals(
     State(app): State<Arc<App>>,
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let p = params(query)?;
-    let limit = parse_limit(&p)?;
+    let settings = app.faults.settings();
+    let limit = parse_limit(&p, settings.page_cap)?;
     let data = &app.data;
     let lookup = |id: &str| data.signal_str(id);
+    let max_ids = settings
+        .ids_cap
+        .map_or(MAX_LIMIT, |cap| cap.clamp(1, MAX_LIMIT));
     let filter = match p.get("ids") {
         None => None,
         Some(raw) => {
             let ids = split_ids(raw);
-            if ids.len() > MAX_LIMIT {
+            if ids.len() > max_ids {
                 return Err(ApiError::invalid(format!(
-                    "ids accepts at most {MAX_LIMIT} ids, got {}",
+                    "ids accepts at most {max_ids} ids, got {}",
                     ids.len()
                 )));
             }
@@ -284,20 +304,61 @@ fn parse_patch(body: &[u8]) -> Result<Vec<(String, Status)>, ApiError> {
 /// `PATCH /api/signals/leads`. The body is taken raw so that malformed JSON gets our envelope.
 /// Items are applied in order (a duplicate id simply ends with its last status); unknown,
 /// malformed or forgotten ids are reported per item as `not_found`, echoing the id as sent.
+///
+/// Switches, in order: `max_body_bytes` (413 before the body is parsed; after authentication,
+/// like every handler check), `strict_batch` (400 for the first unknown id, nothing applied),
+/// `omit_rate` (items left out of both the change and the answer), `upper_case_ids` (ids
+/// echoed in upper case).
 pub(crate) async fn patch_leads(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body.map_err(|e| ApiError::invalid(format!("could not read body: {e}")))?;
+    let settings = app.faults.settings();
+    if let Some(limit) = settings.max_body_bytes
+        && body.len() > limit
+    {
+        return Err(ApiError::PayloadTooLarge {
+            limit,
+            got: body.len(),
+        });
+    }
     let items = parse_patch(&body)?;
+    let echo = |id: &str| {
+        if settings.upper_case_ids {
+            id.to_ascii_uppercase()
+        } else {
+            id.to_owned()
+        }
+    };
     let mut updated = Vec::new();
     let mut errors = Vec::new();
     {
         let mut live = lock(&app.live);
-        for (id, status) in &items {
-            match app.data.entity_str(id) {
-                Some(e) if live.set_status(e, *status) => updated.push(Value::from(id.as_str())),
-                _ => errors.push(json!({ "id": id, "error": "not_found" })),
+        let entities: Vec<_> = items
+            .iter()
+            .map(|(id, _)| {
+                app.data
+                    .entity_str(id)
+                    .filter(|&e| live.status(e).is_some())
+            })
+            .collect();
+        if settings.strict_batch
+            && let Some(i) = entities.iter().position(Option::is_none)
+        {
+            return Err(ApiError::invalid(format!(
+                "items[{i}].entityId `{}` is not a known entity; nothing was applied",
+                items[i].0
+            )));
+        }
+        let omitted = app.faults.omit_rolls(items.len(), settings.omit_rate);
+        for (((id, status), entity), omit) in items.iter().zip(entities).zip(omitted) {
+            if omit {
+                continue;
+            }
+            match entity {
+                Some(e) if live.set_status(e, *status) => updated.push(Value::from(echo(id))),
+                _ => errors.push(json!({ "id": echo(id), "error": "not_found" })),
             }
         }
     }

@@ -1,6 +1,9 @@
 //! Request counters, concurrency tracking and the request log behind `/__stats` and `/__log`.
+//!
+//! The log keeps the newest [`LOG_CAP`] entries (`ServerConfig::log_cap`); older ones are
+//! dropped and counted in `log_dropped`. The counters are exact whatever the cap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,6 +19,9 @@ const KNOWN_ROUTES: [&str; 3] = [
     "PATCH /api/signals/leads",
     "GET /api/signals",
 ];
+
+/// Default number of entries the request log keeps (the newest ones).
+pub const LOG_CAP: usize = 100_000;
 
 /// One `/__log` entry.
 #[derive(Clone, Debug, Serialize)]
@@ -34,6 +40,13 @@ pub(crate) struct LogEntry {
     /// For 429 answers: the `Retry-After` sent, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_s: Option<u64>,
+    /// For requests that took a `script` step: `"status"`, `"stall"` or `"cut"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<&'static str>,
+    /// For forced answers (`script` status steps, `fail_rate` with `fail_retry_after`): the raw
+    /// `Retry-After` value as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
 }
 
 #[derive(Default)]
@@ -47,18 +60,45 @@ struct Inner {
     patch_calls: u64,
     patch_items: u64,
     max_patch_items: u64,
-    log: Vec<LogEntry>,
+    /// The newest entries; `log[0]` has the absolute index `log_dropped`.
+    log: VecDeque<LogEntry>,
+    /// Entries dropped from the front of the log so far.
+    log_dropped: u64,
+}
+
+impl Inner {
+    /// The entry with this absolute index, if it is still in the log.
+    fn entry(&mut self, index: u64) -> Option<&mut LogEntry> {
+        let pos = index.checked_sub(self.log_dropped)?;
+        self.log.get_mut(usize::try_from(pos).ok()?)
+    }
 }
 
 /// Shared counters. See [`Stats::snapshot`] for the meaning of each field.
-#[derive(Default)]
 pub(crate) struct Stats {
     inner: Mutex<Inner>,
     in_flight: AtomicU64,
     peak: AtomicU64,
+    /// Most entries the log keeps.
+    log_cap: usize,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats::new(LOG_CAP)
+    }
 }
 
 impl Stats {
+    pub(crate) fn new(log_cap: usize) -> Stats {
+        Stats {
+            inner: Mutex::default(),
+            in_flight: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            log_cap,
+        }
+    }
+
     /// Records the arrival of an `/api` request and returns the guard that tracks it until its
     /// response is produced.
     pub(crate) fn begin(
@@ -75,8 +115,8 @@ impl Stats {
             .requests
             .entry(format!("{method} {path}"))
             .or_insert(0) += 1;
-        let index = inner.log.len();
-        inner.log.push(LogEntry {
+        let index = inner.log_dropped + inner.log.len() as u64;
+        inner.log.push_back(LogEntry {
             method: method.to_owned(),
             path: path.to_owned(),
             query: query.to_owned(),
@@ -84,7 +124,13 @@ impl Stats {
             status: None,
             items,
             retry_after_s: None,
+            script: None,
+            retry_after: None,
         });
+        while inner.log.len() > self.log_cap {
+            inner.log.pop_front();
+            inner.log_dropped += 1;
+        }
         RequestGuard {
             stats: Arc::clone(self),
             generation: inner.generation,
@@ -116,7 +162,7 @@ impl Stats {
     }
 
     pub(crate) fn log(&self) -> Vec<LogEntry> {
-        lock(&self.inner).log.clone()
+        lock(&self.inner).log.iter().cloned().collect()
     }
 
     /// The `/__stats` body, minus the dataset sizes which the caller adds.
@@ -141,6 +187,7 @@ impl Stats {
             "in_flight": self.in_flight.load(Ordering::SeqCst),
             "responses": responses,
             "dropped": inner.dropped,
+            "log_dropped": inner.log_dropped,
         });
         match body {
             Value::Object(map) => map,
@@ -154,25 +201,41 @@ impl Stats {
 pub(crate) struct RequestGuard {
     stats: Arc<Stats>,
     generation: u64,
-    index: usize,
+    /// Absolute index of this request's log entry.
+    index: u64,
     done: bool,
 }
 
 impl RequestGuard {
-    /// Records the response status (`None` = connection dropped on purpose).
+    /// Changes this request's log entry (if it is still there and no reset happened since).
+    fn annotate(&self, f: impl FnOnce(&mut LogEntry)) {
+        let mut inner = lock(&self.stats.inner);
+        if inner.generation == self.generation
+            && let Some(entry) = inner.entry(self.index)
+        {
+            f(entry);
+        }
+    }
+
+    /// Records that the request took a `script` step (`"status"`, `"stall"`, `"cut"`).
+    pub(crate) fn note_script(&self, step: &'static str) {
+        self.annotate(|e| e.script = Some(step));
+    }
+
+    /// Records the raw `Retry-After` of a forced answer.
+    pub(crate) fn note_retry_after(&self, value: Option<String>) {
+        if value.is_some() {
+            self.annotate(|e| e.retry_after = value);
+        }
+    }
+
     /// Records a 429 and the `Retry-After` it carried.
     pub(crate) fn finish_rate_limited(self, retry_after_s: u64) {
-        {
-            let mut inner = lock(&self.stats.inner);
-            if inner.generation == self.generation
-                && let Some(entry) = inner.log.get_mut(self.index)
-            {
-                entry.retry_after_s = Some(retry_after_s);
-            }
-        }
+        self.annotate(|e| e.retry_after_s = Some(retry_after_s));
         self.finish(Some(429));
     }
 
+    /// Records the response status (`None` = connection dropped on purpose).
     pub(crate) fn finish(mut self, status: Option<u16>) {
         self.done = true;
         self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -184,7 +247,7 @@ impl RequestGuard {
             Some(code) => *inner.responses.entry(code).or_insert(0) += 1,
             None => inner.dropped += 1,
         }
-        if let Some(entry) = inner.log.get_mut(self.index) {
+        if let Some(entry) = inner.entry(self.index) {
             entry.status = status;
         }
     }
