@@ -83,6 +83,9 @@ pub enum Msg {
     },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
+    /// The sync worker, or a request it ran, panicked (caught and logged): nothing more will
+    /// come back from it, so the app quits; the outbox keeps every unsent change.
+    WorkerFailed(String),
 }
 
 /// Something `update` wants done.
