@@ -210,3 +210,123 @@ fn a_panicking_send_quits_with_the_terminal_restored_and_the_outbox_intact() {
 fn a_panicking_worker_task_is_noticed_and_quits_the_same_way() {
     panic_drill("worker", "the sync worker panicked");
 }
+
+/// A real hangup, as when an SSH connection drops: every end of the pty's master side is
+/// closed, so the kernel sends SIGHUP and every write to the terminal fails. The app must
+/// still shut down on its own (no panic from a failed write) with 128 + SIGHUP, and the
+/// queued change must be in the outbox.
+#[test]
+fn a_real_hangup_with_the_terminal_gone_still_shuts_down_cleanly() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+
+    let h = server(ServerConfig {
+        leads: LEADS,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lead-triage"));
+    cmd.env_clear();
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in [
+        ("PUFFLE_API_KEY", h.api_key()),
+        ("HOME", d),
+        ("XDG_CONFIG_HOME", d),
+        ("XDG_STATE_HOME", d),
+    ] {
+        cmd.env(k, v);
+    }
+    let base = h.base_url();
+    let log = format!("{d}/tui.log");
+    for a in [
+        "--base-url",
+        base.as_str(),
+        "--log-file",
+        log.as_str(),
+        "--data-dir",
+        d,
+        "--debounce-ms",
+        "600000",
+    ] {
+        cmd.arg(a);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    // The reader reads until the screen shows what it waits for, then reports and stops, so
+    // that it holds no end of the master side any more.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let all = format!("{LEADS} / {LEADS} leads");
+    let reading = std::thread::spawn(move || {
+        let mut parser = vt100::Parser::new(
+            std::num::NonZeroU16::new(40).unwrap(),
+            std::num::NonZeroU16::new(120).unwrap(),
+            0,
+        );
+        let mut buf = [0u8; 16 * 1024];
+        let mut listed = false;
+        loop {
+            let n = reader.read(&mut buf).unwrap_or(0);
+            assert!(
+                n > 0,
+                "the app ended early:\n{}",
+                parser.screen().contents()
+            );
+            parser.process(&buf[..n]);
+            let s = parser.screen().contents();
+            if !listed && s.contains(&all) && !s.contains("loading") {
+                listed = true;
+                tx.send(()).unwrap();
+            }
+            if listed && count_after(&s, "pending") == Some(1) {
+                tx.send(()).unwrap();
+                return;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(60);
+    rx.recv_timeout(wait).expect("the list");
+    writer.write_all(b"d").unwrap();
+    writer.flush().unwrap();
+    rx.recv_timeout(wait).expect("the change queued");
+    reading.join().unwrap();
+    assert_eq!(outbox(&h, d).len(), 1);
+    // Hang up: the last ends of the master side go.
+    drop(writer);
+    drop(pair.master);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the app did not exit after the hangup");
+        }
+        // Polling the child with a deadline: a pty-less child has no event to wait on.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(exit.signal(), None, "{log}");
+    assert_eq!(exit.exit_code(), 129, "exit code 128 + SIGHUP; log:\n{log}");
+    assert!(
+        log.contains("could not show the cursor"),
+        "the writes to the terminal did fail (so this drill tests what it says): {log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+    let rows = outbox(&h, d);
+    assert_eq!(rows.len(), 1, "the change is still queued: {rows:?}");
+    assert_eq!(rows[0].status, Status::Dismissed);
+}
