@@ -181,8 +181,12 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         keymap,
         crate::sync::backoff::Jitter::from_entropy(),
     );
-    crate::tui::run(crate::runner::Runner::new(client, state, Some(store))).await?;
-    Ok(ExitCode::SUCCESS)
+    let exit = crate::tui::run(crate::runner::Runner::new(client, state, Some(store))).await?;
+    if let crate::tui::Exit::WorkerFailed(banner) = &exit {
+        // Printed after the terminal is restored, so it stays on the rep's screen.
+        return Ok(fail(banner));
+    }
+    Ok(ExitCode::from(exit.code()))
 }
 
 /// `lead-triage sync`: send the outbox without the TUI, through the same engine.

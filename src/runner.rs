@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::OptionFuture;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
 use tokio::time::sleep_until;
 
 use crate::api::{Client, GroupBy};
@@ -33,6 +35,15 @@ pub struct Runner {
     for_terminal: Vec<TerminalEffect>,
     pub state: State,
     worker: UnboundedSender<Command>,
+    /// The worker task, watched by [`Runner::next_msg`]. The runner holds the worker's command
+    /// sender for as long as it lives, so the task cannot end but by a panic (or a bug that
+    /// lets its loop return); either way the end is reported as `Msg::WorkerFailed`, so no
+    /// row waits on "sending" for an answer that cannot come. The handle is watched rather
+    /// than the message channel because the runner holds a sender of that channel itself,
+    /// so it never closes. `None` once the end was reported.
+    worker_task: Option<JoinHandle<()>>,
+    /// What `Msg::WorkerFailed` said, once it came.
+    worker_failure: Option<String>,
     msgs: UnboundedReceiver<Msg>,
     msg_tx: UnboundedSender<Msg>,
     debounce: Option<Instant>,
@@ -81,12 +92,14 @@ impl Runner {
     /// Start the worker for `client`. With a store, changes are durable.
     pub fn new(client: Client, mut state: State, store: Option<Store>) -> Runner {
         let (msg_tx, msgs) = unbounded_channel();
-        let worker = worker::spawn(client, msg_tx.clone());
+        let (worker, worker_task) = worker::spawn(client, msg_tx.clone());
         state.settings.durable = store.is_some();
         Runner {
             for_terminal: Vec::new(),
             state,
             worker,
+            worker_task: Some(worker_task),
+            worker_failure: None,
             msgs,
             msg_tx,
             debounce: None,
@@ -193,6 +206,11 @@ impl Runner {
         }
     }
 
+    /// Why the sync worker failed, if it did (the app then quits).
+    pub fn worker_failure(&self) -> Option<&str> {
+        self.worker_failure.as_deref()
+    }
+
     /// Apply one message and carry out its effects.
     pub fn apply(&mut self, msg: Msg) {
         if let Msg::BatchDone { batch, .. } = &msg
@@ -202,6 +220,9 @@ impl Runner {
         {
             // Claims also end with their lease, or at once when this process exits.
             tracing::warn!(error = %e, "could not release claims");
+        }
+        if let Msg::WorkerFailed(detail) = &msg {
+            self.worker_failure.get_or_insert_with(|| detail.clone());
         }
         for fx in update(&mut self.state, msg) {
             self.execute(fx);
@@ -403,6 +424,12 @@ impl Runner {
             .map(|d| tokio::time::Instant::from_std(self.start + d));
         tokio::select! {
             Some(m) = self.msgs.recv() => m,
+            Some(end) = OptionFuture::from(self.worker_task.as_mut()) => {
+                self.worker_task = None;
+                let detail = worker::failure(end);
+                tracing::error!("{detail}");
+                Msg::WorkerFailed(detail)
+            }
             _ = sleep_until(debounce.unwrap_or_else(far_future)), if debounce.is_some() => {
                 self.debounce = None;
                 Msg::FlushDue

@@ -8,6 +8,7 @@
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Msg;
 use crate::runner::{Runner, TerminalEffect};
@@ -41,26 +42,136 @@ fn leave_modes(mouse: bool) {
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
 }
 
-/// Run the TUI until the user quits. The terminal is restored on every exit path, panics
-/// included: ratatui's panic hook restores the screen, and ours, run first, turns off
-/// bracketed paste and the mouse.
-pub async fn run(mut runner: Runner) -> std::io::Result<()> {
+/// How the TUI ended, for the exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The rep quit.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT arrived (its number); exit with 128 + it, as a shell would.
+    Signal(i32),
+    /// The sync worker failed; the banner says what happened and that the changes are kept.
+    WorkerFailed(String),
+}
+
+impl Exit {
+    /// The conventional exit code: 0 after quitting, 128 + the signal, 2 after a failure.
+    pub fn code(&self) -> u8 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(sig) => u8::try_from(128 + sig).unwrap_or(u8::MAX),
+            Exit::WorkerFailed(_) => crate::commands::EXIT_FAILURE,
+        }
+    }
+}
+
+/// The signals that end the TUI cleanly. SIGINT only comes from `kill`: in raw mode Ctrl-C is
+/// a key. Registered before the terminal is touched, so none of them can kill the process
+/// between entering the alternate screen and the loop.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The next signal's number. Cancel-safe.
+    async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            Some(()) = self.term.recv() => SignalKind::terminate().as_raw_value(),
+            Some(()) = self.hup.recv() => SignalKind::hangup().as_raw_value(),
+            Some(()) = self.int.recv() => SignalKind::interrupt().as_raw_value(),
+            else => std::future::pending().await,
+        }
+    }
+
+    /// After a hangup (an SSH drop) the terminal's read or write error can come before the
+    /// SIGHUP does. When the terminal fails, wait this long for a signal, so the exit code
+    /// says what happened.
+    async fn late(&mut self) -> Option<i32> {
+        tokio::time::timeout(HANGUP_GRACE, self.recv()).await.ok()
+    }
+}
+
+/// See [`Signals::late`].
+const HANGUP_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Give the terminal back: bracketed paste and mouse off, cooked mode, main screen, cursor
+/// shown. Every step is tried even when an earlier one failed: after a hangup every write to
+/// the terminal fails, and that must not stop the shutdown.
+fn restore(terminal: DefaultTerminal, mouse: bool) {
+    leave_modes(mouse);
+    if let Err(e) = crossterm::terminal::disable_raw_mode() {
+        tracing::warn!(error = %e, "could not leave raw mode");
+    }
+    if let Err(e) =
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen)
+    {
+        tracing::warn!(error = %e, "could not leave the alternate screen");
+    }
+    let mut terminal = terminal;
+    if let Err(e) = terminal.show_cursor() {
+        tracing::warn!(error = %e, "could not show the cursor");
+        // Dropping it would try again and report the failure with `eprintln!`, which panics
+        // when stderr is the terminal that just went away.
+        std::mem::forget(terminal);
+    }
+}
+
+/// Run the TUI until the user quits, a signal arrives, or the sync worker fails. The
+/// terminal is restored on every exit path, panics included: ratatui's panic hook restores
+/// the screen, and ours, run first, turns off bracketed paste and the mouse. A panic inside
+/// the sync worker is the exception: it is caught there and reported (`Msg::WorkerFailed`),
+/// the loop quits, and the terminal is restored on the way out like any other exit.
+pub async fn run(mut runner: Runner) -> std::io::Result<Exit> {
+    let mut signals = Signals::new()?;
     let mut terminal = ratatui::init();
     let mouse = runner.state.settings.mouse;
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if crate::sync::worker::in_worker() {
+            // Caught by the worker's supervision and reported as `Msg::WorkerFailed`: the
+            // screen is still ours, so neither restore it nor print over it; the log has it.
+            tracing::error!("panic in the sync worker: {info}");
+            return;
+        }
         leave_modes(mouse);
         ratatui_hook(info);
     }));
-    enter_modes(mouse)?;
-    let result = event_loop(&mut terminal, &mut runner).await;
-    leave_modes(mouse);
-    ratatui::restore();
+    let result = match enter_modes(mouse) {
+        Ok(()) => event_loop(&mut terminal, &mut runner, &mut signals).await,
+        Err(e) => Err(e),
+    };
+    let result = match result {
+        Err(e) => match signals.late().await {
+            Some(sig) => Ok(Exit::Signal(sig)),
+            None => Err(e),
+        },
+        Ok(None) => Ok(signals.late().await.map_or(Exit::Quit, Exit::Signal)),
+        Ok(Some(exit)) => Ok(exit),
+    };
+    if let Ok(Exit::Signal(sig)) = &result {
+        tracing::info!(signal = sig, "signal: restoring the terminal and exiting");
+    }
+    restore(terminal, mouse);
+    // Every change was committed to the outbox before it showed; this saves the listings.
     runner.shutdown();
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std::io::Result<()> {
+/// The loop. `Ok(None)` when the terminal's input ended.
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    runner: &mut Runner,
+    signals: &mut Signals,
+) -> std::io::Result<Option<Exit>> {
     let mut events = EventStream::new();
     let size = terminal.size()?;
     runner.apply(Msg::Resize(size.width, size.height));
@@ -70,6 +181,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
     })?;
     while !runner.state.quit {
         let msg = tokio::select! {
+            biased;
+            sig = signals.recv() => return Ok(Some(Exit::Signal(sig))),
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
@@ -77,7 +190,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
                 Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
-                None => break,
+                None => return Ok(None),
             },
             m = runner.next_msg() => m,
         };
@@ -111,5 +224,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, runner: &mut Runner) -> std:
             crate::ui::draw(f, &runner.state);
         })?;
     }
-    Ok(())
+    Ok(Some(match runner.worker_failure() {
+        Some(detail) => Exit::WorkerFailed(
+            runner
+                .state
+                .banner
+                .clone()
+                .unwrap_or_else(|| detail.to_owned()),
+        ),
+        None => Exit::Quit,
+    }))
 }

@@ -94,6 +94,9 @@ pub enum Msg {
     Enqueue(Vec<crate::api::StatusChange>),
     /// Put every refused change back in the queue and send now (`lead-triage sync`).
     RetryAllNow,
+    /// The sync worker, or a request it ran, panicked (caught and logged): nothing more will
+    /// come back from it, so the app quits; the outbox keeps every unsent change.
+    WorkerFailed(String),
 }
 
 /// Something `update` wants done.

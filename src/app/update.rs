@@ -246,6 +246,15 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             s.queue.retry(None);
             triage::flush(s, &mut fx);
         }
+        Msg::WorkerFailed(e) => {
+            // Rows in flight would sit on "sending" behind a dead worker: quit instead. Every
+            // change is already in the outbox, and the next start sends it.
+            s.banner = Some(format!(
+                "internal error in the sync worker: {}; your changes are kept in the local outbox and are sent at the next start",
+                crate::text::clean(&e)
+            ));
+            fx.push(Effect::Quit);
+        }
         Msg::StoreFailed(e) => {
             s.banner = Some(format!(
                 "could not save changes locally ({e}); they are kept in memory only"

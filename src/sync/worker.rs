@@ -3,12 +3,17 @@
 //! by `update`. Requests run concurrently inside this single task (`FuturesUnordered`), so
 //! the number in flight is exactly what `update` handed out.
 
+use std::any::Any;
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use futures::FutureExt;
 use futures::future::{AbortHandle, Abortable, BoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::{JoinError, JoinHandle};
 
 use uuid::Uuid;
 
@@ -30,16 +35,111 @@ pub enum Command {
     Signals { group: GroupBy, id: Uuid },
 }
 
-/// Start the worker on the current runtime. Dropping the returned sender stops it.
-pub fn spawn(client: Client, msgs: UnboundedSender<Msg>) -> UnboundedSender<Command> {
+/// Start the worker on the current runtime. Dropping the returned sender stops it. The
+/// handle tells when the task ended: while its sender is held, only by a panic (see
+/// `Runner::next_msg`).
+pub fn spawn(
+    client: Client,
+    msgs: UnboundedSender<Msg>,
+) -> (UnboundedSender<Command>, JoinHandle<()>) {
     let (tx, rx) = unbounded_channel();
-    tokio::spawn(run(client, rx, msgs));
-    tx
+    let task = tokio::spawn(marked(run(client, rx, msgs)));
+    (tx, task)
+}
+
+thread_local! {
+    /// Set while this thread polls the worker task (and so any future it runs).
+    static IN_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is polling the worker. The TUI's panic hook asks: such a panic
+/// is caught and reported as `Msg::WorkerFailed` (or noticed through the task's handle), the
+/// app quits by itself, so the hook must not restore the terminal early nor print over it.
+pub fn in_worker() -> bool {
+    IN_WORKER.with(Cell::get)
+}
+
+/// Polls `fut` with [`in_worker`] set. The flag is still set while the panic hook runs (it
+/// runs before unwinding) and is put back as the poll unwinds.
+fn marked<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_WORKER.with(|f| f.set(self.0));
+        }
+    }
+    let mut fut = Box::pin(fut);
+    std::future::poll_fn(move |cx| {
+        let _reset = Reset(IN_WORKER.with(|f| f.replace(true)));
+        fut.as_mut().poll(cx)
+    })
+}
+
+/// The text of a panic's payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// What the end of the worker task means (it only ends early by panicking).
+pub fn failure(end: Result<(), JoinError>) -> String {
+    match end {
+        Ok(()) => "the sync worker stopped".to_owned(),
+        Err(e) if e.is_panic() => format!(
+            "the sync worker panicked: {}",
+            panic_message(&*e.into_panic())
+        ),
+        Err(e) => format!("the sync worker stopped: {e}"),
+    }
+}
+
+/// One future of the worker, supervised: a panic in it is caught, logged and reported as
+/// `Msg::WorkerFailed` rather than taking the whole worker down unannounced. (Its own state
+/// dies with it, and it shares nothing with the others but the client and the sender, so
+/// `AssertUnwindSafe` is sound; the queue lives in `update`, which then quits.)
+fn supervised(
+    what: &'static str,
+    fut: impl Future<Output = ()> + Send + 'static,
+    msgs: UnboundedSender<Msg>,
+) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
+            let detail = format!("{what} panicked: {}", panic_message(&*payload));
+            tracing::error!("{detail}");
+            let _ = msgs.send(Msg::WorkerFailed(detail));
+        }
+    })
+}
+
+/// A test-only fault, read once at worker start from `LEAD_TRIAGE_TEST_PANIC`: `worker`
+/// panics in the worker's own loop, `task` in the request future, both on the first `Send`.
+/// Not a user-facing setting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TestPanic {
+    None,
+    Worker,
+    Task,
+}
+
+impl TestPanic {
+    fn from_env() -> TestPanic {
+        match std::env::var("LEAD_TRIAGE_TEST_PANIC").as_deref() {
+            Ok("worker") => TestPanic::Worker,
+            Ok("task") => TestPanic::Task,
+            _ => TestPanic::None,
+        }
+    }
 }
 
 async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: UnboundedSender<Msg>) {
     let mut tasks: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
     let mut loads: HashMap<GroupBy, AbortHandle> = HashMap::new();
+    let test_panic = TestPanic::from_env();
     loop {
         tokio::select! {
             cmd = rx.recv() => match cmd {
@@ -51,29 +151,35 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     let (handle, reg) = AbortHandle::new_pair();
                     loads.insert(group, handle);
                     let fut = load(client.clone(), group, generation, msgs.clone());
-                    tasks.push(Box::pin(async move {
+                    tasks.push(supervised("listing", async move {
                         let _ = Abortable::new(fut, reg).await;
-                    }));
+                    }, msgs.clone()));
                 }
                 Some(Command::Signals { group, id }) => {
                     let client = client.clone();
-                    let msgs = msgs.clone();
-                    tasks.push(Box::pin(async move {
+                    let tx = msgs.clone();
+                    tasks.push(supervised("loading signals", async move {
                         let result = client.lead_signals(group, id).await;
-                        let _ = msgs.send(Msg::Signals { id, result });
-                    }));
+                        let _ = tx.send(Msg::Signals { id, result });
+                    }, msgs.clone()));
                 }
                 Some(Command::Send(batch)) => {
+                    if test_panic == TestPanic::Worker {
+                        panic!("LEAD_TRIAGE_TEST_PANIC=worker: the worker loop panics");
+                    }
                     let client = client.clone();
-                    let msgs = msgs.clone();
-                    tasks.push(Box::pin(async move {
+                    let tx = msgs.clone();
+                    tasks.push(supervised("sending", async move {
+                        if test_panic == TestPanic::Task {
+                            panic!("LEAD_TRIAGE_TEST_PANIC=task: a send panics");
+                        }
                         tracing::debug!(batch = batch.id, items = batch.items.len(), "PATCH");
                         let result = client.patch_leads(&batch.items).await;
                         if let Err(e) = &result {
                             tracing::warn!(batch = batch.id, error = %e, "PATCH failed");
                         }
-                        let _ = msgs.send(Msg::BatchDone { batch: batch.id, result });
-                    }));
+                        let _ = tx.send(Msg::BatchDone { batch: batch.id, result });
+                    }, msgs.clone()));
                 }
             },
             Some(()) = tasks.next(), if !tasks.is_empty() => {}

@@ -167,6 +167,27 @@ impl Pty {
     /// Wait for the process to exit (the pty closes when it does); returns whether it
     /// succeeded.
     pub fn wait_exit(&mut self) -> bool {
+        self.wait_exit_status().success()
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("child pid")
+    }
+
+    /// Names of the local-mode flags the terminal has now (`ICANON`, `ECHO`, …), read from the
+    /// master side (which reports the terminal's termios).
+    pub fn local_flags(&self) -> Vec<String> {
+        let termios = self._master.get_termios().expect("termios of the pty");
+        termios
+            .local_flags
+            .iter_names()
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    /// Wait for the process to exit (the pty closes when it does); returns how it exited.
+    pub fn wait_exit_status(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(30);
         {
             let (lock, cv) = &*self.shared;
@@ -181,7 +202,7 @@ impl Pty {
                 s = cv.wait_timeout(s, deadline - now).unwrap().0;
             }
         }
-        self.child.wait().expect("wait").success()
+        self.child.wait().expect("wait")
     }
 
     /// SIGKILL: no chance to clean up, like a crash or a closed laptop lid gone wrong.
