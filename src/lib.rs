@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod demo_server;
 pub mod export;
+pub mod fsperm;
 pub mod headless;
 pub mod keymap;
 pub mod logging;
