@@ -14,6 +14,7 @@ pub mod fsperm;
 pub mod headless;
 pub mod keymap;
 pub mod logging;
+pub mod progress;
 pub mod runner;
 pub mod store;
 pub mod sync;
