@@ -95,6 +95,15 @@ impl<W: Write> Progress<W> {
         }
     }
 
+    /// Run `f` with the bar hidden, e.g. to write rows to stdout when stdout is the same
+    /// terminal; without a bar it just runs `f`.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     /// The work is over: the bar is removed (the command prints its own summary).
     pub fn finish(self) {
         self.finish_into();
@@ -159,6 +168,7 @@ mod tests {
         for i in 0..1000 {
             p.set(i);
         }
+        assert_eq!(p.suspend(|| 7), 7);
         assert!(p.finish_into().is_empty());
     }
 
