@@ -1,7 +1,9 @@
 //! Writing leads to CSV or JSON (`leads list --format csv`, and `e` / `E` in the TUI).
 //!
 //! CSV cells are quoted when needed, and a cell that a spreadsheet would run as a formula
-//! (starting with `=`, `+`, `-`, `@`) is prefixed with `'`: lead data comes from the internet.
+//! (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`: lead data comes from the
+//! internet. The rule is [`crate::text::defuse_formula`], shared with the TSV listing. Files
+//! are created with mode 0600: they hold names and emails.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,15 +33,11 @@ pub const CSV_HEADER: &str =
 /// One CSV cell: quoted if it holds a comma, a quote or a line break; defused if a
 /// spreadsheet would read it as a formula.
 pub fn csv_cell(s: &str) -> String {
-    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
+    let defused = crate::text::defuse_formula(s);
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
-        defused
+        defused.into_owned()
     }
 }
 
@@ -83,7 +81,8 @@ pub fn write(out: &mut impl Write, leads: &[Lead], format: Format) -> std::io::R
     out.flush()
 }
 
-/// Write leads to a new file in `dir`, named after the view and the time; returns its path.
+/// Write leads to a new file in `dir`, named after the view and the time, with mode 0600;
+/// returns its path.
 pub fn to_file(dir: &Path, view: &str, leads: &[Lead], format: Format) -> std::io::Result<PathBuf> {
     let stamp = crate::store::unix_now();
     let mut path = dir.join(format!("lead-triage-{view}-{stamp}.{}", format.extension()));
@@ -95,10 +94,7 @@ pub fn to_file(dir: &Path, view: &str, leads: &[Lead], format: Format) -> std::i
         ));
         n += 1;
     }
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
+    let file = crate::fsperm::create_new_private(&path)?;
     let mut w = std::io::BufWriter::new(file);
     write(&mut w, leads, format)?;
     Ok(std::path::absolute(&path).unwrap_or(path))
@@ -116,6 +112,77 @@ mod tests {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("@cmd"), "'@cmd");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_cell("Brennan-Okafor"), "Brennan-Okafor");
+    }
+
+    fn example_leads() -> Vec<Lead> {
+        crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
+            .unwrap()
+            .leads
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exported_files_are_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = to_file(dir.path(), "person", &example_leads(), Format::Csv).unwrap();
+        let b = to_file(dir.path(), "person", &example_leads(), Format::Json).unwrap();
+        let c = to_file(dir.path(), "person", &example_leads(), Format::Csv).unwrap();
+        assert_ne!(a, c, "a second export in the same second gets its own name");
+        for p in [&a, &b, &c] {
+            assert_eq!(mode(p), 0o600, "{}", p.display());
+        }
+    }
+
+    /// Runs in a child process with umask 0 (see below): export into `LT_EXPORT_DIR`.
+    #[cfg(unix)]
+    #[test]
+    fn umask_child_exports() {
+        let Some(dir) = std::env::var_os("LT_EXPORT_DIR") else {
+            return;
+        };
+        to_file(Path::new(&dir), "person", &example_leads(), Format::Csv).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exports_are_0600_even_with_umask_0() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("umask 000 && exec \"$0\" --exact export::tests::umask_child_exports --test-threads 1")
+            .arg(&exe)
+            .env("LT_EXPORT_DIR", dir.path())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Control: a plain file made in the same child setting would be 0666.
+        let control = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("umask 000 && : > \"$0\"")
+            .arg(dir.path().join("control"))
+            .status()
+            .unwrap();
+        assert!(control.success());
+        assert_eq!(mode(&dir.path().join("control")), 0o666);
+        let exported: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        assert_eq!(exported.len(), 1, "{exported:?}");
+        assert_eq!(mode(&exported[0]), 0o600);
     }
 
     #[test]

@@ -146,11 +146,7 @@ impl Store {
             message: e.to_string(),
         };
         if let Some(dir) = path.parent() {
-            let mut b = std::fs::DirBuilder::new();
-            b.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-            b.create(dir).map_err(io)?;
+            crate::fsperm::private_dir(dir).map_err(io)?;
         }
         if !path.exists() {
             let mut o = std::fs::OpenOptions::new();
@@ -168,6 +164,12 @@ impl Store {
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
         )
         .map_err(sql)?;
+        // New -wal/-shm files take the file's mode; older ones, or a file left open, are tightened.
+        for side in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(side);
+            crate::fsperm::private_file(Path::new(&p)).map_err(io)?;
+        }
         let mut store = Store {
             conn,
             path: path.to_owned(),

@@ -169,9 +169,29 @@ pub fn is_terminal_safe(s: &str) -> bool {
         .all(|c| !c.is_control() && !is_invisible_format(c))
 }
 
-/// Make a field safe for one TSV cell: sanitized, and tabs are already spaces after that.
+/// First characters that make a spreadsheet read a cell as a formula (or, for tab and CR,
+/// that some of them skip before looking for one).
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell a spreadsheet would run as a formula gets a leading `'`, which makes it text; any
+/// other cell is returned as it is. Only the first character matters: `Brennan-Okafor`
+/// stays as it is, `-Okafor` becomes `'-Okafor`. Shared by the CSV export and the TSV listing.
+pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_START) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Make a field safe for one TSV cell: sanitized (tabs and line breaks become spaces), then
+/// defused like a CSV cell if a spreadsheet would read it as a formula.
 pub fn tsv_cell(s: &str) -> String {
-    clean(s)
+    let clean = clean(s);
+    match defuse_formula(&clean) {
+        std::borrow::Cow::Borrowed(_) => clean,
+        std::borrow::Cow::Owned(defused) => defused,
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +244,41 @@ mod tests {
     #[test]
     fn unterminated_sequence_swallows_rest() {
         assert_eq!(sanitize_line("ok\x1b]0;never ends", 100), "ok");
+    }
+
+    #[test]
+    fn tsv_cells_defuse_formulas_and_change_nothing_else() {
+        assert_eq!(
+            tsv_cell("=HYPERLINK(\"http://x\",\"a\")"),
+            "'=HYPERLINK(\"http://x\",\"a\")"
+        );
+        assert_eq!(tsv_cell("+1 555"), "'+1 555");
+        assert_eq!(tsv_cell("-2+3"), "'-2+3");
+        assert_eq!(tsv_cell("@SUM(A1)"), "'@SUM(A1)");
+        // Names are left as they are apart from the first character.
+        assert_eq!(tsv_cell("Zoë Brennan-Okafor"), "Zoë Brennan-Okafor");
+        assert_eq!(
+            tsv_cell("Ann = Bob, \"Jr\" @home"),
+            "Ann = Bob, \"Jr\" @home"
+        );
+        assert_eq!(tsv_cell(""), "");
+        // A leading tab or CR is a space after sanitising, so no quote is added for it; an
+        // escape sequence in front of a formula is removed first and the formula still defused.
+        assert_eq!(tsv_cell("\t=1"), " =1");
+        assert_eq!(tsv_cell("\x1b[31m=1+1"), "'=1+1");
+        assert_eq!(tsv_cell("a\tb\nc"), "a b c");
+    }
+
+    #[test]
+    fn defuse_formula_borrows_when_nothing_changes() {
+        assert!(matches!(
+            defuse_formula("Ada"),
+            std::borrow::Cow::Borrowed("Ada")
+        ));
+        for c in FORMULA_START {
+            let s = format!("{c}x");
+            assert_eq!(defuse_formula(&s), format!("'{s}"));
+        }
     }
 
     #[test]

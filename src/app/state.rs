@@ -287,6 +287,9 @@ pub struct Detail {
 /// Most sync-history lines kept per lead.
 pub const HISTORY_PER_LEAD: usize = 20;
 
+/// Most leads with a sync history; beyond it a tenth, the least recently logged, is dropped.
+pub const HISTORY_LEADS: usize = 20_000;
+
 /// The whole application state.
 #[derive(Debug)]
 pub struct State {
@@ -392,6 +395,18 @@ impl State {
             log.remove(0);
         }
         log.push((now, event));
+        if self.sync_log.len() > HISTORY_LEADS {
+            // Oldest last-logged time first (ties in any order); never the lead just logged.
+            let mut by_age: Vec<(Duration, Uuid)> = (self.sync_log.iter())
+                .filter(|(k, _)| **k != id)
+                .map(|(k, v)| (v.last().map_or(Duration::ZERO, |e| e.0), *k))
+                .collect();
+            let drop = self.sync_log.len() - (HISTORY_LEADS - HISTORY_LEADS / 10);
+            by_age.select_nth_unstable(drop - 1);
+            for (_, k) in &by_age[..drop] {
+                self.sync_log.remove(k);
+            }
+        }
     }
 
     /// The bindings the help overlay lists, with its filter applied.

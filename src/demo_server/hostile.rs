@@ -42,6 +42,15 @@ const PAYLOADS: &[&str] = &[
     "\u{FEFF}",
 ];
 
+/// Spreadsheet formula injections put in front of every fifth hostile person name. They take
+/// no PRNG draw, so the rest of the hostile data is the same with or without them.
+const FORMULAS: &[&str] = &[
+    "=HYPERLINK(\"https://evil.example/f\",\"open\") ",
+    "+cmd|' /C calc'!A0 ",
+    "-2+3 ",
+    "@SUM(1+1) ",
+];
+
 /// Minimum size in bytes of the oversized names.
 pub(crate) const HUGE_LEN: usize = 10_000;
 
@@ -173,6 +182,7 @@ pub(crate) struct HostileCompany {
 /// of those), built around the entity's real name, headline or industry.
 pub(crate) fn overlay(seed: u64, persons: &mut [Person], companies: &mut [Company]) {
     let mut rng = Rng::new(seed ^ 0x4057_11E0_BADC_0DE5);
+    let mut named = 0usize;
     for p in persons.iter_mut() {
         if !rng.chance(0.2) {
             continue;
@@ -188,6 +198,10 @@ pub(crate) fn overlay(seed: u64, persons: &mut [Person], companies: &mut [Compan
                 h.headline = Some(hostile_text(&mut rng, title));
             }
         }
+        if let Some(n) = h.name.as_mut().filter(|_| named.is_multiple_of(5)) {
+            n.insert_str(0, FORMULAS[named / 5 % FORMULAS.len()]);
+        }
+        named += usize::from(h.name.is_some());
         if rng.chance(0.1) {
             h.mangle = Some(Mangle::pick(&mut rng));
         }
