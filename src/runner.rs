@@ -130,7 +130,10 @@ impl Runner {
     /// Write to the outbox directly (outside `update`).
     pub fn write_outbox(&mut self, ops: &[crate::store::OutboxOp]) -> Result<(), String> {
         match &mut self.store {
-            Some(store) => store.write_outbox(ops).map_err(|e| e.to_string()),
+            Some(store) => store
+                .write_outbox(ops)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             None => Ok(()),
         }
     }
@@ -234,7 +237,12 @@ impl Runner {
             Effect::Persist(ops) => {
                 if let Some(store) = &mut self.store {
                     match store.write_outbox(&ops) {
-                        Ok(()) => self.store_error = None,
+                        Ok(revived) => {
+                            self.store_error = None;
+                            if !revived.is_empty() {
+                                let _ = self.msg_tx.send(Msg::Revived(revived));
+                            }
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "outbox write failed");
                             self.store_error = Some(e.to_string());

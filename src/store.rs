@@ -74,6 +74,11 @@ pub enum OutboxOp {
     Applied(Uuid),
     /// Cancelled or undone: removed, if it still holds our version.
     Delete(Uuid),
+    /// Cancelled back to `row.status` (the status it had): removed like [`OutboxOp::Delete`];
+    /// but if another process already sent (or is sending) the change, removing it would
+    /// leave the lead changed, so the cancel is written as a new intent back to `row.status`
+    /// and reported by `write_outbox`, to be queued again.
+    Cancel(OutboxRow),
 }
 
 /// A cached listing.

@@ -955,6 +955,9 @@ fn headless_list_reports_each_malformed_mode_in_one_clean_line() {
                 "10000",
                 "leads",
                 "list",
+                // Transient failures are retried; a short budget ends a broken server quickly.
+                "--max-wait",
+                "2",
             ])
             .output()
             .expect("binary runs");

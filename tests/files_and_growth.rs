@@ -111,7 +111,7 @@ fn a_new_store_and_its_side_files_are_private() {
 
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("data/lead-triage/store.sqlite3");
-    let store = Store::open(&db).unwrap();
+    let mut store = Store::open(&db).unwrap();
     // Writing makes SQLite create -wal and -shm if it has not yet.
     store.outbox().unwrap();
     assert_eq!(mode(db.parent().unwrap()), 0o700);

@@ -60,6 +60,9 @@ pub enum Msg {
         batch: u64,
         claims: Vec<(uuid::Uuid, crate::store::Claim)>,
     },
+    /// Cancels the store turned into changes back, because another process had already sent
+    /// the change (see `OutboxOp::Cancel`).
+    Revived(Vec<OutboxRow>),
     /// The debounce after the last change ran out.
     FlushDue,
     /// The backoff after a failure ran out.

@@ -151,6 +151,8 @@ pub struct Queue {
     dirty: HashSet<Uuid>,
     /// Of those, the leads that got a new intent of the rep (a new version in the store).
     intents: HashSet<Uuid>,
+    /// Of those, the leads whose change was cancelled, with the status it went back to.
+    cancelled: HashMap<Uuid, (GroupBy, Status)>,
     next_batch: u64,
     next_seq: u64,
     backoff: Backoff,
@@ -176,6 +178,7 @@ impl Queue {
             splits: VecDeque::new(),
             dirty: HashSet::new(),
             intents: HashSet::new(),
+            cancelled: HashMap::new(),
             next_batch: 1,
             next_seq: 1,
             backoff,
@@ -247,7 +250,12 @@ impl Queue {
                 }
                 Phase::Pending | Phase::Failed => {
                     if status == e.confirmed && !e.uncertain {
+                        // Back to where the lead was: a cancel. If another process sharing the
+                        // store sent this change meanwhile, the store turns it into a change
+                        // back to `status` (see `OutboxOp::Cancel`).
+                        let group = e.group;
                         self.entries.remove(&id);
+                        self.cancelled.insert(id, (group, status));
                     } else {
                         e.intent = status;
                         e.phase = Phase::Pending;
@@ -576,6 +584,7 @@ impl Queue {
         let mut ids: Vec<Uuid> = self.dirty.drain().collect();
         ids.sort_unstable();
         let intents = std::mem::take(&mut self.intents);
+        let cancelled = std::mem::take(&mut self.cancelled);
         ids.into_iter()
             .map(|id| match self.entries.get(&id) {
                 Some(e) => {
@@ -598,7 +607,17 @@ impl Queue {
                     }
                 }
                 None if self.done.contains(&id) => OutboxOp::Applied(id),
-                None => OutboxOp::Delete(id),
+                None => match cancelled.get(&id) {
+                    Some(&(group, back_to)) => OutboxOp::Cancel(OutboxRow {
+                        id,
+                        group,
+                        status: back_to,
+                        confirmed: back_to,
+                        error: None,
+                        seq: self.next_seq,
+                    }),
+                    None => OutboxOp::Delete(id),
+                },
             })
             .collect()
     }
@@ -703,6 +722,34 @@ impl Queue {
                 self.dirty.insert(*id);
             }
         }
+    }
+
+    /// Changes the store could not simply cancel, because another process had already sent
+    /// them (see `OutboxOp::Cancel`): they are queued again as changes back to the status
+    /// they returned to, and sent even though that equals the confirmed status.
+    pub fn revive(&mut self, rows: Vec<OutboxRow>) {
+        for r in rows {
+            if self.entries.contains_key(&r.id) {
+                continue;
+            }
+            self.done.remove(&r.id);
+            self.entries.insert(
+                r.id,
+                Entry {
+                    group: r.group,
+                    intent: r.status,
+                    confirmed: r.confirmed,
+                    phase: Phase::Pending,
+                    next: None,
+                    error: None,
+                    seq: self.next_seq,
+                    uncertain: true,
+                    unacked: 0,
+                },
+            );
+            self.next_seq += 1;
+        }
+        self.recount();
     }
 
     /// Load changes saved by an earlier run: refused ones stay failed with their error, the

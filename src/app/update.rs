@@ -174,6 +174,19 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::BatchDone { batch, result } => triage::on_batch(s, batch, result, &mut fx),
         Msg::Claimed { batch, claims } => triage::on_claimed(s, batch, &claims, &mut fx),
+        Msg::Revived(rows) => {
+            for r in &rows {
+                s.log(
+                    r.id,
+                    format!(
+                        "already sent by another lead-triage: {} will be sent back",
+                        r.status
+                    ),
+                );
+            }
+            s.queue.revive(rows);
+            fx.push(Effect::ArmDebounce(s.settings.debounce));
+        }
         Msg::FlushDue => triage::flush(s, &mut fx),
         Msg::RetryDue => {
             s.queue.retry_due();

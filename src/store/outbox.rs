@@ -155,9 +155,11 @@ impl Store {
     }
 
     /// Apply outbox writes in one transaction (see [`OutboxOp`] for what each may overwrite).
-    pub fn write_outbox(&mut self, ops: &[OutboxOp]) -> Result<(), StoreError> {
+    /// Returns the cancels that became changes back (see [`OutboxOp::Cancel`]).
+    pub fn write_outbox(&mut self, ops: &[OutboxOp]) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut revived = Vec::new();
         if ops.is_empty() {
-            return Ok(());
+            return Ok(revived);
         }
         let path = self.path.display().to_string();
         let sql = |source| StoreError::Sqlite {
@@ -198,6 +200,11 @@ impl Store {
                 .map_err(sql)?;
             let mut del = tx
                 .prepare_cached("DELETE FROM outbox WHERE lead_id = ?1 AND version = ?2")
+                .map_err(sql)?;
+            let mut look = tx
+                .prepare_cached(
+                    "SELECT version, applied, claim, claim_until FROM outbox WHERE lead_id = ?1",
+                )
                 .map_err(sql)?;
             for op in ops {
                 match op {
@@ -247,6 +254,52 @@ impl Store {
                         }
                         learned.push((*id, None));
                     }
+                    OutboxOp::Cancel(r) => {
+                        let key = r.id.to_string();
+                        let row: Option<(i64, i64, Option<String>, i64)> = look
+                            .query_row(params![key], |x| {
+                                Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))
+                            })
+                            .optional()
+                            .map_err(sql)?;
+                        let known = self.known.get(&r.id).copied();
+                        match row {
+                            // A newer intent of another process stands; or nothing is left.
+                            Some((version, ..)) if Some(version) != known => {}
+                            None => {}
+                            Some((version, applied, claim, until))
+                                if applied == 0
+                                    && !held_by_other(
+                                        claim.as_deref(),
+                                        until,
+                                        &self.token,
+                                        now,
+                                    ) =>
+                            {
+                                del.execute(params![key, version]).map_err(sql)?;
+                            }
+                            Some(_) => {
+                                // Already sent elsewhere: the way back is a change of its own.
+                                let version: i64 =
+                                    next_version.query_row([], |x| x.get(0)).map_err(sql)?;
+                                put.execute(params![
+                                    key,
+                                    group_name(r.group),
+                                    r.status.as_str(),
+                                    r.confirmed.as_str(),
+                                    Option::<String>::None,
+                                    r.seq as i64,
+                                    version,
+                                    now
+                                ])
+                                .map_err(sql)?;
+                                learned.push((r.id, Some(version)));
+                                revived.push(r.clone());
+                                continue;
+                            }
+                        }
+                        learned.push((r.id, None));
+                    }
                 }
             }
             tx.execute(
@@ -267,7 +320,7 @@ impl Store {
                 }
             }
         }
-        Ok(())
+        Ok(revived)
     }
 
     /// Claim leads for one request, in one transaction; see [`Claim`].

@@ -65,6 +65,8 @@ pub enum Stopped {
     Interrupted,
     /// The local store could not be written: nothing may be claimed as kept.
     Store(String),
+    /// The sync worker failed (a bug); what was not applied stays in the outbox.
+    Internal(String),
 }
 
 impl std::fmt::Display for Stopped {
@@ -78,6 +80,7 @@ impl std::fmt::Display for Stopped {
             ),
             Stopped::Interrupted => f.write_str("interrupted"),
             Stopped::Store(e) => write!(f, "{e}"),
+            Stopped::Internal(e) => write!(f, "internal error in the sync worker: {e}"),
         }
     }
 }
@@ -177,6 +180,10 @@ pub async fn run(
     loop {
         if let Some(e) = runner.store_error() {
             report.stopped = Some(Stopped::Store(e));
+            break;
+        }
+        if let Some(e) = runner.worker_failure() {
+            report.stopped = Some(Stopped::Internal(e.to_owned()));
             break;
         }
         let s = &runner.state;
