@@ -150,7 +150,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return Ok(fail(&e)),
     };
-    let mut store = match open_store(cli, &namespace, &key) {
+    let (mut store, recovered) = match open_store_checked(cli, &namespace, &key) {
         Ok(s) => s,
         Err(e) => return Ok(fail(&e)),
     };
@@ -176,11 +176,12 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         palette: file.palette().unwrap_or_default(),
         ..crate::app::Settings::default()
     };
-    let state = crate::app::State::new(
+    let mut state = crate::app::State::new(
         settings,
         keymap,
         crate::sync::backoff::Jitter::from_entropy(),
     );
+    state.banner = recovered;
     let exit = crate::tui::run(crate::runner::Runner::new(client, state, Some(store))).await?;
     if let crate::tui::Exit::WorkerFailed(banner) = &exit {
         // Printed after the terminal is restored, so it stays on the rep's screen.
@@ -264,14 +265,30 @@ fn client_for(cli: &Cli, base_url: &str, key: ApiKey) -> Result<Client, String> 
     Client::new(cfg).map_err(|e| e.to_string())
 }
 
-/// Open the store of this base URL and account.
-fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String> {
+/// Open the store of this base URL and account. A damaged store is recovered into a new one
+/// (see `store::recover`); the line saying so is returned for the rep.
+fn open_store_checked(
+    cli: &Cli,
+    namespace: &str,
+    key: &ApiKey,
+) -> Result<(Store, Option<String>), String> {
     let dir = cli
         .data_dir
         .clone()
         .unwrap_or_else(crate::store::default_data_dir);
     let path = crate::store::namespace_file(&dir, namespace, key);
-    Store::open(&path).map_err(|e| format!("{e} (use --data-dir to choose another place)"))
+    Store::open_checked(&path)
+        .map(|(s, r)| (s, r.map(|r| crate::text::clean(&r.describe()))))
+        .map_err(|e| format!("{e} (use --data-dir to choose another place)"))
+}
+
+/// [`open_store_checked`] for the headless commands: a recovery is said on stderr.
+fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String> {
+    let (store, recovered) = open_store_checked(cli, namespace, key)?;
+    if let Some(line) = recovered {
+        let _ = writeln!(std::io::stderr(), "lead-triage: warning: {line}");
+    }
+    Ok(store)
 }
 
 async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {

@@ -15,7 +15,7 @@ use crate::api::{Client, GroupBy};
 use crate::app::record::LeadRecord;
 use crate::app::state::{LoadState, gi};
 use crate::app::{Effect, Msg, State, init, update};
-use crate::store::{CACHE_CHUNK, Store, unix_now};
+use crate::store::{CACHE_CHUNK, OutboxOp, Store, unix_now};
 use crate::sync::worker::{self, Command};
 
 /// How often the spinner and countdowns advance while they are visible.
@@ -54,6 +54,8 @@ pub struct Runner {
     store_error: Option<String>,
     /// PATCH requests handed to the worker.
     patches: usize,
+    /// An outbox write of the effects being carried out failed: their sends are held back.
+    unsaved: bool,
     /// Leads claimed in the store per batch in flight.
     claimed: std::collections::HashMap<u64, Vec<uuid::Uuid>>,
 }
@@ -108,6 +110,7 @@ impl Runner {
             store,
             store_error: None,
             patches: 0,
+            unsaved: false,
             claimed: std::collections::HashMap::new(),
         }
     }
@@ -216,6 +219,7 @@ impl Runner {
 
     /// Apply one message and carry out its effects.
     pub fn apply(&mut self, msg: Msg) {
+        self.unsaved = false;
         if let Msg::BatchDone { batch, .. } = &msg
             && let Some(ids) = self.claimed.remove(batch)
             && let Some(store) = &mut self.store
@@ -238,15 +242,26 @@ impl Runner {
                 if let Some(store) = &mut self.store {
                     match store.write_outbox(&ops) {
                         Ok(revived) => {
-                            self.store_error = None;
+                            if self.store_error.take().is_some() {
+                                let _ = self.msg_tx.send(Msg::PersistRecovered);
+                            }
                             if !revived.is_empty() {
                                 let _ = self.msg_tx.send(Msg::Revived(revived));
                             }
                         }
                         Err(e) => {
                             tracing::error!(error = %e, "outbox write failed");
-                            self.store_error = Some(e.to_string());
-                            let _ = self.msg_tx.send(Msg::StoreFailed(e.to_string()));
+                            let error = crate::text::clean(&e.short());
+                            self.store_error = Some(error.clone());
+                            self.unsaved = true;
+                            let ids: Vec<uuid::Uuid> = ops.iter().map(OutboxOp::id).collect();
+                            // What is on disk is what the screen must show (the failed
+                            // transaction changed nothing).
+                            let committed = store.committed(&ids).unwrap_or_else(|e| {
+                                tracing::error!(error = %e, "could not read the outbox back");
+                                ids.iter().map(|id| (*id, None)).collect()
+                            });
+                            let _ = self.msg_tx.send(Msg::PersistFailed { error, committed });
                         }
                     }
                 }
@@ -254,6 +269,16 @@ impl Runner {
             Effect::SaveCache(group) => self.save_cache(group),
             Effect::Load { group, generation } => {
                 let _ = self.worker.send(Command::Load { group, generation });
+            }
+            Effect::Send(batch) if self.unsaved => {
+                // Its changes may not be on disk: not sent; it comes back as "not sent" after
+                // the rollback above, and is retried with the backoff.
+                let _ = self.msg_tx.send(Msg::BatchDone {
+                    batch: batch.id,
+                    result: Err(crate::api::ApiError::Network(
+                        "not sent: the local outbox could not be written".into(),
+                    )),
+                });
             }
             Effect::Send(batch) => self.send(batch),
             Effect::ArmDebounce(d) => self.debounce = Some(Instant::now() + d),

@@ -17,7 +17,9 @@ use uuid::Uuid;
 use crate::api::{ApiKey, GroupBy, Lead, Status};
 
 mod outbox;
+mod recover;
 pub use outbox::Claim;
+pub use recover::Recovered;
 
 /// Current schema version.
 const SCHEMA_VERSION: i64 = 3;
@@ -79,6 +81,27 @@ pub enum OutboxOp {
     /// leave the lead changed, so the cancel is written as a new intent back to `row.status`
     /// and reported by `write_outbox`, to be queued again.
     Cancel(OutboxRow),
+}
+
+impl OutboxOp {
+    /// The lead written.
+    pub fn id(&self) -> Uuid {
+        match self {
+            OutboxOp::Put(r) | OutboxOp::Update(r) | OutboxOp::Cancel(r) => r.id,
+            OutboxOp::Applied(id) | OutboxOp::Delete(id) => *id,
+        }
+    }
+}
+
+impl StoreError {
+    /// The cause without the path (for a banner that has little room).
+    pub fn short(&self) -> String {
+        match self {
+            StoreError::Sqlite { source, .. } => source.to_string(),
+            StoreError::Io { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A cached listing.

@@ -352,7 +352,7 @@ impl Client {
                 match page.cursor {
                     Some(c) if page.has_more => {
                         if !seen.insert(c.clone()) {
-                            return Err(ApiError::Malformed(
+                            return Err(ApiError::Broken(
                                 "the signal list repeated a cursor".into(),
                             ));
                         }
@@ -525,13 +525,13 @@ impl LeadPager {
             Some(c) if raw.has_more => {
                 if !self.seen.insert(c.clone()) {
                     self.done = true;
-                    return Err(ApiError::Malformed(
+                    return Err(ApiError::Broken(
                         "the lead list repeated a cursor (the server is looping); stopped".into(),
                     ));
                 }
                 if self.pages >= MAX_PAGES {
                     self.done = true;
-                    return Err(ApiError::Malformed(format!(
+                    return Err(ApiError::Broken(format!(
                         "the lead list did not end after {MAX_PAGES} pages; stopped"
                     )));
                 }

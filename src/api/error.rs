@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A 200 whose body we could not use.
     #[error("unexpected response from Puffle: {0}")]
     Malformed(String),
+    /// A listing the server cannot finish (a repeated cursor, no end): asking again would not
+    /// help, so it is not retried.
+    #[error("unexpected response from Puffle: {0}")]
+    Broken(String),
     /// The body exceeded the size we accept for one response.
     #[error("response from Puffle exceeded {0} bytes; refused")]
     TooLarge(usize),
@@ -97,6 +101,7 @@ impl ApiError {
             | ApiError::Forbidden { .. }
             | ApiError::Invalid { .. }
             | ApiError::PayloadTooLarge { .. }
+            | ApiError::Broken(_)
             | ApiError::TooLarge(_) => false,
         }
     }
@@ -124,7 +129,7 @@ impl ApiError {
             ApiError::Timeout => "timeout",
             ApiError::Connect { .. } => "unreachable",
             ApiError::Network(_) => "connection_lost",
-            ApiError::Malformed(_) => "bad_response",
+            ApiError::Malformed(_) | ApiError::Broken(_) => "bad_response",
             ApiError::TooLarge(_) => "response_too_large",
         }
     }

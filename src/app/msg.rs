@@ -60,6 +60,14 @@ pub enum Msg {
         batch: u64,
         claims: Vec<(uuid::Uuid, crate::store::Claim)>,
     },
+    /// Writing to the outbox failed: what the outbox holds for the leads of that write (`None`:
+    /// nothing queued), so `update` can undo in memory what was not saved.
+    PersistFailed {
+        error: String,
+        committed: Vec<(uuid::Uuid, Option<OutboxRow>)>,
+    },
+    /// Writing to the outbox works again after a failure.
+    PersistRecovered,
     /// Cancels the store turned into changes back, because another process had already sent
     /// the change (see `OutboxOp::Cancel`).
     Revived(Vec<OutboxRow>),

@@ -724,6 +724,61 @@ impl Queue {
         }
     }
 
+    /// Writing these leads to the outbox failed (disk full, read-only, damaged): put each
+    /// entry back to what the outbox holds, so the screen never shows as queued what is not
+    /// on disk. A lead in flight keeps its batch, with the committed status as its intent.
+    pub fn rollback(&mut self, committed: Vec<(Uuid, Option<OutboxRow>)>) {
+        for (id, row) in committed {
+            self.dirty.remove(&id);
+            self.intents.remove(&id);
+            self.cancelled.remove(&id);
+            let sending = self
+                .entries
+                .get(&id)
+                .and_then(|e| matches!(e.phase, Phase::Sending(_)).then_some(e.phase));
+            match (row, sending) {
+                (Some(r), Some(phase)) => {
+                    if let Some(e) = self.entries.get_mut(&id) {
+                        e.intent = r.status;
+                        e.next = None;
+                        e.phase = phase;
+                    }
+                }
+                (Some(r), None) => {
+                    let unacked = self.entries.get(&id).map_or(0, |e| e.unacked);
+                    self.entries.insert(
+                        id,
+                        Entry {
+                            group: r.group,
+                            intent: r.status,
+                            confirmed: r.confirmed,
+                            phase: if r.error.is_some() {
+                                Phase::Failed
+                            } else {
+                                Phase::Pending
+                            },
+                            next: None,
+                            error: r.error,
+                            seq: r.seq,
+                            uncertain: true,
+                            unacked,
+                        },
+                    );
+                }
+                (None, Some(_)) => {
+                    // In flight but never stored: let the batch come back and drop it then.
+                    if let Some(e) = self.entries.get_mut(&id) {
+                        e.next = None;
+                    }
+                }
+                (None, None) => {
+                    self.entries.remove(&id);
+                }
+            }
+        }
+        self.recount();
+    }
+
     /// Changes the store could not simply cancel, because another process had already sent
     /// them (see `OutboxOp::Cancel`): they are queued again as changes back to the status
     /// they returned to, and sent even though that equals the confirmed status.

@@ -322,6 +322,8 @@ pub struct State {
     pub now: Duration,
     /// When the scheduled retry fires, on the `now` clock.
     pub retry_at: Option<Duration>,
+    /// The last outbox write failed (the banner says so until a write succeeds).
+    pub store_failed: bool,
     pub quit: bool,
     /// Quit as soon as nothing is pending or in flight ("send and quit").
     pub quit_when_idle: bool,
@@ -366,6 +368,7 @@ impl State {
             size: (120, 30),
             now: Duration::ZERO,
             retry_at: None,
+            store_failed: false,
             quit: false,
             quit_when_idle: false,
             detail: None,

@@ -82,6 +82,18 @@ impl History {
         Some(step)
     }
 
+    /// Drop the last step without undoing it (its changes never reached the outbox).
+    pub fn forget_last(&mut self) -> Option<Step> {
+        let step = self.done.pop_back()?;
+        self.changes -= step.changes.len();
+        Some(step)
+    }
+
+    /// The last step, if any.
+    pub fn last(&self) -> Option<&Step> {
+        self.done.back()
+    }
+
     pub fn can_undo(&self) -> bool {
         !self.done.is_empty()
     }

@@ -174,6 +174,40 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::BatchDone { batch, result } => triage::on_batch(s, batch, result, &mut fx),
         Msg::Claimed { batch, claims } => triage::on_claimed(s, batch, &claims, &mut fx),
+        Msg::PersistFailed { error, committed } => {
+            let ids: std::collections::HashSet<uuid::Uuid> =
+                committed.iter().map(|(id, _)| *id).collect();
+            let last_was_it = s
+                .history
+                .last()
+                .is_some_and(|step| step.changes.iter().any(|(id, _, _)| ids.contains(id)));
+            if last_was_it {
+                s.history.forget_last();
+            }
+            s.queue.rollback(committed);
+            for id in &ids {
+                s.log(*id, format!("not saved locally ({error}); not queued"));
+            }
+            s.store_failed = true;
+            s.banner = Some(format!(
+                "could not save to the local outbox ({error}): the last change was NOT queued. Free space or fix the store, then press the key again. {} earlier change{} safe on disk.",
+                s.queue.unsent(),
+                if s.queue.unsent() == 1 {
+                    " is"
+                } else {
+                    "s are"
+                }
+            ));
+            if s.sort == super::view::SortKey::Status {
+                s.refresh_view();
+            }
+        }
+        Msg::PersistRecovered => {
+            if std::mem::take(&mut s.store_failed) {
+                s.banner = None;
+                s.toast = Some("the local outbox can be written again".into());
+            }
+        }
         Msg::Revived(rows) => {
             for r in &rows {
                 s.log(
@@ -269,8 +303,9 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::Quit);
         }
         Msg::StoreFailed(e) => {
+            s.store_failed = true;
             s.banner = Some(format!(
-                "could not save changes locally ({e}); they are kept in memory only"
+                "the local outbox cannot be used ({e}); changes cannot be queued safely"
             ));
         }
     }

@@ -70,9 +70,10 @@ fn held_by_other(claim: Option<&str>, until: i64, mine: &str, now: i64) -> bool 
     }
     let pid = claim.split(':').next().and_then(|p| p.parse::<u32>().ok());
     match pid {
-        // On Linux a dead process's claim is void at once (a killed run is restarted).
+        // On Linux a dead process's claim is void at once (a killed run is restarted). A
+        // claim with our pid but another token is another store handle of this process.
         Some(pid) if cfg!(target_os = "linux") => {
-            pid != std::process::id() && std::path::Path::new(&format!("/proc/{pid}")).exists()
+            pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
         }
         Some(_) => true,
         None => false,
