@@ -210,6 +210,21 @@ async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
     .await
 }
 
+/// A progress line on stderr (a bar on a terminal, notes only when piped).
+struct Shown(crate::progress::Progress);
+
+impl crate::sync::engine::Observer for Shown {
+    fn note(&mut self, line: &str) {
+        self.0.note(line);
+    }
+    fn progress(&mut self, done: u64, total: u64) {
+        if total > 0 {
+            self.0.set_total(total);
+        }
+        self.0.set(done);
+    }
+}
+
 /// Send through the one engine, print `{"updated":[…],"errors":[…]}`, and exit with its code.
 async fn send_through_engine(
     client: Client,
@@ -217,10 +232,9 @@ async fn send_through_engine(
     scope: crate::sync::engine::Scope,
     opts: &crate::sync::engine::EngineOptions,
 ) -> ExitCode {
-    let report = crate::sync::engine::run(client, store, scope, opts, |line| {
-        let _ = writeln!(std::io::stderr(), "lead-triage: {line}");
-    })
-    .await;
+    let mut shown = Shown(crate::progress::Progress::new("sending", None));
+    let report = crate::sync::engine::run(client, store, scope, opts, &mut shown).await;
+    shown.0.finish();
     // A closed stdout (`| head`) is not an error: the exit code still tells what happened.
     if let Err(e) = headless::write_report(&mut std::io::stdout().lock(), &report)
         && !is_broken_pipe(&e)
@@ -362,10 +376,10 @@ async fn list(
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let note = |line: &str| {
-        let _ = writeln!(std::io::stderr(), "lead-triage: {line}");
-    };
-    match headless::list(client, query, format, &mut budget, note, &mut out).await {
+    let mut shown = Shown(crate::progress::Progress::new("leads listed", None));
+    let result = headless::list(client, query, format, &mut budget, &mut shown, &mut out).await;
+    shown.0.finish();
+    match result {
         Ok(summary) => {
             drop(out);
             let mut err = std::io::stderr();

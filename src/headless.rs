@@ -142,20 +142,26 @@ pub async fn list(
     query: LeadQuery,
     format: ListFormat,
     budget: &mut RetryBudget,
-    mut note: impl FnMut(&str),
+    observer: &mut impl crate::sync::engine::Observer,
     out: &mut impl Write,
 ) -> Result<ListSummary, ListError> {
     let mut pager = client.pager(query);
     let mut summary = ListSummary::default();
     let mut all: Vec<Lead> = Vec::new();
     let mut seen: HashSet<Uuid> = HashSet::new();
-    let mut say = |e: &ApiError, wait: std::time::Duration| {
+    let notes: std::cell::RefCell<Vec<String>> = Default::default();
+    let say = |e: &ApiError, wait: std::time::Duration| {
         if wait >= crate::sync::retry::QUIET_WAIT {
-            note(&crate::sync::retry::describe_wait(e, wait));
+            notes
+                .borrow_mut()
+                .push(crate::sync::retry::describe_wait(e, wait));
         }
     };
     loop {
-        let raw = with_retries(budget, &mut say, async || pager.next_raw_page().await).await;
+        let raw = with_retries(budget, say, async || pager.next_raw_page().await).await;
+        for n in notes.borrow_mut().drain(..) {
+            observer.note(&n);
+        }
         let Some(raw) = raw? else {
             break;
         };
@@ -172,7 +178,7 @@ pub async fn list(
         }
         let pairs = hydration_pairs(&leads, &needs);
         if !pairs.is_empty() {
-            match with_retries(budget, &mut say, async || {
+            match with_retries(budget, say, async || {
                 client.statuses_from_signals(query.group_by, &pairs).await
             })
             .await
@@ -194,6 +200,10 @@ pub async fn list(
             }
         }
         all.extend(leads);
+        for n in notes.borrow_mut().drain(..) {
+            observer.note(&n);
+        }
+        observer.progress(all.len() as u64, 0);
     }
     summary.leads = all.len();
     summary.unknown_status = all.iter().filter(|l| l.status == Status::Unknown).count();

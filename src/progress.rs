@@ -76,6 +76,15 @@ impl<W: Write> Progress<W> {
         }
     }
 
+    /// The total became known (or changed).
+    pub fn set_total(&mut self, total: u64) {
+        if let Some(bar) = &self.bar
+            && bar.length() != Some(total)
+        {
+            bar.set_length(total);
+        }
+    }
+
     /// The last value given to [`Progress::set`].
     pub fn done(&self) -> u64 {
         self.done

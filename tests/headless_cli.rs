@@ -410,10 +410,17 @@ fn sync_sends_the_outbox_and_reports_with_leads_set_exit_codes() {
             "--retry-cap-ms",
             "20",
             "sync",
+            "--max-wait",
+            "1",
         ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let stderr = common::text(&out.stderr);
+    assert!(
+        stderr.contains("1 change kept, `lead-triage sync` sends it"),
+        "{stderr}"
+    );
     assert_eq!(Store::open(&path).unwrap().outbox().unwrap().len(), 1);
 }
 

@@ -124,14 +124,28 @@ impl Report {
     }
 }
 
-/// Send `scope` through the engine; `note` receives lines worth telling the user (long waits).
-/// With a store, changes are in the outbox before they are sent and stay there until applied.
+/// What the engine tells the user while it runs.
+pub trait Observer {
+    /// A line worth telling (a long wait, why it stopped waiting).
+    fn note(&mut self, line: &str);
+    /// `done` of `total` changes have an outcome.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+}
+
+impl<F: FnMut(&str)> Observer for F {
+    fn note(&mut self, line: &str) {
+        self(line)
+    }
+}
+
+/// Send `scope` through the engine; `observer` hears of long waits and progress. With a store,
+/// changes are in the outbox before they are sent and stay there until applied.
 pub async fn run(
     client: Client,
     mut store: Option<Store>,
     scope: Scope,
     opts: &EngineOptions,
-    mut note: impl FnMut(&str),
+    observer: &mut impl Observer,
 ) -> Report {
     let settings = Settings {
         debounce: Duration::ZERO,
@@ -193,13 +207,17 @@ pub async fn run(
             }));
             break;
         }
-        let finished = ours.iter().all(|id| {
-            s.queue
-                .entries
-                .get(id)
-                .is_none_or(|e| e.phase == Phase::Failed)
-        });
-        if finished {
+        let outcomes = ours
+            .iter()
+            .filter(|id| {
+                s.queue
+                    .entries
+                    .get(id)
+                    .is_none_or(|e| e.phase == Phase::Failed)
+            })
+            .count();
+        observer.progress(outcomes as u64, ours.len() as u64);
+        if outcomes == ours.len() {
             break;
         }
         // A wait is taken from the budget when it is scheduled, so a wait that would go past
@@ -222,10 +240,16 @@ pub async fn run(
                 });
                 break;
             }
-            waited += left;
-            if left >= QUIET_WAIT {
-                note(&asked);
+            if waited.is_zero() && !left.is_zero() {
+                // The first wait says how long the command will keep trying.
+                observer.note(&format!(
+                    "{asked}; will keep trying for up to {} s (--max-wait)",
+                    opts.max_wait.as_secs()
+                ));
+            } else if left >= QUIET_WAIT {
+                observer.note(&asked);
             }
+            waited += left;
         }
         tokio::select! {
             m = runner.next_msg() => runner.handle(m),
