@@ -259,7 +259,7 @@ fn omitted_items_are_resent_with_growing_backoff_then_not_acknowledged() {
     });
     let ids = ids_not(&env.h, 3, "dismissed");
     let before = statuses(&env.h);
-    let base_ms = 100u64;
+    let base_ms = 200u64;
     let out = env.set(
         "dismissed",
         &ids,
@@ -274,6 +274,7 @@ fn omitted_items_are_resent_with_growing_backoff_then_not_acknowledged() {
         .collect();
     assert_eq!(errors, want);
     assert_eq!(statuses(&env.h), before, "nothing applied");
+    assert!(env.outbox().is_empty(), "reported refusals are not kept");
 
     let patches = env.log_of(PATCH);
     assert_eq!(
@@ -510,6 +511,7 @@ fn strict_batch_bisects_down_to_the_unknown_id() {
     );
     assert_eq!(updated, ids[..50].iter().cloned().collect::<BTreeSet<_>>());
     assert_all(&env.h, &ids[..50], "contacted");
+    assert!(env.outbox().is_empty(), "the refusal is reported, not kept");
     // The unknown id is last: 51 ✗ → 25 ✓ 26 ✗ → 13 ✓ 13 ✗ → 6 ✓ 7 ✗ → 3 ✓ 4 ✗ → 2 ✓ 2 ✗
     // → 1 ✓ 1 ✗: 1 + 2·6 = 13 PATCHes (2·⌈log2 51⌉ + 1).
     let patches = env.log_of(PATCH);
@@ -558,11 +560,11 @@ fn retry_after_seconds_on_a_patch_is_waited() {
 fn retry_after_http_date_on_a_patch_is_waited() {
     let env = Env::new(small(30));
     let ids = ids_not(&env.h, 5, "dismissed");
-    // A whole second 2 to 3 s ahead (HTTP dates have no fraction).
+    // A whole second 3 to 4 s from now (HTTP dates have no fraction).
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970");
-    let at_s = now.as_secs() + 3;
+    let at_s = now.as_secs() + 4;
     let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(at_s));
     env.faults(json!({"script": [{"match": PATCH, "status": 503, "retry_after": date}]}));
     let out = env.set("dismissed", &ids, &[]);
@@ -577,7 +579,11 @@ fn retry_after_http_date_on_a_patch_is_waited() {
         "second PATCH at {second}, before the date {}",
         at_s * 1000
     );
-    assert!(second - ts(&patches[0]) >= 1900, "waited about 2 s or more");
+    let asked = at_s * 1000 - ts(&patches[0]);
+    assert!(
+        asked >= 1000,
+        "the date was well ahead of the first PATCH ({asked} ms)"
+    );
 }
 
 #[test]
@@ -864,6 +870,13 @@ fn ctrl_c_while_waiting_keeps_the_changes() {
     let kept: BTreeSet<String> = env.outbox().iter().map(|r| r.id.to_string()).collect();
     assert_eq!(kept, ids.iter().cloned().collect::<BTreeSet<_>>());
     assert_eq!(env.log_of(PATCH).len(), 1, "nothing sent after the 503");
+
+    // What was kept is sent by `sync`.
+    let out = env.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(report(&out).0, kept);
+    assert_all(&env.h, &ids, "dismissed");
+    assert!(env.outbox().is_empty());
 }
 
 // 12. `sync` against a whole-batch-refusing server.
