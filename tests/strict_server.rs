@@ -646,6 +646,27 @@ fn an_hour_long_retry_after_stops_at_once_and_sync_sends_later() {
     assert!(env.outbox().is_empty(), "outbox empty after sync");
 }
 
+#[test]
+fn an_hour_long_retry_after_stops_the_listing_at_once() {
+    let env = Env::new(small(30));
+    env.faults(json!({"script": [{"match": GET_LEADS, "status": 429, "retry_after": "3600"}]}));
+    let started = Instant::now();
+    let out = env.run(&["leads", "list", "--format", "tsv"]);
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "no sleep first"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing printed: {:?}",
+        text(&out.stdout)
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("3600"), "names the wait: {err}");
+    assert_eq!(env.log_of(GET_LEADS).len(), 1, "not asked again");
+}
+
 // 7. Smaller page and id caps.
 
 #[test]
