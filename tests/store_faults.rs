@@ -1,0 +1,299 @@
+//! Fault drills for the shared local store: a damaged store file, a full disk, and two TUIs
+//! plus `lead-triage sync` sharing one outbox. Real binaries against the built-in server on
+//! 127.0.0.1, real SQLite files.
+
+mod common;
+mod pty;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use common::{bin, hook_get, server, statuses, text};
+use lead_triage::api::{ApiKey, GroupBy, Lead, Status};
+use lead_triage::demo_server::{ServerConfig, ServerHandle};
+use lead_triage::store::{OutboxOp, OutboxRow, Store, namespace_file, unix_now};
+use pty::{Pty, count_after};
+
+/// The leads of the person view, in the order the app shows them (server order).
+fn person_leads(h: &ServerHandle) -> Vec<Lead> {
+    use lead_triage::api::{Client, ClientConfig, LeadQuery, SortBy};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = ApiKey::new(h.api_key()).unwrap();
+    let client = Client::new(ClientConfig::new(&h.base_url(), key).unwrap()).unwrap();
+    let q = LeadQuery {
+        group_by: GroupBy::Person,
+        sort_by: SortBy::Recency,
+        limit: 100,
+    };
+    rt.block_on(client.pager(q).collect_all()).unwrap().leads
+}
+
+fn store_path(h: &ServerHandle, dir: &Path) -> PathBuf {
+    namespace_file(dir, &h.base_url(), &ApiKey::new(h.api_key()).unwrap())
+}
+
+fn outbox(h: &ServerHandle, dir: &Path) -> Vec<OutboxRow> {
+    Store::open(&store_path(h, dir)).unwrap().outbox().unwrap()
+}
+
+/// The TUI in a 120×40 pseudo terminal, with a ten-minute debounce (only `$` sends), its log
+/// in `log_dir`.
+fn tui(h: &ServerHandle, data_dir: &Path, log_dir: &Path) -> Pty {
+    let base = h.base_url();
+    let log = log_dir.join("tui.log");
+    let args = [
+        "--base-url",
+        base.as_str(),
+        "--log-file",
+        log.to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--debounce-ms",
+        "600000",
+        "--retry-base-ms",
+        "100",
+        "--retry-cap-ms",
+        "1000",
+    ];
+    let home = log_dir.to_str().unwrap();
+    Pty::spawn(
+        &args,
+        &[
+            ("PUFFLE_API_KEY", h.api_key()),
+            ("HOME", home),
+            ("XDG_CONFIG_HOME", home),
+            ("XDG_STATE_HOME", home),
+        ],
+        120,
+        40,
+    )
+}
+
+/// `lead-triage sync` on this data dir; returns (success, stderr).
+fn sync(h: &ServerHandle, data_dir: &Path, log_dir: &Path) -> (bool, String) {
+    let mut cmd = bin(log_dir);
+    cmd.env("PUFFLE_API_KEY", h.api_key()).args([
+        "--base-url",
+        &h.base_url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "sync",
+    ]);
+    let out = cmd.output().expect("sync runs");
+    (out.status.success(), text(&out.stderr))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A damaged store
+// ---------------------------------------------------------------------------------------------
+
+/// A store holding six queued changes (leads 0..6 set to a status they do not have) and the
+/// cached person listing. Returns the intended statuses.
+fn store_with_six_changes(h: &ServerHandle, dir: &Path) -> HashMap<String, Status> {
+    let leads = person_leads(h);
+    let mut s = Store::open(&store_path(h, dir)).unwrap();
+    let mut want = HashMap::new();
+    let mut ops = Vec::new();
+    for (n, l) in leads.iter().take(6).enumerate() {
+        let status = if l.status == Status::Dismissed {
+            Status::Contacted
+        } else {
+            Status::Dismissed
+        };
+        want.insert(l.id.to_string(), status);
+        ops.push(OutboxOp::Put(OutboxRow {
+            id: l.id,
+            group: GroupBy::Person,
+            status,
+            confirmed: l.status,
+            error: None,
+            seq: n as u64 + 1,
+        }));
+    }
+    s.write_outbox(&ops).unwrap();
+    s.save_cache(GroupBy::Person, std::iter::once(leads.clone()), unix_now())
+        .unwrap();
+    assert_eq!(s.outbox().unwrap().len(), 6);
+    drop(s);
+    want
+}
+
+/// Checkpoint the WAL into the file, then return (page size, root page of `table`).
+fn checkpoint_and_root(path: &Path, table: &str) -> (u64, u64) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    let root: i64 = c
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let outbox_root: i64 = c
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'outbox'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_ne!(root, outbox_root);
+    drop(c);
+    (page as u64, root as u64)
+}
+
+/// Overwrite page `page` (1-based) of the file with garbage.
+fn smash_page(path: &Path, page_size: u64, page: u64) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start((page - 1) * page_size)).unwrap();
+    let garbage: Vec<u8> = (0..page_size)
+        .map(|i| (i.wrapping_mul(131) ^ 0x5a) as u8)
+        .collect();
+    f.write_all(&garbage).unwrap();
+    f.sync_all().unwrap();
+}
+
+/// The `<store>.damaged-<unix seconds>` file beside the store, if there is one.
+fn damaged_file(store: &Path) -> Option<PathBuf> {
+    let name = store.file_name()?.to_str()?.to_owned();
+    let prefix = format!("{name}.damaged-");
+    std::fs::read_dir(store.parent()?)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+fn fingerprint(path: &Path) -> (u64, std::time::SystemTime, Vec<u8>) {
+    let m = std::fs::metadata(path).unwrap();
+    (m.len(), m.modified().unwrap(), std::fs::read(path).unwrap())
+}
+
+#[test]
+fn a_damaged_cache_page_is_moved_aside_and_the_six_changes_are_recovered_and_sent() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let want = store_with_six_changes(&h, dir.path());
+    let path = store_path(&h, dir.path());
+    let (page_size, root) = checkpoint_and_root(&path, "lead_cache");
+    smash_page(&path, page_size, root);
+    let before = fingerprint(&path);
+
+    let (ok, stderr) = sync(&h, dir.path(), logs.path());
+    println!("sync stderr: {stderr}");
+    assert!(ok, "sync succeeds after recovering: {stderr}");
+    let aside = damaged_file(&path).expect("a .damaged-<time> file beside the store");
+    assert!(
+        stderr.contains("damaged") && stderr.contains(&aside.display().to_string()),
+        "the rep is told where the damaged file went: {stderr}"
+    );
+    assert!(
+        stderr.contains("6 queued changes recovered"),
+        "and how many changes were recovered: {stderr}"
+    );
+    assert!(
+        !stderr.contains("could not be read"),
+        "the outbox pages were intact: {stderr}"
+    );
+    let truth = statuses(&h);
+    for (id, status) in &want {
+        assert_eq!(truth[id], status.as_str(), "lead {id} was sent");
+    }
+    assert!(outbox(&h, dir.path()).is_empty(), "the new outbox is empty");
+    let after = fingerprint(&aside);
+    assert_eq!(after.0, before.0, "the damaged file keeps its size");
+    assert_eq!(
+        after.1, before.1,
+        "the damaged file was not written (mtime)"
+    );
+    assert!(
+        after.2 == before.2,
+        "the damaged file's bytes are unchanged"
+    );
+}
+
+/// A store with six queued changes whose first page (the header and the schema) is garbage.
+fn store_with_garbage_first_page(h: &ServerHandle, dir: &Path) -> PathBuf {
+    store_with_six_changes(h, dir);
+    let path = store_path(h, dir);
+    let (page_size, _) = checkpoint_and_root(&path, "lead_cache");
+    smash_page(&path, page_size, 1);
+    path
+}
+
+#[test]
+fn a_store_whose_first_page_is_garbage_the_tui_starts_and_says_so() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let path = store_with_garbage_first_page(&h, dir.path());
+    let before = fingerprint(&path);
+    let server_before = statuses(&h);
+
+    // The TUI starts, lists, and says what happened on its banner line.
+    let mut app = tui(&h, dir.path(), logs.path());
+    let screen = app.wait_for("the list and the recovery banner", |s| {
+        s.contains("40 / 40 leads") && s.contains("the local store was damaged")
+    });
+    assert!(
+        screen.contains("moved to"),
+        "the banner says the file was moved: {screen}"
+    );
+    assert_eq!(count_after(&screen, "pending"), Some(0), "{screen}");
+    let aside = damaged_file(&path).expect("a .damaged-<time> file beside the store");
+    app.send("q");
+    assert!(app.wait_exit());
+    let after = fingerprint(&aside);
+    assert_eq!((after.0, after.1), (before.0, before.1));
+    assert!(after.2 == before.2, "the damaged file is left as it was");
+    assert_eq!(
+        statuses(&h),
+        server_before,
+        "nothing was sent: nothing could be read"
+    );
+    assert!(path.exists(), "a fresh store took its place");
+}
+
+#[test]
+#[ignore = "bug: when the damaged store's outbox cannot be read at all (first page garbage), \
+            Store::open_checked reports `0 queued changes recovered` with lost = 0: the six \
+            unreadable changes are not mentioned (recover.rs: read_outbox(true).unwrap_or_default())"]
+fn a_store_whose_first_page_is_garbage_sync_says_changes_could_not_be_read() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let path = store_with_garbage_first_page(&h, dir.path());
+    let (_, stderr) = sync(&h, dir.path(), logs.path());
+    println!("sync stderr: {stderr}");
+    let aside = damaged_file(&path).expect("a .damaged-<time> file beside the store");
+    assert!(
+        stderr.contains("damaged") && stderr.contains(&aside.display().to_string()),
+        "the rep is told where the damaged file went: {stderr}"
+    );
+    // Six changes were in that outbox and none could be read back: the rep must be told that
+    // changes could not be read (or that the outbox was unreadable), not only "0 recovered".
+    assert!(
+        stderr.contains("could not be read"),
+        "sync says queued changes could not be read: {stderr}"
+    );
+}
