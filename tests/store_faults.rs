@@ -297,3 +297,219 @@ fn a_store_whose_first_page_is_garbage_sync_says_changes_could_not_be_read() {
         "sync says queued changes could not be read: {stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2. Disk full mid-session
+// ---------------------------------------------------------------------------------------------
+
+/// A tiny tmpfs mounted on a fresh directory, unmounted when dropped.
+struct TinyFs {
+    at: tempfile::TempDir,
+}
+
+impl TinyFs {
+    fn mount(size: &str) -> Result<TinyFs, String> {
+        let at = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(at.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(TinyFs { at })
+        } else {
+            Err(text(&out.stderr))
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.at.path()
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let ok = std::process::Command::new("umount")
+            .arg(self.at.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(self.at.path())
+                .status();
+        }
+    }
+}
+
+/// Write zeros into `path` until the filesystem refuses (ENOSPC); returns the bytes written.
+fn fill(path: &Path) -> u64 {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).unwrap();
+    let mut total = 0u64;
+    for chunk in [1 << 20, 1 << 12, 1] {
+        let buf = vec![0u8; chunk];
+        loop {
+            match f.write(&buf) {
+                Ok(0) => break,
+                Ok(n) => total += n as u64,
+                Err(e) => {
+                    assert_eq!(
+                        e.raw_os_error(),
+                        Some(28),
+                        "the filler stops on ENOSPC: {e}"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    let _ = f.sync_all();
+    total
+}
+
+/// The table line of the lead named `name`.
+fn row_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    pty::line_with(screen, name).unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
+}
+
+#[test]
+fn disk_full_mid_session_refuses_new_changes_keeps_the_first_and_sends_it_later() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let logs = tempfile::tempdir().unwrap();
+    let fs = match TinyFs::mount("2m") {
+        Ok(fs) => fs,
+        Err(e) => panic!(
+            "could not mount a tmpfs (this drill needs root): {e}; no simulated fallback ran"
+        ),
+    };
+    println!("disk full drill: a 2 MiB tmpfs at {}", fs.path().display());
+    let data = fs.path().join("data");
+    let leads = person_leads(&h);
+    let name = |i: usize| leads[i].name.clone();
+    let (n0, n1, n2) = (name(0), name(1), name(2));
+    assert!(!n0.is_empty() && !n1.is_empty() && !n2.is_empty());
+
+    let mut app = tui(&h, &data, logs.path());
+    app.wait_for("the list", |s| {
+        s.contains("40 / 40 leads") && !s.contains("loading")
+    });
+    // Let the listing's cache save land first, so the filler is the only thing that grows.
+    let path = store_path(&h, &data);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while Store::open(&path)
+        .unwrap()
+        .cache_chunks(GroupBy::Person)
+        .unwrap()
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cache was never saved"
+        );
+        std::thread::yield_now();
+    }
+    let target0 = if leads[0].status == Status::Dismissed {
+        ("c", "contacted")
+    } else {
+        ("d", "dismissed")
+    };
+    app.press_until(target0.0, "the first change queued", |s| {
+        count_after(s, "pending") == Some(1)
+    });
+    let rows = outbox(&h, &data);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].id, leads[0].id);
+
+    let filled = fill(&fs.path().join("filler"));
+    println!("filled {filled} bytes");
+
+    // Status keys on other rows: each is refused, nothing grows, the rows keep their status.
+    app.send("j");
+    let s1 = leads[1].status;
+    let key1 = if s1 == Status::Dismissed { "c" } else { "d" };
+    let screen = app.press_until(key1, "the not-queued banner", |s| s.contains("NOT queued"));
+    println!("{screen}");
+    assert_eq!(count_after(&screen, "pending"), Some(1), "{screen}");
+    let line = row_of(&screen, &n1);
+    assert!(
+        line.contains(s1.as_str()) && !line.contains('○'),
+        "row 2 keeps its status {s1}: {line}"
+    );
+    app.send("j");
+    let s2 = leads[2].status;
+    let key2 = if s2 == Status::Contacted { "d" } else { "c" };
+    app.send(key2);
+    // The banner is already up: keys are handled in order, so once the help popup (opened
+    // after the status key) is drawn, the status key was handled.
+    let screen = app.press_until("?", "help", |s| s.contains(" Keys · j/k scroll"));
+    let screen2 = app.press_until("\x1b", "help closed", |s| !s.contains(" Keys · j/k scroll"));
+    assert_eq!(
+        count_after(&screen2, "pending"),
+        Some(1),
+        "{screen}\n{screen2}"
+    );
+    let line = row_of(&screen2, &n2);
+    assert!(
+        line.contains(s2.as_str()) && !line.contains('○'),
+        "row 3 keeps its status {s2}: {line}"
+    );
+    let line = row_of(&screen2, &n0);
+    assert!(
+        line.contains(target0.1),
+        "row 1 still shows its queued change: {line}"
+    );
+
+    let prompt = app.press_until("q", "the quit prompt", |s| s.contains("Quit?"));
+    assert!(
+        prompt.contains("1 change is not sent to Puffle yet"),
+        "the quit prompt counts only the change on disk: {prompt}"
+    );
+    app.send("y");
+    assert!(app.wait_exit());
+    drop(app);
+
+    let rows = outbox(&h, &data);
+    assert_eq!(
+        rows.len(),
+        1,
+        "the outbox holds exactly the first change: {rows:?}"
+    );
+    assert_eq!(rows[0].id, leads[0].id);
+    assert_eq!(rows[0].status.as_str(), target0.1);
+
+    // Space again: the next start sends the first change.
+    std::fs::remove_file(fs.path().join("filler")).unwrap();
+    let mut again = tui(&h, &data, logs.path());
+    again.wait_for("the queue drained", |s| {
+        s.contains("40 / 40 leads") && s.contains("pending 0 · sending 0") && s.contains("failed 0")
+    });
+    let truth = statuses(&h);
+    assert_eq!(
+        truth[&leads[0].id.to_string()],
+        target0.1,
+        "the first change was sent"
+    );
+    assert_eq!(
+        truth[&leads[1].id.to_string()],
+        s1.as_str(),
+        "the refused one was not"
+    );
+    assert_eq!(
+        truth[&leads[2].id.to_string()],
+        s2.as_str(),
+        "the refused one was not"
+    );
+    assert!(outbox(&h, &data).is_empty());
+    again.send("q");
+    assert!(again.wait_exit());
+}
