@@ -513,3 +513,198 @@ fn disk_full_mid_session_refuses_new_changes_keeps_the_first_and_sends_it_later(
     again.send("q");
     assert!(again.wait_exit());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 1. Two TUIs plus `sync` on one store
+// ---------------------------------------------------------------------------------------------
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Every PATCH item the server received: (arrival ms, entity id, status).
+fn patched(h: &ServerHandle) -> Vec<(u64, String, String)> {
+    let log = hook_get(h, "/__log");
+    let mut out = Vec::new();
+    for e in log.as_array().unwrap() {
+        if e["method"] == "PATCH"
+            && let Some(items) = e["items"].as_array()
+        {
+            for it in items {
+                out.push((
+                    e["ts_ms"].as_u64().unwrap(),
+                    it["entityId"].as_str().unwrap_or_default().to_owned(),
+                    it["status"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Move the cursor to table row `row` (server order) from wherever it is.
+fn goto(app: &mut Pty, row: usize) {
+    app.send("g");
+    for _ in 0..row {
+        app.send("j");
+    }
+}
+
+/// A status key that changes a lead with status `from`, and the status it sets.
+fn change_key(from: Status, prefer: Status) -> (&'static str, Status) {
+    let key = |s: Status| match s {
+        Status::Contacted => "c",
+        Status::Dismissed => "d",
+        _ => "n",
+    };
+    if from != prefer {
+        (key(prefer), prefer)
+    } else {
+        (key(Status::New), Status::New)
+    }
+}
+
+fn settled(s: &str) -> bool {
+    s.contains("pending 0 · sending 0")
+}
+
+/// Quit, answering "send, then quit" if the prompt asks.
+fn quit(app: &mut Pty) {
+    app.send("q");
+    if app.wait_for_or_exit(|s| s.contains("Quit?")) {
+        app.send("s");
+    }
+    assert!(app.wait_exit(), "the app exits cleanly");
+}
+
+#[test]
+fn two_tuis_and_sync_share_one_outbox_and_the_last_intent_wins() {
+    let h = server(ServerConfig {
+        leads: 40,
+        ..ServerConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let logs_a = tempfile::tempdir().unwrap();
+    let logs_b = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let leads = person_leads(&h);
+    let id = |i: usize| leads[i].id.to_string();
+    let (l1, l2, l3, l4) = (0usize, 1usize, 2usize, 3usize);
+    // The reference model: each lead's last intent in real time.
+    let mut model: HashMap<String, Status> = HashMap::new();
+    let all = "40 / 40 leads";
+
+    // A dismisses L1; not sent (ten-minute debounce).
+    let mut a = tui(&h, data, logs_a.path());
+    a.wait_for("A's list", |s| s.contains(all) && !s.contains("loading"));
+    let (k1, s1) = change_key(leads[l1].status, Status::Dismissed);
+    assert_eq!(s1, Status::Dismissed, "the drill needs L1 not dismissed");
+    a.press_until(k1, "A: L1 queued", |s| count_after(s, "pending") == Some(1));
+    model.insert(id(l1), s1);
+    assert!(patched(&h).is_empty(), "nothing sent yet");
+
+    // B starts: it restores L1 from the outbox and sends it at once (a restored queue is
+    // flushed at start).
+    let mut b = tui(&h, data, logs_b.path());
+    b.wait_for("B's list, L1 sent", |s| {
+        s.contains(all) && !s.contains("loading") && settled(s)
+    });
+    wait_until("L1 on the server", || statuses(&h)[&id(l1)] == "dismissed");
+
+    // A undoes L1: it was already sent by B, so the undo becomes a change back.
+    let undo_at = now_ms();
+    a.send("u");
+    model.insert(id(l1), leads[l1].status);
+    let path = store_path(&h, data);
+    wait_until("A's change back of L1 in the outbox", || {
+        Store::open(&path)
+            .unwrap()
+            .outbox()
+            .unwrap()
+            .iter()
+            .any(|r| r.id == leads[l1].id && r.status == leads[l1].status)
+    });
+    a.wait_for("A: the change back pending", |s| {
+        count_after(s, "pending") == Some(1)
+    });
+    // B sends now: it must not send L1 dismissed again.
+    b.press_until("$", "B settled", settled);
+
+    // A sets L2 contacted; later B sets L2 dismissed; A sends, then B sends.
+    goto(&mut a, l2);
+    let (k2a, s2a) = change_key(leads[l2].status, Status::Contacted);
+    a.press_until(k2a, "A: L2 queued", |s| {
+        count_after(s, "pending") == Some(2)
+    });
+    model.insert(id(l2), s2a);
+    goto(&mut b, l2);
+    let (k2b, s2b) = change_key(s2a, Status::Dismissed);
+    b.press_until(k2b, "B: L2 queued", |s| {
+        count_after(s, "pending") == Some(1)
+    });
+    model.insert(id(l2), s2b);
+    a.press_until("$", "A settled", settled);
+    b.press_until("$", "B settled", settled);
+    wait_until("L2 on the server", || statuses(&h)[&id(l2)] == s2b.as_str());
+
+    // A sets L3 (another lead); `sync` runs while both are open and sends it.
+    goto(&mut a, l3);
+    let (k3, s3) = change_key(leads[l3].status, Status::Contacted);
+    a.press_until(k3, "A: L3 queued", |s| count_after(s, "pending") == Some(1));
+    model.insert(id(l3), s3);
+    let (ok, stderr) = sync(&h, data, logs_a.path());
+    assert!(ok, "sync in the middle: {stderr}");
+    assert_eq!(statuses(&h)[&id(l3)], s3.as_str(), "sync sent A's L3");
+
+    // B sets L4 and sends it, then undoes it (a change B already sent) while A runs.
+    goto(&mut b, l4);
+    let (k4, s4) = change_key(leads[l4].status, Status::Dismissed);
+    b.press_until(k4, "B: L4 queued", |s| count_after(s, "pending") == Some(1));
+    model.insert(id(l4), s4);
+    b.press_until("$", "B settled", settled);
+    wait_until("L4 on the server", || statuses(&h)[&id(l4)] == s4.as_str());
+    b.press_until("u", "B: the change back of L4", |s| {
+        count_after(s, "pending") == Some(1)
+    });
+    model.insert(id(l4), leads[l4].status);
+    b.press_until("$", "B settled", settled);
+
+    quit(&mut a);
+    quit(&mut b);
+    let (ok, stderr) = sync(&h, data, logs_a.path());
+    assert!(ok, "the last sync: {stderr}");
+
+    let truth = statuses(&h);
+    for (lead, want) in &model {
+        assert_eq!(
+            truth[lead].as_str(),
+            want.as_str(),
+            "lead {lead} ends at its last intent; PATCHes: {:?}",
+            patched(&h)
+        );
+    }
+    assert_ne!(truth[&id(l1)], "dismissed");
+    assert!(outbox(&h, data).is_empty(), "no unapplied row is left");
+    let late: Vec<_> = patched(&h)
+        .into_iter()
+        .filter(|(ts, lead, status)| *ts >= undo_at && *lead == id(l1) && status == "dismissed")
+        .collect();
+    assert!(
+        late.is_empty(),
+        "L1 was sent dismissed after A's undo: {late:?}"
+    );
+}
