@@ -150,7 +150,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return Ok(fail(&e)),
     };
-    let (mut store, recovered) = match open_store_checked(cli, &namespace, &key) {
+    let (mut store, recovered) = match open_store_checked(cli, &namespace, &key, false) {
         Ok(s) => s,
         Err(e) => return Ok(fail(&e)),
     };
@@ -285,6 +285,7 @@ fn open_store_checked(
     cli: &Cli,
     namespace: &str,
     key: &ApiKey,
+    full_path: bool,
 ) -> Result<(Store, Option<String>), String> {
     let dir = cli
         .data_dir
@@ -292,13 +293,13 @@ fn open_store_checked(
         .unwrap_or_else(crate::store::default_data_dir);
     let path = crate::store::namespace_file(&dir, namespace, key);
     Store::open_checked(&path)
-        .map(|(s, r)| (s, r.map(|r| crate::text::clean(&r.describe()))))
+        .map(|(s, r)| (s, r.map(|r| crate::text::clean(&r.describe(full_path)))))
         .map_err(|e| format!("{e} (use --data-dir to choose another place)"))
 }
 
 /// [`open_store_checked`] for the headless commands: a recovery is said on stderr.
 fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String> {
-    let (store, recovered) = open_store_checked(cli, namespace, key)?;
+    let (store, recovered) = open_store_checked(cli, namespace, key, true)?;
     if let Some(line) = recovered {
         let _ = writeln!(std::io::stderr(), "lead-triage: warning: {line}");
     }

@@ -15,29 +15,47 @@ pub struct Recovered {
     pub changes: usize,
     /// Outbox rows that could not be read.
     pub lost: usize,
+    /// The outbox could not be read at all: how many changes it held is unknown.
+    pub outbox_unreadable: bool,
     /// Why the store was judged damaged.
     pub problem: String,
 }
 
 impl Recovered {
-    /// One line for the rep.
-    pub fn describe(&self) -> String {
-        let lost = if self.lost > 0 {
+    /// One line for the rep, the counts first; `full_path` names the moved file by its whole
+    /// path (stderr), else by its name beside the store (a one-line banner).
+    pub fn describe(&self, full_path: bool) -> String {
+        let counts = if self.outbox_unreadable {
+            "its queued changes could not be read".to_owned()
+        } else if self.lost > 0 {
             format!(
-                "; {} change{} could not be read",
-                self.lost,
-                if self.lost == 1 { "" } else { "s" }
+                "{} queued change{} recovered, {} could not be read",
+                self.changes,
+                if self.changes == 1 { "" } else { "s" },
+                self.lost
             )
         } else {
-            String::new()
+            format!(
+                "{} queued change{} recovered",
+                self.changes,
+                if self.changes == 1 { "" } else { "s" }
+            )
         };
-        format!(
-            "the local store was damaged ({}); moved to {}; {} queued change{} recovered{lost}",
-            self.problem,
-            self.moved_to.display(),
-            self.changes,
-            if self.changes == 1 { "" } else { "s" }
-        )
+        let moved = if full_path {
+            format!("moved to {}", self.moved_to.display())
+        } else {
+            // Beside the store, same name plus this suffix (the log has the whole path).
+            let name = self
+                .moved_to
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let suffix = name
+                .rfind(".damaged-")
+                .map_or(name.as_str(), |i| &name[i..]);
+            format!("moved aside as …{suffix} beside it")
+        };
+        format!("local store damaged: {counts}; {moved} ({})", self.problem)
     }
 }
 
@@ -75,21 +93,26 @@ impl Store {
             Err(e) => return Err(e),
         };
         tracing::error!(path = %path.display(), problem, "the local store is damaged; recovering");
+        let problem = problem.chars().take(60).collect::<String>();
         // Read what can be read, without writing to the damaged file.
-        let (rows, lost) = match rusqlite::Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        ) {
-            Ok(conn) => {
-                let mut damaged = Store {
-                    conn,
-                    path: path.to_owned(),
-                    known: Default::default(),
-                    token: super::outbox::process_token(),
-                };
-                damaged.read_outbox(true).unwrap_or_default()
+        let read =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| e.to_string())
+                .and_then(|conn| {
+                    let mut damaged = Store {
+                        conn,
+                        path: path.to_owned(),
+                        known: Default::default(),
+                        token: super::outbox::process_token(),
+                    };
+                    damaged.read_outbox(true).map_err(|e| e.short())
+                });
+        let (rows, lost, outbox_unreadable) = match read {
+            Ok((rows, lost)) => (rows, lost, false),
+            Err(e) => {
+                tracing::error!(error = %e, "the damaged store's outbox cannot be read");
+                (Vec::new(), 0, true)
             }
-            Err(_) => (Vec::new(), 0),
         };
         let moved_to = aside(path)?;
         let mut store = Store::open(path)?;
@@ -102,6 +125,7 @@ impl Store {
                 moved_to,
                 changes,
                 lost,
+                outbox_unreadable,
                 problem,
             }),
         ))
