@@ -208,6 +208,10 @@ pub enum Command {
     Sync {
         #[command(flatten)]
         send: SendArgs,
+        /// Send queued changes even over a status a teammate set since (conflicts); without it
+        /// they are held and reported (exit 1).
+        #[arg(long)]
+        force: bool,
     },
     /// Run the built-in Puffle-compatible server (demo data, tests, fault drills).
     DemoServer(DemoServerArgs),

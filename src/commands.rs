@@ -59,7 +59,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &ctx).await),
-        Some(Command::Sync { send }) => Ok(sync(&ctx, send).await),
+        Some(Command::Sync { send, force }) => Ok(sync(&ctx, send, force).await),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut text = Vec::new();
@@ -191,7 +191,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
 }
 
 /// `lead-triage sync`: send the outbox without the TUI, through the same engine.
-async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
+async fn sync(ctx: &Ctx, send: SendArgs, force: bool) -> ExitCode {
     let cli = &ctx.cli;
     let target = match connect(ctx).await {
         Ok(t) => t,
@@ -204,7 +204,7 @@ async fn sync(ctx: &Ctx, send: SendArgs) -> ExitCode {
     send_through_engine(
         target.client,
         Some(store),
-        crate::sync::engine::Scope::Outbox,
+        crate::sync::engine::Scope::Outbox { force },
         &send.engine(cli.backoff()),
     )
     .await

@@ -197,11 +197,16 @@ impl Runner {
                 self.load_rest_of_cache(rest);
             }
             match outbox {
-                Ok(outbox) => self.apply(Msg::Restore { outbox, cache }),
+                Ok(outbox) => self.apply(Msg::Restore {
+                    outbox,
+                    cache,
+                    check: true,
+                }),
                 Err(e) => {
                     self.apply(Msg::Restore {
                         outbox: Vec::new(),
                         cache,
+                        check: true,
                     });
                     self.apply(Msg::StoreFailed(e.to_string()));
                 }
@@ -285,6 +290,9 @@ impl Runner {
             Effect::ScheduleRetry(d) => self.retry = Some(Instant::now() + d),
             Effect::TrimMemory => trim_memory(),
             Effect::Open(url) => self.open(url),
+            Effect::Check { group, ids } => {
+                let _ = self.worker.send(Command::Check { group, ids });
+            }
             Effect::LoadSignals { group, id } => {
                 let _ = self.worker.send(Command::Signals { group, id });
             }

@@ -2184,16 +2184,14 @@ fn a_queued_change_survives_a_reload_and_compares_with_the_new_server_status() {
     let mut fresh = leads(3);
     fresh[0].status = Status::Contacted; // another rep contacted it meanwhile
     page(&mut s, GroupBy::Person, 2, fresh, true);
-    assert_eq!(
-        shown(&s, 1),
-        Status::Dismissed,
-        "server data never overwrites a queued change"
-    );
+    // Server data never overwrites a queued change, nor is the change sent over it: it is
+    // held as a conflict, the row showing Puffle's status.
     let e = &s.queue.entries[&id(1)];
     assert_eq!(
-        (e.intent, e.confirmed),
-        (Status::Dismissed, Status::Contacted)
+        (e.intent, e.confirmed, e.error.as_deref()),
+        (Status::Dismissed, Status::Contacted, Some("conflict"))
     );
+    assert_eq!(shown(&s, 1), Status::Contacted);
     // Back to `new` must now be sent: the server says contacted.
     keys(&mut s, "g n");
     let e = &s.queue.entries[&id(1)];
@@ -2416,7 +2414,14 @@ fn restore_shows_the_cache_and_resends_saved_changes() {
         },
         3600,
     )];
-    let fx = update(&mut s, Msg::Restore { outbox, cache });
+    let fx = update(
+        &mut s,
+        Msg::Restore {
+            outbox,
+            cache,
+            check: true,
+        },
+    );
     assert_eq!(
         row_ids(&s),
         [1, 2, 3, 4],
@@ -2434,8 +2439,33 @@ fn restore_shows_the_cache_and_resends_saved_changes() {
         persisted(&fx).is_empty(),
         "restored rows are stored already: {fx:?}"
     );
+    // Pending restored changes wait until Puffle's statuses are checked (a teammate may have
+    // changed them meanwhile); the refused one is not checked, it waits for the rep.
+    assert!(sends(&fx).is_empty(), "{fx:?}");
+    let checks: Vec<&Effect> = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Check { .. }))
+        .collect();
+    assert_eq!(
+        checks,
+        [&Effect::Check {
+            group: GroupBy::Person,
+            ids: vec![id(2)]
+        }]
+    );
+    let fx = update(
+        &mut s,
+        Msg::Observed {
+            checked: vec![id(2)],
+            statuses: vec![(id(2), Status::New)],
+        },
+    );
     let b = sends(&fx);
-    assert_eq!(b.len(), 1, "pending restored changes are sent: {fx:?}");
+    assert_eq!(
+        b.len(),
+        1,
+        "checked: pending restored changes are sent: {fx:?}"
+    );
     assert_eq!(
         b[0].items,
         vec![StatusChange {
@@ -3294,4 +3324,83 @@ fn a_whole_batch_400_is_split_until_only_the_invalid_item_fails() {
     }
     // 1 + 2 + 2 + 2 + 2: the halves that hold the bad item, and their siblings.
     assert_eq!(requests, 9);
+}
+
+#[test]
+fn a_teammate_change_seen_at_refresh_holds_the_queued_change_as_a_conflict() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d d");
+    assert_eq!(s.queue.counts, counts(2, 0, 0));
+    // Before anything is sent, a refresh shows lead 1 contacted (a teammate) and lead 2
+    // dismissed (already what we want).
+    let generation = s.data().generation;
+    update(
+        &mut s,
+        Msg::Statuses {
+            group: GroupBy::Person,
+            generation,
+            statuses: vec![(id(1), Status::Contacted), (id(2), Status::Dismissed)],
+        },
+    );
+    let e = &s.queue.entries[&id(1)];
+    assert_eq!(e.error.as_deref(), Some(lead_triage::app::queue::CONFLICT));
+    assert_eq!(
+        (e.intent, e.confirmed),
+        (Status::Dismissed, Status::Contacted)
+    );
+    assert!(
+        !s.queue.entries.contains_key(&id(2)),
+        "nothing left to send for lead 2"
+    );
+    assert_eq!(s.queue.counts, counts(0, 0, 1));
+    assert!(s.toast.as_deref().unwrap().contains("conflict"));
+    assert_eq!(
+        shown(&s, 1),
+        Status::Contacted,
+        "the row shows Puffle's status"
+    );
+    // Held: nothing is sent.
+    assert!(sends(&press(&mut s, "$")).is_empty());
+    assert!(sends(&update(&mut s, Msg::FlushDue)).is_empty());
+    // `r` keeps ours: sent over the teammate's status.
+    keys(&mut s, "g");
+    let b = sends(&press(&mut s, "r"));
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        b[0].items,
+        vec![StatusChange {
+            entity_id: id(1),
+            status: Status::Dismissed
+        }]
+    );
+}
+
+#[test]
+fn take_theirs_drops_the_conflicting_change_for_the_selection() {
+    let mut s = loaded(leads(3));
+    keys(&mut s, "d d d");
+    update(
+        &mut s,
+        Msg::Observed {
+            checked: vec![id(1), id(3)],
+            statuses: vec![(id(1), Status::Contacted), (id(3), Status::Contacted)],
+        },
+    );
+    // Checked statuses release the rest for sending: lead 2 goes.
+    assert_eq!(s.queue.counts, counts(0, 1, 2));
+    press(&mut s, "ctrl-a");
+    let fx = press(&mut s, "T");
+    assert!(sends(&fx).is_empty());
+    assert!(!s.queue.entries.contains_key(&id(1)));
+    assert!(!s.queue.entries.contains_key(&id(3)));
+    assert_eq!(
+        s.queue.counts,
+        counts(0, 1, 0),
+        "lead 2 had no conflict and is on its way"
+    );
+    assert!(s.toast.as_deref().unwrap().contains("2 conflicts resolved"));
+    assert_eq!(shown(&s, 1), Status::Contacted);
+    // The outbox follows: the two rows leave it.
+    let ops = persisted(&fx);
+    assert_eq!(ops.len(), 2, "{ops:?}");
 }

@@ -424,6 +424,54 @@ impl Client {
         Ok(())
     }
 
+    /// The statuses Puffle has now for these leads (`GET /api/signals/leads?ids=…`, then one
+    /// signal each where the rows carry no status). Leads whose status cannot be learned are
+    /// left out.
+    pub async fn current_statuses(
+        &self,
+        group: GroupBy,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Status)>, ApiError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut start = 0;
+        while start < ids.len() {
+            let n = self.limits.get(LimitKind::Page).min(ids.len() - start);
+            let chunk = &ids[start..start + n];
+            let joined = chunk
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let query = vec![
+                ("groupBy", group.as_str().to_owned()),
+                ("ids", joined),
+                ("limit", n.to_string()),
+            ];
+            let body = match self
+                .send(Method::GET, "/api/signals/leads", &query, None)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) if self.limits.lower(LimitKind::Page, n, &e) => continue,
+                Err(e) => return Err(e),
+            };
+            let page = parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+            let wanted: HashSet<Uuid> = chunk.iter().copied().collect();
+            let mut needs = Vec::with_capacity(page.leads.len());
+            for (lead, on_row) in page.leads.iter().zip(&page.status_on_row) {
+                let mine = wanted.contains(&lead.id);
+                if mine && *on_row && lead.status != Status::Unknown {
+                    out.push((lead.id, lead.status));
+                }
+                needs.push(mine && !*on_row);
+            }
+            let pairs = hydration_pairs(&page.leads, &needs);
+            out.extend(self.statuses_from_signals(group, &pairs).await?);
+            start += n;
+        }
+        Ok(out)
+    }
+
     /// `PATCH /api/signals/leads` with 1–200 items.
     pub async fn patch_leads(&self, items: &[StatusChange]) -> Result<PatchOutcome, ApiError> {
         if items.is_empty() || items.len() > MAX_PATCH_ITEMS {

@@ -39,6 +39,7 @@ pub enum Action {
     Flush,
     Retry,
     RetryAll,
+    TakeTheirs,
     // View
     Filter,
     SortNext,
@@ -90,6 +91,7 @@ impl Action {
         Action::Flush,
         Action::Retry,
         Action::RetryAll,
+        Action::TakeTheirs,
         Action::Filter,
         Action::SortNext,
         Action::SortReverse,

@@ -82,6 +82,9 @@ pub enum Msg {
     Restore {
         outbox: Vec<OutboxRow>,
         cache: Vec<(GroupBy, CachedLeads, u64)>,
+        /// Hold the restored changes until Puffle's current statuses are learned (the TUI);
+        /// `sync` checks by itself.
+        check: bool,
     },
     /// More of a cached listing, read in the background after the first frame.
     /// Stored as read (JSON), so it is parsed on the thread that keeps the leads: a cache of
@@ -103,8 +106,16 @@ pub enum Msg {
     /// Queue these changes and send them now (the headless commands; the last change per lead
     /// wins). The leads need not be listed.
     Enqueue(Vec<crate::api::StatusChange>),
-    /// Put every refused change back in the queue and send now (`lead-triage sync`).
-    RetryAllNow,
+    /// Put every refused change back in the queue and send now (`lead-triage sync`);
+    /// conflicts too only when asked (`sync --force`).
+    RetryAllNow { conflicts_too: bool },
+    /// Statuses Puffle has now for queued leads (checked at start and by `sync` before
+    /// sending): a change whose lead changed elsewhere is held as a conflict. `checked` are the
+    /// leads asked about (a lead may have no learnable status); they may be sent now.
+    Observed {
+        checked: Vec<uuid::Uuid>,
+        statuses: Vec<(uuid::Uuid, crate::api::Status)>,
+    },
     /// The sync worker, or a request it ran, panicked (caught and logged): nothing more will
     /// come back from it, so the app quits; the outbox keeps every unsent change.
     WorkerFailed(String),
@@ -127,6 +138,11 @@ pub enum Effect {
     SaveCache(GroupBy),
     /// A large load just finished: hand freed memory back to the system.
     TrimMemory,
+    /// Learn Puffle's current statuses of queued leads before sending them (`Msg::Observed`).
+    Check {
+        group: GroupBy,
+        ids: Vec<uuid::Uuid>,
+    },
     /// Fetch a lead's signals for the detail pane.
     LoadSignals { group: GroupBy, id: uuid::Uuid },
     /// Open a web address in the browser (only http/https reach here).

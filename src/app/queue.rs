@@ -55,6 +55,11 @@ pub const MAX_UNACKED: u32 = 5;
 /// The per-item code of a change the server kept leaving out of its answers.
 pub const NOT_ACKNOWLEDGED: &str = "not_acknowledged";
 
+/// The per-item code of a change held because the lead's status on Puffle changed elsewhere
+/// (a teammate) since the change was made. The entry's `intent` is the rep's status and its
+/// `confirmed` the one Puffle has now; `r` keeps the rep's, taking Puffle's drops it.
+pub const CONFLICT: &str = "conflict";
+
 /// Why sending waits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WaitReason {
@@ -151,6 +156,8 @@ pub struct Queue {
     dirty: HashSet<Uuid>,
     /// Of those, the leads that got a new intent of the rep (a new version in the store).
     intents: HashSet<Uuid>,
+    /// Leads not to send until their status on Puffle was checked (restored at start).
+    held: HashSet<Uuid>,
     /// Of those, the leads whose change was cancelled, with the status it went back to.
     cancelled: HashMap<Uuid, (GroupBy, Status)>,
     next_batch: u64,
@@ -179,6 +186,7 @@ impl Queue {
             dirty: HashSet::new(),
             intents: HashSet::new(),
             cancelled: HashMap::new(),
+            held: HashSet::new(),
             next_batch: 1,
             next_seq: 1,
             backoff,
@@ -290,12 +298,19 @@ impl Queue {
         }
     }
 
-    /// Put failed entries back in the queue (`None` = all failed entries).
+    /// Put failed entries back in the queue (`None` = all failed entries). A conflict put back
+    /// keeps the rep's change: it is sent over the status Puffle has now.
     pub fn retry(&mut self, ids: Option<&[Uuid]>) -> usize {
+        self.retry_where(ids, true)
+    }
+
+    /// [`Queue::retry`], leaving conflicts held unless `conflicts_too`.
+    pub fn retry_where(&mut self, ids: Option<&[Uuid]>, conflicts_too: bool) -> usize {
         let mut n = 0;
         let dirty = &mut self.dirty;
         let mut requeue = |id: &Uuid, e: &mut Entry| {
-            if e.phase == Phase::Failed {
+            let conflict = e.error.as_deref() == Some(CONFLICT);
+            if e.phase == Phase::Failed && (conflicts_too || !conflict) {
                 e.phase = Phase::Pending;
                 e.error = None;
                 e.unacked = 0;
@@ -328,10 +343,11 @@ impl Queue {
         let size = self.batch_size.clamp(1, MAX_PATCH_ITEMS);
         let mut groups: Vec<Vec<Uuid>> = Vec::new();
         let mut reserved: HashSet<Uuid> = HashSet::new();
-        // Split halves still waiting keep their ids out of the general pass.
+        // Split halves still waiting keep their ids out of the general pass; held ones wait.
         for half in &self.splits {
             reserved.extend(half.iter().copied());
         }
+        reserved.extend(self.held.iter().copied());
         while slots > 0 {
             let Some(half) = self.splits.pop_front() else {
                 break;
@@ -709,19 +725,71 @@ impl Queue {
         self.recount();
     }
 
-    /// The server now says `status` for a lead: it becomes the confirmed status a later change
-    /// is compared with. A queued change is kept (never overwritten by server data).
-    pub fn observe(&mut self, id: &Uuid, status: Status) {
+    /// The server now says `status` for a lead. A queued change (not in flight) is never
+    /// overwritten by server data; but if the status changed elsewhere since the change was made
+    /// (neither the status it was made on, nor the one we want), the change is held as a
+    /// [`CONFLICT`] with both statuses, and nothing is sent until the rep decides. If the
+    /// server already holds the wanted status, there is nothing left to send. Returns whether
+    /// a new conflict was found.
+    pub fn observe(&mut self, id: &Uuid, status: Status) -> bool {
         if status == Status::Unknown {
-            return;
+            return false;
         }
-        if let Some(e) = self.entries.get_mut(id) {
-            e.uncertain = false;
-            if e.confirmed != status {
-                e.confirmed = status;
-                self.dirty.insert(*id);
-            }
+        let Some(e) = self.entries.get_mut(id) else {
+            return false;
+        };
+        if matches!(e.phase, Phase::Sending(_)) {
+            // The answer to the request in flight will tell.
+            return false;
         }
+        let was = e.confirmed;
+        if status == e.intent {
+            // Puffle already has it (our earlier send landed, or a teammate did the same).
+            self.entries.remove(id);
+            self.done.insert(*id);
+            self.dirty.insert(*id);
+            self.recount();
+            return false;
+        }
+        e.uncertain = false;
+        if status == was {
+            return false;
+        }
+        e.confirmed = status;
+        self.dirty.insert(*id);
+        let already = e.error.as_deref() == Some(CONFLICT);
+        // Only a known starting status can tell a teammate's change from ours.
+        if was != Status::Unknown && e.phase == Phase::Pending {
+            e.phase = Phase::Failed;
+            e.error = Some(CONFLICT.to_owned());
+            self.recount();
+            return !already;
+        }
+        false
+    }
+
+    /// Hold these leads back from sending until [`Queue::checked`] (their status on Puffle is
+    /// being learned).
+    pub fn hold(&mut self, ids: &[Uuid]) {
+        self.held.extend(ids.iter().copied());
+    }
+
+    /// These leads' statuses were checked: they may be sent.
+    pub fn checked(&mut self, ids: &[Uuid]) {
+        for id in ids {
+            self.held.remove(id);
+        }
+    }
+
+    /// Conflicts among the queued changes.
+    pub fn conflicts(&self) -> usize {
+        if self.counts.failed == 0 {
+            return 0;
+        }
+        self.entries
+            .values()
+            .filter(|e| e.error.as_deref() == Some(CONFLICT))
+            .count()
     }
 
     /// Writing these leads to the outbox failed (disk full, read-only, damaged): put each

@@ -194,6 +194,53 @@ pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Tell the rep about conflicts just found (held, with what to do).
+pub fn say_conflicts(s: &mut State, found: usize) {
+    if found > 0 {
+        s.toast = Some(format!(
+            "{found} queued change{} conflict{} with a change made elsewhere: held, not sent · r keeps yours · T takes Puffle's",
+            plural(found),
+            if found == 1 { "s" } else { "" }
+        ));
+    }
+}
+
+/// `T`: on conflicting rows among the targets, take Puffle's status (drop the rep's change).
+pub fn take_theirs(s: &mut State, fx: &mut Vec<Effect>) {
+    let (targets, bulk) = nav::targets(s);
+    let group = s.group;
+    let mut n = 0;
+    for &i in &targets {
+        let id = s.data[gi(group)].leads[i as usize].id;
+        let Some(e) = s.queue.entries.get(&id) else {
+            continue;
+        };
+        if e.error.as_deref() != Some(super::queue::CONFLICT) {
+            continue;
+        }
+        let (ours, theirs) = (e.intent, e.confirmed);
+        s.queue.change(id, group, theirs, theirs);
+        s.data[gi(group)].set_status(&id, theirs);
+        s.log(
+            id,
+            format!("conflict: kept Puffle's {theirs}, dropped yours ({ours})"),
+        );
+        n += 1;
+    }
+    if bulk {
+        let list = s.list_mut();
+        list.selected.clear();
+        list.range = None;
+        list.visible_selected = 0;
+    }
+    s.toast = Some(if n == 0 {
+        "no conflict here".into()
+    } else {
+        format!("{n} conflict{} resolved: Puffle's status kept", plural(n))
+    });
+    after_change(s, false, fx);
+}
+
 /// `r`: retry failed rows among the targets; `R`: all failed rows. Sends at once.
 pub fn retry(s: &mut State, all: bool, fx: &mut Vec<Effect>) {
     let n = if all {

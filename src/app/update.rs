@@ -64,9 +64,6 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             if generation != data.generation {
                 return fx;
             }
-            for lead in &leads {
-                s.queue.observe(&lead.id, lead.status);
-            }
             let data = &mut s.data[gi(group)];
             let before = data.changed_elsewhere.len();
             // A lead whose server status is what we queued changed because of us, not elsewhere.
@@ -80,6 +77,11 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                 })
                 .filter_map(|l| data.by_id.get(&l.id).copied())
                 .collect();
+            let mut conflicts = 0;
+            for lead in &leads {
+                conflicts += usize::from(s.queue.observe(&lead.id, lead.status));
+            }
+            let data = &mut s.data[gi(group)];
             data.merge(leads);
             for i in ours {
                 data.changed_elsewhere.remove(&i);
@@ -104,6 +106,7 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             if skipped > 0 {
                 s.toast = Some(format!("{skipped} rows without a usable id were left out"));
             }
+            triage::say_conflicts(s, conflicts);
             if group == s.group {
                 s.refresh_view();
             }
@@ -122,8 +125,9 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                 .filter(|(id, st)| s.queue.entries.get(id).is_some_and(|e| e.intent == *st))
                 .map(|(id, _)| *id)
                 .collect();
+            let mut conflicts = 0;
             for (id, st) in &statuses {
-                s.queue.observe(id, *st);
+                conflicts += usize::from(s.queue.observe(id, *st));
             }
             let data = &mut s.data[gi(group)];
             let mut changed = data.learn(&statuses);
@@ -140,6 +144,7 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                     if changed == 1 { "" } else { "s" }
                 ));
             }
+            triage::say_conflicts(s, conflicts);
             if group == s.group && (s.sort == super::view::SortKey::Status || !s.filter.is_empty())
             {
                 s.refresh_view();
@@ -228,8 +233,25 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             triage::flush(s, &mut fx);
         }
         Msg::Tick(now) => s.now = now,
-        Msg::Restore { outbox, cache } => {
+        Msg::Restore {
+            outbox,
+            cache,
+            check,
+        } => {
             let restored = outbox.len();
+            // Restored changes wait until Puffle's current statuses are known: a teammate may
+            // have changed a lead while this one was away (a conflict, not to be overwritten).
+            for g in [GroupBy::Person, GroupBy::Company] {
+                let ids: Vec<uuid::Uuid> = outbox
+                    .iter()
+                    .filter(|r| r.group == g && r.error.is_none())
+                    .map(|r| r.id)
+                    .collect();
+                if check && !ids.is_empty() {
+                    s.queue.hold(&ids);
+                    fx.push(Effect::Check { group: g, ids });
+                }
+            }
             s.queue.restore(outbox);
             for (group, cached, age) in cache {
                 let data = &mut s.data[gi(group)];
@@ -253,7 +275,8 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                 }
                 s.toast = Some(parts.join(" · "));
             }
-            triage::flush(s, &mut fx);
+            // Nothing is sent yet: held changes go once checked (`Msg::Observed`); `sync`
+            // checks, then sends.
         }
         Msg::CachePage { group, chunk, last } => {
             if last {
@@ -289,8 +312,20 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             }
             triage::flush(s, &mut fx);
         }
-        Msg::RetryAllNow => {
-            s.queue.retry(None);
+        Msg::RetryAllNow { conflicts_too } => {
+            s.queue.retry_where(None, conflicts_too);
+            triage::flush(s, &mut fx);
+        }
+        Msg::Observed { checked, statuses } => {
+            let mut conflicts = 0;
+            for (id, st) in &statuses {
+                conflicts += usize::from(s.queue.observe(id, *st));
+                for g in [GroupBy::Person, GroupBy::Company] {
+                    s.data[gi(g)].set_status(id, *st);
+                }
+            }
+            s.queue.checked(&checked);
+            triage::say_conflicts(s, conflicts);
             triage::flush(s, &mut fx);
         }
         Msg::WorkerFailed(e) => {
@@ -437,6 +472,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         }
         Action::Retry => triage::retry(s, false, fx),
         Action::RetryAll => triage::retry(s, true, fx),
+        Action::TakeTheirs => triage::take_theirs(s, fx),
         Action::Filter => s.mode = Mode::Filter,
         Action::SortNext => {
             s.sort = s.sort.next();

@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use crate::api::{ApiError, Client, ItemError, StatusChange};
+use crate::api::{ApiError, Client, GroupBy, ItemError, StatusChange};
 use crate::app::queue::Phase;
 use crate::app::{Msg, Settings, State};
 use crate::runner::Runner;
 use crate::store::{OutboxOp, Store};
 use crate::sync::backoff::{Backoff, Jitter};
+use crate::sync::retry::{RetryBudget, with_retries};
 
 /// Waits shorter than this are not worth a line on stderr.
 const QUIET_WAIT: Duration = Duration::from_secs(3);
@@ -50,8 +51,10 @@ impl Default for EngineOptions {
 pub enum Scope {
     /// These changes (`leads set`, `leads update`).
     Changes(Vec<StatusChange>),
-    /// Everything the outbox holds, refused changes included (`sync`).
-    Outbox,
+    /// Everything the outbox holds, refused changes included (`sync`). Unless `force`, the
+    /// statuses Puffle has now are checked first: a change whose lead changed elsewhere is held
+    /// as a conflict and reported, not sent.
+    Outbox { force: bool },
 }
 
 /// Why a command stopped before every change had an outcome.
@@ -67,6 +70,8 @@ pub enum Stopped {
     Store(String),
     /// The sync worker failed (a bug); what was not applied stays in the outbox.
     Internal(String),
+    /// The statuses Puffle has now could not be checked before sending (`sync`).
+    Check(String),
 }
 
 impl std::fmt::Display for Stopped {
@@ -81,6 +86,10 @@ impl std::fmt::Display for Stopped {
             Stopped::Interrupted => f.write_str("interrupted"),
             Stopped::Store(e) => write!(f, "{e}"),
             Stopped::Internal(e) => write!(f, "internal error in the sync worker: {e}"),
+            Stopped::Check(e) => write!(
+                f,
+                "could not check Puffle's current statuses before sending ({e}); nothing sent (--force sends without the check)"
+            ),
         }
     }
 }
@@ -159,14 +168,16 @@ pub async fn run(
         Jitter::from_entropy(),
     );
     let (outbox, first) = match (&scope, store.as_mut()) {
-        (Scope::Outbox, Some(s)) => match s.outbox() {
+        (Scope::Outbox { .. }, Some(s)) => match s.outbox() {
             Ok(rows) => (rows, None),
             Err(e) => (Vec::new(), Some(Msg::StoreFailed(e.to_string()))),
         },
         _ => (Vec::new(), None),
     };
     let headless_changes = matches!(scope, Scope::Changes(_));
+    let client_for_check = client.clone();
     let mut runner = Runner::new(client, state, store);
+    let mut report = Report::default();
     if let Some(m) = first {
         runner.apply(m);
     }
@@ -176,22 +187,61 @@ pub async fn run(
             runner.apply(Msg::Enqueue(changes));
             ids
         }
-        Scope::Outbox => {
+        Scope::Outbox { force } => {
             let ids = outbox.iter().map(|r| r.id).collect();
+            let mut by_group: [Vec<Uuid>; 2] = Default::default();
+            for r in &outbox {
+                by_group[usize::from(r.group == GroupBy::Company)].push(r.id);
+            }
             runner.apply(Msg::Restore {
                 outbox,
                 cache: Vec::new(),
+                check: false,
             });
-            runner.apply(Msg::RetryAllNow);
+            if !force {
+                let mut budget = RetryBudget::new(opts.backoff, Some(opts.max_wait));
+                for (group, ids) in [GroupBy::Person, GroupBy::Company]
+                    .into_iter()
+                    .zip(by_group)
+                {
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    let asked = ids.clone();
+                    let found = with_retries(
+                        &mut budget,
+                        |e, wait| observer.note(&crate::sync::retry::describe_wait(e, wait)),
+                        async || client_for_check.current_statuses(group, &ids).await,
+                    )
+                    .await;
+                    match found {
+                        Ok(statuses) => runner.apply(Msg::Observed {
+                            checked: asked,
+                            statuses,
+                        }),
+                        Err(e) => {
+                            // Sending without the check could overwrite a teammate: stop.
+                            report.stopped = Some(match e {
+                                ApiError::Unauthorized { .. } => Stopped::Unauthorized(e),
+                                other => Stopped::Check(other.to_string()),
+                            });
+                        }
+                    }
+                }
+            }
+            if report.stopped.is_none() {
+                runner.apply(Msg::RetryAllNow {
+                    conflicts_too: force,
+                });
+            }
             ids
         }
     };
-    let mut report = Report::default();
     let mut waited = Duration::ZERO;
     let mut noted_retry: Option<Duration> = None;
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
-    loop {
+    while report.stopped.is_none() {
         if let Some(e) = runner.store_error() {
             report.stopped = Some(Stopped::Store(e));
             break;

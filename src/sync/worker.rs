@@ -31,6 +31,9 @@ pub enum Command {
     Load { group: GroupBy, generation: u64 },
     /// Send one PATCH.
     Send(Batch),
+    /// Learn the statuses Puffle has now for queued leads (restored at start), answered as
+    /// `Msg::Observed`.
+    Check { group: GroupBy, ids: Vec<Uuid> },
     /// Fetch one lead's signals (detail pane).
     Signals { group: GroupBy, id: Uuid },
 }
@@ -153,6 +156,27 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     let fut = load(client.clone(), group, generation, msgs.clone());
                     tasks.push(supervised("listing", async move {
                         let _ = Abortable::new(fut, reg).await;
+                    }, msgs.clone()));
+                }
+                Some(Command::Check { group, ids }) => {
+                    let client = client.clone();
+                    let tx = msgs.clone();
+                    tasks.push(supervised("checking statuses", async move {
+                        // Retried like the listing, until it answers or the app quits.
+                        let mut budget = RetryBudget::new(Backoff::default(), None);
+                        let statuses = loop {
+                            match client.current_statuses(group, &ids).await {
+                                Ok(v) => break v,
+                                Err(e) => match budget.next_wait(&e) {
+                                    Ok(wait) => tokio::time::sleep(wait).await,
+                                    Err(_) => {
+                                        tracing::warn!(error = %e, "could not check statuses; sending as queued");
+                                        break Vec::new();
+                                    }
+                                },
+                            }
+                        };
+                        let _ = tx.send(Msg::Observed { checked: ids, statuses });
                     }, msgs.clone()));
                 }
                 Some(Command::Signals { group, id }) => {

@@ -20,6 +20,8 @@ pub const GLYPH_PENDING: &str = "○";
 pub const GLYPH_SENDING: &str = "↻";
 pub const GLYPH_DONE: &str = "✓";
 pub const GLYPH_FAILED: &str = "✗";
+/// A change held because the lead changed elsewhere (the error column says which status is yours).
+pub const GLYPH_CONFLICT: &str = "≠";
 /// The status changed on the server since we last saw it (another rep).
 pub const GLYPH_ELSEWHERE: &str = "⇄";
 /// Selection marks: selected, inside the active range.
@@ -305,15 +307,29 @@ fn draw_row(
         true,
     );
     if let Some(col) = cols.error
-        && let Some(e) = entry.and_then(|e| e.error.as_deref())
+        && let Some(entry) = entry
+        && let Some(e) = entry.error.as_deref()
     {
-        put(buf, area, y, (col.0, 2), GLYPH_FAILED, theme.error(), false);
+        // A conflict shows the rep's status beside Puffle's (the row's status column).
+        let conflict;
+        let text = if e == crate::app::queue::CONFLICT {
+            conflict = format!("yours {}", entry.intent);
+            conflict.as_str()
+        } else {
+            e
+        };
+        let glyph = if e == crate::app::queue::CONFLICT {
+            GLYPH_CONFLICT
+        } else {
+            GLYPH_FAILED
+        };
+        put(buf, area, y, (col.0, 2), glyph, theme.error(), false);
         put(
             buf,
             area,
             y,
             (col.0 + 2, col.1.saturating_sub(2)),
-            e,
+            text,
             theme.error(),
             false,
         );
