@@ -39,6 +39,7 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::Flush, &["$"]),
     (Action::Retry, &["r"]),
     (Action::RetryAll, &["R"]),
+    (Action::TakeTheirs, &["T"]),
     (Action::Filter, &["/"]),
     (Action::SortNext, &["s"]),
     (Action::SortReverse, &["S"]),
