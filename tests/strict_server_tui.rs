@@ -41,23 +41,30 @@ impl Env {
 
     /// The TUI with a long debounce (`$` sends), short retries, in a 120×40 terminal.
     fn app(&self) -> Pty {
+        self.app_with(&[])
+    }
+
+    /// [`Env::app`] with more flags.
+    fn app_with(&self, extra: &[&str]) -> Pty {
         let base = self.h.base_url();
         let log = format!("{}/tui.log", self.d());
+        let mut args = vec![
+            "--base-url",
+            &base,
+            "--log-file",
+            &log,
+            "--data-dir",
+            self.d(),
+            "--debounce-ms",
+            "600000",
+            "--retry-base-ms",
+            "50",
+            "--retry-cap-ms",
+            "400",
+        ];
+        args.extend_from_slice(extra);
         Pty::spawn(
-            &[
-                "--base-url",
-                &base,
-                "--log-file",
-                &log,
-                "--data-dir",
-                self.d(),
-                "--debounce-ms",
-                "600000",
-                "--retry-base-ms",
-                "50",
-                "--retry-cap-ms",
-                "400",
-            ],
+            &args,
             &[
                 ("PUFFLE_API_KEY", self.h.api_key()),
                 ("HOME", self.d()),
@@ -507,5 +514,134 @@ fn an_hour_long_retry_after_keeps_the_changes_for_the_next_start() {
     });
     again.send("q");
     assert!(again.wait_exit(), "the app exits cleanly");
+    assert!(env.outbox().is_empty(), "the outbox is empty");
+}
+
+// 7. A server that refuses large bodies: the batch is halved, and stays halved.
+
+fn body_bytes(n: usize) -> usize {
+    let items: Vec<Value> = (0..n)
+        .map(|_| json!({"entityId": uuid::Uuid::new_v4().to_string(), "status": "dismissed"}))
+        .collect();
+    serde_json::to_vec(&json!({ "items": items }))
+        .expect("serialises")
+        .len()
+}
+
+#[test]
+fn payload_too_large_halves_the_batch_and_every_row_is_sent() {
+    let (hundred, two_hundred) = (body_bytes(100), body_bytes(200));
+    let cap = (hundred + two_hundred) / 2;
+    assert!(hundred < cap && cap < two_hundred);
+    let env = Env::new(small(300));
+    let ids = person_ids(&env.h);
+    assert_eq!(ids.len(), 300);
+    env.set_all(&ids, "new");
+    env.faults(json!({"max_body_bytes": cap}));
+    let mut app = env.app_with(&["--concurrency", "1"]);
+    app.wait_for("every lead listed", |s| loaded(s, 300));
+    app.press_until("\x01", "select all", |s| s.contains("300 selected"));
+    app.press_until("d", "the toast", |s| {
+        s.contains("300 → dismissed") && count_after(s, "pending") == Some(300)
+    });
+    app.press_until("$", "everything sent", |s| {
+        settled(s) && count_after(s, "failed") == Some(0)
+    });
+    let truth = statuses(&env.h);
+    assert!(ids.iter().all(|id| truth[id] == "dismissed"));
+    // One request at a time: 200 → 413; its halves 100 + 100; then the last 100 in one
+    // batch of 100 (the lowered size is kept): exactly 4 PATCHes.
+    let shape: Vec<(usize, Option<u64>)> = env
+        .log_of(PATCH)
+        .iter()
+        .map(|p| (items_len(p), status_of(p)))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (200, Some(413)),
+            (100, Some(200)),
+            (100, Some(200)),
+            (100, Some(200))
+        ]
+    );
+    app.send("q");
+    assert!(app.wait_exit(), "the app exits cleanly");
+}
+
+// 8. `$` during the server's wait sends at once (the status line offers it).
+
+#[test]
+fn send_now_cuts_a_server_wait_short() {
+    let env = Env::new(small(8));
+    let ids = person_ids(&env.h);
+    env.set_all(&ids, "new");
+    env.faults(json!({"script": [
+        {"match": PATCH, "status": 429, "retry_after": "3600"}
+    ]}));
+    let mut app = select_all_and_set(&env, 8, "c", "contacted");
+    app.press_until("$", "the hour-long wait", |s| {
+        s.contains("Puffle asked to wait") && s.contains("$ sends now")
+    });
+    let asked = Instant::now();
+    let screen = app.press_until("$", "everything sent at once", |s| {
+        settled(s) && count_after(s, "failed") == Some(0) && !s.contains("Puffle asked")
+    });
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "sent long before the hour"
+    );
+    assert!(
+        table_rows(&screen).iter().all(|r| r.contains("contacted")),
+        "{screen}"
+    );
+    let patches = env.log_of(PATCH);
+    let shape: Vec<Option<u64>> = patches.iter().map(status_of).collect();
+    assert_eq!(shape, [Some(429), Some(200)], "{patches:?}");
+    let truth = statuses(&env.h);
+    assert!(ids.iter().all(|id| truth[id] == "contacted"));
+    app.send("q");
+    assert!(app.wait_exit(), "the app exits cleanly");
+    assert!(env.outbox().is_empty(), "the outbox is empty");
+}
+
+// 9. `R` retries the not_acknowledged rows once the server answers properly again.
+
+#[test]
+fn not_acknowledged_rows_are_retried_with_r_once_the_server_recovers() {
+    let env = Env::new(small(5));
+    let ids = person_ids(&env.h);
+    env.set_all(&ids, "new");
+    env.faults(json!({"omit_rate": 1.0}));
+    let mut app = select_all_and_set(&env, 5, "c", "contacted");
+    app.press_until("$", "every row failed", |s| {
+        count_after(s, "failed") == Some(5) && settled(s)
+    });
+    // The refusals are kept in the outbox (to retry or drop).
+    let kept = env.outbox();
+    assert_eq!(kept.len(), 5, "{kept:?}");
+    assert!(
+        kept.iter()
+            .all(|r| r.error.as_deref() == Some("not_acknowledged")),
+        "{kept:?}"
+    );
+    let before = env.log_of(PATCH).len();
+    env.faults(json!({"omit_rate": 0.0}));
+    let screen = app.press_until("R", "every row retried and confirmed", |s| {
+        settled(s) && count_after(s, "failed") == Some(0)
+    });
+    assert!(
+        table_rows(&screen)
+            .iter()
+            .all(|r| r.contains("contacted") && !r.contains("not_ack")),
+        "{screen}"
+    );
+    let after = env.log_of(PATCH);
+    assert_eq!(after.len(), before + 1, "one more PATCH carries all five");
+    assert_eq!(items_len(&after[before]), 5);
+    let truth = statuses(&env.h);
+    assert!(ids.iter().all(|id| truth[id] == "contacted"));
+    app.send("q");
+    assert!(app.wait_exit(), "nothing left: q quits at once");
     assert!(env.outbox().is_empty(), "the outbox is empty");
 }
