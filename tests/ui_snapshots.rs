@@ -122,6 +122,25 @@ fn pending_rows() {
 }
 
 #[test]
+fn conflict_row_shows_puffles_status_and_yours() {
+    let mut s = state_with(sample_leads(40), 120, 12);
+    chars(&mut s, "dd");
+    let first = s.data().leads[s.list().rows[0] as usize].id;
+    update(
+        &mut s,
+        Msg::Observed {
+            checked: vec![first],
+            statuses: vec![(first, Status::Contacted)],
+        },
+    );
+    assert_eq!(s.queue.conflicts(), 1);
+    let (t, _) = render(&s, 120, 12);
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("≠ yours dismissed"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
 fn rows_failed_inline() {
     let mut s = state_with(sample_leads(40), 120, 30);
     chars(&mut s, "xxxx");

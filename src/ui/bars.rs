@@ -234,7 +234,16 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     if s.queue.auth_blocked {
         spans.push(Span::styled("  sending stopped (bad key)", theme.error()));
     }
-    if c.failed > 0 {
+    let conflicts = s.queue.conflicts();
+    if conflicts > 0 {
+        spans.push(Span::styled(
+            format!(
+                "  {conflicts} conflict{} · r keeps yours · T takes Puffle's",
+                if conflicts == 1 { "" } else { "s" }
+            ),
+            theme.error(),
+        ));
+    } else if c.failed > 0 {
         spans.push(Span::styled("  ] next failed · r retry", theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

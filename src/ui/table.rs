@@ -45,7 +45,8 @@ fn columns(total: u16, with_error: bool) -> Columns {
     let total = usize::from(total);
     // Fixed: mark 1, sync 1, status 9, signals 3, score 5, one space between columns.
     let fixed = 1 + 1 + 9 + 3 + 5 + 8 + usize::from(with_error);
-    let error = if with_error { 16 } else { 0 };
+    // Room for the glyph and the longest code we set (`not_acknowledged`) uncut.
+    let error = if with_error { 18 } else { 0 };
     let flexible = total.saturating_sub(fixed + error);
     // Narrow terminals give the name (what a rep reads first) more, the headline less.
     let (name_pct, company_pct) = if flexible < 60 { (45, 30) } else { (30, 25) };
