@@ -242,6 +242,18 @@ async fn send_through_engine(
         return fail(&format!("could not write the output: {e}"));
     }
     let mut err = std::io::stderr();
+    let conflicts = report
+        .outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, crate::sync::engine::Outcome::Conflict { .. }))
+        .count();
+    if conflicts > 0 {
+        let _ = writeln!(
+            err,
+            "lead-triage: {conflicts} change{} held: the lead changed on Puffle since it was queued (a teammate?); kept in the outbox · the TUI shows them (r keeps yours, T takes Puffle's) · `sync --force` sends yours",
+            if conflicts == 1 { "" } else { "s" }
+        );
+    }
     if let Some(stopped) = &report.stopped {
         let _ = writeln!(err, "lead-triage: {stopped}");
     }

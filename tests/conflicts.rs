@@ -248,6 +248,11 @@ fn sync_reports_conflicts_with_exit_1_and_force_sends_them() {
         common::text(&out.stderr),
         common::text(&out.stdout)
     );
+    let stderr = common::text(&out.stderr);
+    assert!(
+        stderr.contains("1 change held") && stderr.contains("--force"),
+        "{stderr}"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["updated"], json!([l2.to_string()]));
     assert_eq!(

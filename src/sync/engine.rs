@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::api::{ApiError, Client, GroupBy, ItemError, StatusChange};
-use crate::app::queue::Phase;
+use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::{Msg, Settings, State};
 use crate::runner::Runner;
 use crate::store::{OutboxOp, Store};
@@ -94,9 +94,39 @@ impl std::fmt::Display for Stopped {
     }
 }
 
+/// What happened to one change of a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Puffle applied it.
+    Applied,
+    /// Puffle refused it, with its code (`not_found`, `invalid_request`, …).
+    Refused(String),
+    /// Left out of [`MAX_UNACKED`] answers in a row.
+    NotAcknowledged,
+    /// The lead's status on Puffle changed since the change was made (`sync`); held.
+    Conflict { theirs: crate::api::Status },
+    /// Not sent before the command stopped (see [`Report::stopped`]); kept in the outbox.
+    NotSent,
+}
+
+impl Outcome {
+    /// The per-item code in the output (`errors[].error`).
+    pub fn code(&self) -> &str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Refused(code) => code,
+            Outcome::NotAcknowledged => NOT_ACKNOWLEDGED,
+            Outcome::Conflict { .. } => CONFLICT,
+            Outcome::NotSent => "not_sent",
+        }
+    }
+}
+
 /// The outcome of every change of a command.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Each change with its outcome (`updated` and `errors` are the same, as printed).
+    pub outcomes: Vec<(Uuid, Outcome)>,
     /// Applied by Puffle.
     pub updated: Vec<Uuid>,
     /// Refused (the server's code), not acknowledged, or not sent (`not_sent`).
@@ -175,6 +205,8 @@ pub async fn run(
         _ => (Vec::new(), None),
     };
     let headless_changes = matches!(scope, Scope::Changes(_));
+    // `sync` stopped before it put refused rows back: none of them was sent this time.
+    let mut retried = headless_changes;
     let client_for_check = client.clone();
     let mut runner = Runner::new(client, state, store);
     let mut report = Report::default();
@@ -210,7 +242,11 @@ pub async fn run(
                     let asked = ids.clone();
                     let found = with_retries(
                         &mut budget,
-                        |e, wait| observer.note(&crate::sync::retry::describe_wait(e, wait)),
+                        |e, wait| {
+                            if wait >= crate::sync::retry::QUIET_WAIT {
+                                observer.note(&crate::sync::retry::describe_wait(e, wait));
+                            }
+                        },
                         async || client_for_check.current_statuses(group, &ids).await,
                     )
                     .await;
@@ -233,6 +269,7 @@ pub async fn run(
                 runner.apply(Msg::RetryAllNow {
                     conflicts_too: force,
                 });
+                retried = true;
             }
             ids
         }
@@ -313,28 +350,37 @@ pub async fn run(
     let s = &runner.state;
     let mut forget = Vec::new();
     for id in &ours {
-        match s.queue.entries.get(id) {
-            None if s.queue.done.contains(id) => report.updated.push(*id),
+        let outcome = match s.queue.entries.get(id) {
+            None if s.queue.done.contains(id) => Outcome::Applied,
             // Cancelled by a later change in the same command: nothing to send.
-            None => {}
-            Some(e) if e.phase == Phase::Failed => {
-                report.errors.push(ItemError {
-                    id: id.to_string(),
-                    error: e.error.clone().unwrap_or_else(|| "error".into()),
-                });
+            None => continue,
+            Some(e) if e.phase == Phase::Failed && retried => {
                 if headless_changes {
                     // Reported here; the outbox is for what can still be sent.
                     forget.push(OutboxOp::Delete(*id));
                 }
+                match e.error.as_deref() {
+                    Some(NOT_ACKNOWLEDGED) => Outcome::NotAcknowledged,
+                    Some(CONFLICT) => Outcome::Conflict {
+                        theirs: e.confirmed,
+                    },
+                    Some(code) => Outcome::Refused(code.to_owned()),
+                    None => Outcome::Refused("error".into()),
+                }
             }
             Some(_) => {
                 report.kept += 1;
-                report.errors.push(ItemError {
-                    id: id.to_string(),
-                    error: "not_sent".into(),
-                });
+                Outcome::NotSent
             }
+        };
+        match &outcome {
+            Outcome::Applied => report.updated.push(*id),
+            other => report.errors.push(ItemError {
+                id: id.to_string(),
+                error: other.code().to_owned(),
+            }),
         }
+        report.outcomes.push((*id, outcome));
     }
     report.requests = runner.patch_requests();
     if !forget.is_empty()
@@ -347,6 +393,7 @@ pub async fn run(
         report.kept = 0;
     }
     report.updated.sort_unstable();
+    report.outcomes.sort_by_key(|(id, _)| *id);
     report.errors.sort_by(|a, b| a.id.cmp(&b.id));
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
