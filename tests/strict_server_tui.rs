@@ -645,3 +645,73 @@ fn not_acknowledged_rows_are_retried_with_r_once_the_server_recovers() {
     assert!(app.wait_exit(), "nothing left: q quits at once");
     assert!(env.outbox().is_empty(), "the outbox is empty");
 }
+
+/// Ids in a `GET /api/signals?ids=…` log entry.
+fn ids_in(e: &Value) -> usize {
+    let q = e["query"].as_str().unwrap_or_default();
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix("ids="))
+        .map_or(0, |v| v.split("%2C").flat_map(|p| p.split(',')).count())
+}
+
+#[test]
+fn an_ids_cap_lowers_the_ids_per_call_and_no_status_stays_unknown() {
+    let env = Env::new(small(150));
+    let start = log_len(&env);
+    env.faults(json!({"ids_cap": 50}));
+    let mut app = env.app();
+    let screen = app.wait_for("every lead listed", |s| loaded(s, 150));
+    let rows = table_rows(&screen);
+    assert!(!rows.is_empty(), "{screen}");
+    assert!(
+        rows.iter().all(|r| !r.contains(" unknown ")),
+        "every status was learned: {screen}"
+    );
+    let log = hook_get(&env.h, "/__log");
+    let signals: Vec<&Value> = log.as_array().unwrap()[start..]
+        .iter()
+        .filter(|e| key_of(e) == "GET /api/signals")
+        .collect();
+    assert_eq!(
+        (ids_in(signals[0]), status_of(signals[0])),
+        (100, Some(400)),
+        "{signals:?}"
+    );
+    assert!(
+        signals[1..]
+            .iter()
+            .all(|e| ids_in(e) <= 50 && status_of(e) == Some(200)),
+        "after the refusal at most 50 ids per call: {signals:?}"
+    );
+    app.send("q");
+    assert!(app.wait_exit());
+}
+
+#[test]
+fn a_stalled_page_times_out_and_is_fetched_again() {
+    let env = Env::new(small(250));
+    let start = log_len(&env);
+    env.faults(json!({"script": [
+        {"match": GET_LEADS, "stall_ms": 0},
+        {"match": GET_LEADS, "stall_ms": 60000},
+    ]}));
+    let mut app = env.app_with(&["--timeout-ms", "500"]);
+    app.wait_for("every lead listed", |s| loaded(s, 250));
+    let gets = gets_since(&env, start);
+    assert_eq!(gets[1]["script"], "stall", "{gets:?}");
+    assert_eq!(
+        gets[1]["status"],
+        Value::Null,
+        "no answer before the timeout"
+    );
+    assert_eq!(
+        gets[2]["query"], gets[1]["query"],
+        "the stalled page asked again"
+    );
+    assert!(
+        ts(&gets[2]) >= ts(&gets[1]) + 500,
+        "after the client's timeout"
+    );
+    app.send("q");
+    assert!(app.wait_exit());
+}
