@@ -225,19 +225,24 @@ impl Runner {
     /// Apply one message and carry out its effects.
     pub fn apply(&mut self, msg: Msg) {
         self.unsaved = false;
-        if let Msg::BatchDone { batch, .. } = &msg
-            && let Some(ids) = self.claimed.remove(batch)
-            && let Some(store) = &mut self.store
-            && let Err(e) = store.release(&ids)
-        {
-            // Claims also end with their lease, or at once when this process exits.
-            tracing::warn!(error = %e, "could not release claims");
-        }
+        // A batch's claims are released only once its outcome is written (the effects below),
+        // so another process never sends a lead whose answer is not yet recorded.
+        let release = match &msg {
+            Msg::BatchDone { batch, .. } => self.claimed.remove(batch),
+            _ => None,
+        };
         if let Msg::WorkerFailed(detail) = &msg {
             self.worker_failure.get_or_insert_with(|| detail.clone());
         }
         for fx in update(&mut self.state, msg) {
             self.execute(fx);
+        }
+        if let Some(ids) = release
+            && let Some(store) = &mut self.store
+            && let Err(e) = store.release(&ids)
+        {
+            // Claims also end with their lease, or at once when this process exits.
+            tracing::warn!(error = %e, "could not release claims");
         }
     }
 
@@ -266,7 +271,14 @@ impl Runner {
                                 tracing::error!(error = %e, "could not read the outbox back");
                                 ids.iter().map(|id| (*id, None)).collect()
                             });
-                            let _ = self.msg_tx.send(Msg::PersistFailed { error, committed });
+                            // Rolled back at once, before any other message can act on the
+                            // unsaved state (the sends of this round are held below).
+                            for fx in
+                                update(&mut self.state, Msg::PersistFailed { error, committed })
+                            {
+                                self.execute(fx);
+                            }
+                            self.unsaved = true;
                         }
                     }
                 }
@@ -280,8 +292,8 @@ impl Runner {
                 // the rollback above, and is retried with the backoff.
                 let _ = self.msg_tx.send(Msg::BatchDone {
                     batch: batch.id,
-                    result: Err(crate::api::ApiError::Network(
-                        "not sent: the local outbox could not be written".into(),
+                    result: Err(crate::api::ApiError::NotSent(
+                        "the local outbox could not be written".into(),
                     )),
                 });
             }
@@ -355,8 +367,8 @@ impl Runner {
                     tracing::error!(error = %e, "could not claim leads for sending");
                     let _ = self.msg_tx.send(Msg::BatchDone {
                         batch: batch.id,
-                        result: Err(crate::api::ApiError::Network(format!(
-                            "not sent: the local store could not be read ({e})"
+                        result: Err(crate::api::ApiError::NotSent(format!(
+                            "the local store could not be read ({e})"
                         ))),
                     });
                     return;

@@ -3404,3 +3404,36 @@ fn take_theirs_drops_the_conflicting_change_for_the_selection() {
     let ops = persisted(&fx);
     assert_eq!(ops.len(), 2, "{ops:?}");
 }
+
+#[test]
+fn batches_whose_leads_were_all_applied_elsewhere_free_their_slots_for_the_rest() {
+    // One batch in flight at a time, so the second batch waits for the first's slot.
+    let mut s = loaded_with(with_concurrency(1), leads(300));
+    press(&mut s, "ctrl-a");
+    press(&mut s, "d");
+    let first = sends(&press(&mut s, "$"));
+    assert_eq!(first.len(), 1);
+    // Claiming found every lead already applied by another process: nothing is sent for it...
+    let claims: Vec<(Uuid, lead_triage::store::Claim)> = first[0]
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.entity_id,
+                lead_triage::store::Claim::Applied(Status::Dismissed),
+            )
+        })
+        .collect();
+    let fx = update(
+        &mut s,
+        Msg::Claimed {
+            batch: first[0].id,
+            claims,
+        },
+    );
+    // ...and the freed slot goes to the remaining 100 at once.
+    let next = sends(&fx);
+    assert_eq!(next.len(), 1, "{fx:?}");
+    assert_eq!(next[0].items.len(), 100);
+    assert_eq!(s.queue.counts, counts(0, 100, 0));
+}

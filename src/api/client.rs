@@ -136,10 +136,21 @@ impl Limits {
         {
             return false;
         }
+        // A message that says something else (a bad cursor, an unknown parameter) is not about
+        // the size: nothing is lowered. Without a message, halving is the documented advice.
         let named = match error {
             ApiError::Invalid {
                 message: Some(m), ..
-            } => largest_number_below(m, used),
+            } if !m.trim().is_empty() => {
+                let lower = m.to_lowercase();
+                let about_size = ["limit", "ids", "page", "size", "many", "most", "max"]
+                    .iter()
+                    .any(|w| lower.contains(w));
+                if !about_size {
+                    return false;
+                }
+                largest_number_below(m, used)
+            }
             _ => None,
         };
         let next = named.unwrap_or(used / 2).max(1);
@@ -157,7 +168,8 @@ impl Limits {
 /// The largest number in `text` that is at least 1 and below `below` (from a message such as
 /// "limit must be between 1 and 50").
 fn largest_number_below(text: &str, below: usize) -> Option<usize> {
-    text.split(|c: char| !c.is_ascii_digit())
+    // Whole words only: the digits inside an id are not a size.
+    text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter_map(|w| w.parse::<usize>().ok())
         .filter(|&n| n >= 1 && n < below)
         .max()

@@ -58,6 +58,10 @@ pub enum ApiError {
     /// help, so it is not retried.
     #[error("unexpected response from Puffle: {0}")]
     Broken(String),
+    /// Not sent at all, for a local reason (the outbox could not be written or read): nothing
+    /// reached Puffle, so the outcome is known; retried with the backoff.
+    #[error("not sent: {0}")]
+    NotSent(String),
     /// The body exceeded the size we accept for one response.
     #[error("response from Puffle exceeded {0} bytes; refused")]
     TooLarge(usize),
@@ -95,6 +99,7 @@ impl ApiError {
             | ApiError::Timeout
             | ApiError::Connect { .. }
             | ApiError::Network(_)
+            | ApiError::NotSent(_)
             | ApiError::Malformed(_) => true,
             ApiError::Http { status, .. } => *status == 408,
             ApiError::Unauthorized { .. }
@@ -130,6 +135,7 @@ impl ApiError {
             ApiError::Connect { .. } => "unreachable",
             ApiError::Network(_) => "connection_lost",
             ApiError::Malformed(_) | ApiError::Broken(_) => "bad_response",
+            ApiError::NotSent(_) => "not_sent",
             ApiError::TooLarge(_) => "response_too_large",
         }
     }

@@ -47,6 +47,9 @@ pub struct Entry {
     pub uncertain: bool,
     /// Answers in a row that left this lead out of both `updated` and `errors`.
     pub unacked: u32,
+    /// A status sent without a known outcome (timeout, lost connection): Puffle may hold it,
+    /// so seeing it at a refresh is our own change, not a teammate's.
+    pub sent_uncertain: Option<Status>,
 }
 
 /// Times a lead may be left out of an answer before it is reported as `not_acknowledged`.
@@ -290,6 +293,7 @@ impl Queue {
                         seq: self.next_seq,
                         uncertain: false,
                         unacked: 0,
+                        sent_uncertain: None,
                     },
                 );
                 self.next_seq += 1;
@@ -487,6 +491,18 @@ impl Queue {
                 }
                 out.split = true;
             }
+            Err(e @ ApiError::NotSent(_)) => {
+                // Nothing reached Puffle: back to pending as it was (not uncertain).
+                for item in &items {
+                    if let Some(entry) = self.entries.get_mut(&item.entity_id) {
+                        if let Some(next) = entry.next.take() {
+                            entry.intent = next;
+                        }
+                        entry.phase = Phase::Pending;
+                    }
+                }
+                out.retry_in = Some(self.schedule_retry(None, e.code()));
+            }
             Err(e) if e.is_retryable() => {
                 if matches!(e, ApiError::RateLimited { .. }) {
                     self.concurrency = (self.concurrency / 2).max(1);
@@ -586,6 +602,7 @@ impl Queue {
         let Some(e) = self.entries.get_mut(&id) else {
             return;
         };
+        e.sent_uncertain = Some(e.intent);
         if let Some(next) = e.next.take() {
             e.intent = next;
         }
@@ -757,6 +774,10 @@ impl Queue {
         }
         e.confirmed = status;
         self.dirty.insert(*id);
+        if e.sent_uncertain.take() == Some(status) {
+            // Our own earlier send landed after all: not a teammate's change.
+            return false;
+        }
         let already = e.error.as_deref() == Some(CONFLICT);
         // Only a known starting status can tell a teammate's change from ours.
         if was != Status::Unknown && e.phase == Phase::Pending {
@@ -830,6 +851,7 @@ impl Queue {
                             seq: r.seq,
                             uncertain: true,
                             unacked,
+                            sent_uncertain: None,
                         },
                     );
                 }
@@ -868,6 +890,7 @@ impl Queue {
                     seq: self.next_seq,
                     uncertain: true,
                     unacked: 0,
+                    sent_uncertain: None,
                 },
             );
             self.next_seq += 1;
@@ -898,6 +921,7 @@ impl Queue {
                     // After a restart we cannot know whether an in-flight batch landed.
                     uncertain: true,
                     unacked: 0,
+                    sent_uncertain: None,
                 },
             );
         }

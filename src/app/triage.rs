@@ -294,6 +294,8 @@ pub fn on_claimed(
     if s.sort == SortKey::Status {
         s.refresh_view();
     }
+    // Slots freed by leads that needed no request go to what is still pending.
+    flush(s, fx);
 }
 
 /// A PATCH came back: reconcile per item, then keep sending.

@@ -373,13 +373,12 @@ impl Store {
                                 .map_err(sql)?;
                             if known.is_some_and(|k| version > k) || known.is_none() {
                                 adopted.insert(item.entity_id, version);
-                                if status == item.status {
-                                    Claim::Mine
-                                } else {
-                                    Claim::Adopted(status)
-                                }
-                            } else {
+                            }
+                            // What is on disk is sent: never a status that was not saved.
+                            if status == item.status {
                                 Claim::Mine
+                            } else {
+                                Claim::Adopted(status)
                             }
                         }
                     }

@@ -352,6 +352,8 @@ pub async fn run(
     for id in &ours {
         let outcome = match s.queue.entries.get(id) {
             None if s.queue.done.contains(id) => Outcome::Applied,
+            // Never saved (the store failed): not sent, and not kept either.
+            None if matches!(report.stopped, Some(Stopped::Store(_))) => Outcome::NotSent,
             // Cancelled by a later change in the same command: nothing to send.
             None => continue,
             Some(e) if e.phase == Phase::Failed && retried => {

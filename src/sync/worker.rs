@@ -162,8 +162,10 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     let client = client.clone();
                     let tx = msgs.clone();
                     tasks.push(supervised("checking statuses", async move {
-                        // Retried like the listing, until it answers or the app quits.
-                        let mut budget = RetryBudget::new(Backoff::default(), None);
+                        // Retried for a while; if Puffle cannot tell, the changes are sent as
+                        // queued rather than held for the whole session.
+                        let mut budget =
+                            RetryBudget::new(Backoff::default(), Some(Duration::from_secs(120)));
                         let statuses = loop {
                             match client.current_statuses(group, &ids).await {
                                 Ok(v) => break v,
