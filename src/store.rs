@@ -280,6 +280,7 @@ impl Store {
                      ALTER TABLE outbox ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
                      ALTER TABLE outbox ADD COLUMN applied INTEGER NOT NULL DEFAULT 0;
                      ALTER TABLE outbox ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
                      CREATE TABLE IF NOT EXISTS meta (
                         key   TEXT PRIMARY KEY,
                         value INTEGER NOT NULL

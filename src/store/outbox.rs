@@ -13,6 +13,8 @@
 //!   change is sent, and two requests for one lead never race.
 //! * A confirmed row is marked applied and kept for a while, so a process that held the same
 //!   intent learns it was applied rather than guessing.
+//! * A row that was claimed is marked `sent` (its intent may have reached Puffle) until a new
+//!   intent replaces it or Puffle refused it: undoing it is then a change back, never a delete.
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -184,12 +186,13 @@ impl Store {
                     "INSERT INTO outbox (lead_id, grp, status, confirmed, error, seq, version, applied, updated_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)
                      ON CONFLICT(lead_id) DO UPDATE SET grp=?2, status=?3, confirmed=?4, error=?5,
-                        seq=?6, version=?7, applied=0, updated_ms=?8",
+                        seq=?6, version=?7, applied=0, sent=0, updated_ms=?8",
                 )
                 .map_err(sql)?;
             let mut update = tx
                 .prepare_cached(
-                    "UPDATE outbox SET grp=?2, status=?3, confirmed=?4, error=?5, seq=?6, updated_ms=?8
+                    "UPDATE outbox SET grp=?2, status=?3, confirmed=?4, error=?5, seq=?6, updated_ms=?8,
+                        sent = CASE WHEN ?5 IS NULL THEN sent ELSE 0 END
                      WHERE lead_id=?1 AND version=?7 AND applied=0",
                 )
                 .map_err(sql)?;
@@ -204,7 +207,7 @@ impl Store {
                 .map_err(sql)?;
             let mut look = tx
                 .prepare_cached(
-                    "SELECT version, applied, claim, claim_until FROM outbox WHERE lead_id = ?1",
+                    "SELECT version, applied, claim, claim_until, sent FROM outbox WHERE lead_id = ?1",
                 )
                 .map_err(sql)?;
             for op in ops {
@@ -257,9 +260,9 @@ impl Store {
                     }
                     OutboxOp::Cancel(r) => {
                         let key = r.id.to_string();
-                        let row: Option<(i64, i64, Option<String>, i64)> = look
+                        let row: Option<(i64, i64, Option<String>, i64, i64)> = look
                             .query_row(params![key], |x| {
-                                Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?))
+                                Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?))
                             })
                             .optional()
                             .map_err(sql)?;
@@ -268,8 +271,10 @@ impl Store {
                             // A newer intent of another process stands; or nothing is left.
                             Some((version, ..)) if Some(version) != known => {}
                             None => {}
-                            Some((version, applied, claim, until))
+                            // Never sent, not being sent: the change never left this machine.
+                            Some((version, applied, claim, until, sent))
                                 if applied == 0
+                                    && sent == 0
                                     && !held_by_other(
                                         claim.as_deref(),
                                         until,
@@ -345,7 +350,9 @@ impl Store {
                 )
                 .map_err(sql)?;
             let mut take = tx
-                .prepare_cached("UPDATE outbox SET claim = ?2, claim_until = ?3 WHERE lead_id = ?1")
+                .prepare_cached(
+                    "UPDATE outbox SET claim = ?2, claim_until = ?3, sent = 1 WHERE lead_id = ?1",
+                )
                 .map_err(sql)?;
             for item in items {
                 let key = item.entity_id.to_string();
@@ -624,6 +631,47 @@ mod tests {
             a.claim(&[change(1, Status::New)]).unwrap()[0].1,
             Claim::Mine
         );
+    }
+
+    #[test]
+    fn undoing_a_change_sent_elsewhere_without_an_answer_becomes_a_change_back() {
+        let (_d, mut a, mut b) = pair();
+        a.write_outbox(&[OutboxOp::Put(row(1, Status::Dismissed))])
+            .unwrap();
+        b.outbox().unwrap();
+        // B sends it; the request times out (no outcome): B only releases its claim.
+        assert_eq!(
+            b.claim(&[change(1, Status::Dismissed)]).unwrap()[0].1,
+            Claim::Mine
+        );
+        b.release(&[Uuid::from_u128(1)]).unwrap();
+        let mut back = row(1, Status::New);
+        back.confirmed = Status::New;
+        let revived = a.write_outbox(&[OutboxOp::Cancel(back)]).unwrap();
+        assert_eq!(
+            revived.len(),
+            1,
+            "Puffle may hold it: the undo must be sent"
+        );
+        assert_eq!(status_of(&mut a, 1), Some(Status::New));
+        // A definite refusal is an outcome: undoing a refused change is a plain cancel.
+        a.write_outbox(&[OutboxOp::Put(row(2, Status::Dismissed))])
+            .unwrap();
+        assert_eq!(
+            a.claim(&[change(2, Status::Dismissed)]).unwrap()[0].1,
+            Claim::Mine
+        );
+        let mut refused = row(2, Status::Dismissed);
+        refused.error = Some("not_found".into());
+        a.write_outbox(&[OutboxOp::Update(refused)]).unwrap();
+        let mut back = row(2, Status::New);
+        back.confirmed = Status::New;
+        assert!(
+            a.write_outbox(&[OutboxOp::Cancel(back)])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(status_of(&mut a, 2), None);
     }
 
     #[test]
