@@ -45,13 +45,20 @@ pub enum Claim {
     Busy,
 }
 
-/// `pid:nonce`, unique to this process.
+/// `pid:nonce`, one per process (every store handle of a process shares it), so a claim with
+/// our pid but another token was left by a process that had our pid before (a container's
+/// pid 1 run again) and is void.
 pub(super) fn process_token() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}:{nanos:x}", std::process::id())
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}:{nanos:x}", std::process::id())
+        })
+        .clone()
 }
 
 fn now_ms() -> i64 {
@@ -72,10 +79,13 @@ fn held_by_other(claim: Option<&str>, until: i64, mine: &str, now: i64) -> bool 
     }
     let pid = claim.split(':').next().and_then(|p| p.parse::<u32>().ok());
     match pid {
-        // On Linux a dead process's claim is void at once (a killed run is restarted). A
-        // claim with our pid but another token is another store handle of this process.
+        // Our pid with another token: a process that had our pid before, gone.
+        Some(pid) if Some(pid) == mine.split(':').next().and_then(|p| p.parse::<u32>().ok()) => {
+            false
+        }
+        // On Linux a dead process's claim is void at once (a killed run is restarted).
         Some(pid) if cfg!(target_os = "linux") => {
-            pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+            std::path::Path::new(&format!("/proc/{pid}")).exists()
         }
         Some(_) => true,
         None => false,
@@ -500,12 +510,14 @@ mod tests {
         }
     }
 
-    /// Two handles on one file, as two processes would have.
+    /// Two handles on one file, as two processes would have: the second one's claims are
+    /// made in the name of a live process that is not this one (the test runner's parent).
     fn pair() -> (tempfile::TempDir, Store, Store) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shared.sqlite3");
         let a = Store::open(&path).unwrap();
-        let b = Store::open(&path).unwrap();
+        let mut b = Store::open(&path).unwrap();
+        b.token = format!("{}:other", std::os::unix::process::parent_id());
         (dir, a, b)
     }
 
@@ -692,5 +704,14 @@ mod tests {
         );
         // A live claim past its lease is void too.
         assert!(!held_by_other(Some("1:0"), now_ms() - 1, "me", now_ms()));
+        // Our pid with another token: left by an earlier process with our pid (a container's
+        // pid 1 run again), so void.
+        let earlier = format!("{}:earlier", std::process::id());
+        assert!(!held_by_other(
+            Some(&earlier),
+            now_ms() + 60_000,
+            &process_token(),
+            now_ms()
+        ));
     }
 }
