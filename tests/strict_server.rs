@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::log::{items_len, key_of, limit_of, status_of, ts};
 use common::{bin, hook_get, hook_post, run_with_stdin, server, statuses, text};
 use lead_triage::api::{ApiKey, GroupBy, Status};
 use lead_triage::demo_server::{ServerConfig, ServerHandle};
@@ -81,55 +82,12 @@ impl Env {
 
     /// The one store file the binary created in the data dir.
     fn store_file(&self) -> PathBuf {
-        let files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .expect("data dir readable")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("store-") && n.ends_with(".sqlite3"))
-            })
-            .collect();
-        assert_eq!(files.len(), 1, "one store file in the data dir: {files:?}");
-        files[0].clone()
+        common::store_in(self.dir.path())
     }
 
     fn outbox(&self) -> Vec<OutboxRow> {
-        Store::open(&self.store_file())
-            .expect("store opens")
-            .outbox()
-            .expect("outbox reads")
+        common::outbox_in(self.dir.path())
     }
-}
-
-fn key_of(e: &Value) -> String {
-    format!(
-        "{} {}",
-        e["method"].as_str().unwrap_or(""),
-        e["path"].as_str().unwrap_or("")
-    )
-}
-
-fn ts(e: &Value) -> u64 {
-    e["ts_ms"].as_u64().expect("ts_ms")
-}
-
-fn status_of(e: &Value) -> Option<u64> {
-    e["status"].as_u64()
-}
-
-fn items_len(e: &Value) -> usize {
-    e["items"].as_array().map_or(0, Vec::len)
-}
-
-/// The `limit` of a logged request's query.
-fn limit_of(e: &Value) -> Option<u64> {
-    e["query"]
-        .as_str()?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("limit="))
-        .and_then(|v| v.parse().ok())
 }
 
 /// `{"updated":[…],"errors":[{id,error}]}` → (updated, id → error).

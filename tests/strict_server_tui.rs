@@ -8,13 +8,13 @@ mod common;
 mod pty;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::log::{items_len, key_of, limit_of, status_of, ts};
 use common::{hook_get, hook_post, server, statuses};
 use lead_triage::api::ApiKey;
 use lead_triage::demo_server::{ServerConfig, ServerHandle};
-use lead_triage::store::{OutboxRow, Store};
+use lead_triage::store::OutboxRow;
 use pty::{Pty, count_after, line_with};
 use serde_json::{Value, json};
 
@@ -105,55 +105,9 @@ impl Env {
     }
 
     /// The one store file the binary created in the data dir.
-    fn store_file(&self) -> PathBuf {
-        let files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .expect("data dir readable")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("store-") && n.ends_with(".sqlite3"))
-            })
-            .collect();
-        assert_eq!(files.len(), 1, "one store file in the data dir: {files:?}");
-        files[0].clone()
-    }
-
     fn outbox(&self) -> Vec<OutboxRow> {
-        Store::open(&self.store_file())
-            .expect("store opens")
-            .outbox()
-            .expect("outbox reads")
+        common::outbox_in(self.dir.path())
     }
-}
-
-fn key_of(e: &Value) -> String {
-    format!(
-        "{} {}",
-        e["method"].as_str().unwrap_or(""),
-        e["path"].as_str().unwrap_or("")
-    )
-}
-
-fn ts(e: &Value) -> u64 {
-    e["ts_ms"].as_u64().expect("ts_ms")
-}
-
-fn status_of(e: &Value) -> Option<u64> {
-    e["status"].as_u64()
-}
-
-fn items_len(e: &Value) -> usize {
-    e["items"].as_array().map_or(0, Vec::len)
-}
-
-fn limit_of(e: &Value) -> Option<u64> {
-    e["query"]
-        .as_str()?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("limit="))
-        .and_then(|v| v.parse().ok())
 }
 
 /// Ids of the person leads (what the TUI lists by default), through the client.

@@ -128,3 +128,61 @@ pub async fn hook_post_async(h: &ServerHandle, path: &str, body: Value) -> Value
         .await
         .expect("hook answers JSON")
 }
+
+/// The one store file a run of the binary created in a data dir.
+pub fn store_in(dir: &std::path::Path) -> std::path::PathBuf {
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .expect("data dir readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("store-") && n.ends_with(".sqlite3"))
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "one store file in the data dir: {files:?}");
+    files[0].clone()
+}
+
+/// The queued changes of the one store in a data dir.
+pub fn outbox_in(dir: &std::path::Path) -> Vec<lead_triage::store::OutboxRow> {
+    lead_triage::store::Store::open(&store_in(dir))
+        .expect("store opens")
+        .outbox()
+        .expect("outbox reads")
+}
+
+/// Reading `/__log` entries.
+pub mod log {
+    use serde_json::Value;
+
+    pub fn key_of(e: &Value) -> String {
+        format!(
+            "{} {}",
+            e["method"].as_str().unwrap_or(""),
+            e["path"].as_str().unwrap_or("")
+        )
+    }
+
+    pub fn ts(e: &Value) -> u64 {
+        e["ts_ms"].as_u64().expect("ts_ms")
+    }
+
+    pub fn status_of(e: &Value) -> Option<u64> {
+        e["status"].as_u64()
+    }
+
+    pub fn items_len(e: &Value) -> usize {
+        e["items"].as_array().map_or(0, Vec::len)
+    }
+
+    /// The `limit` of a logged request's query.
+    pub fn limit_of(e: &Value) -> Option<u64> {
+        e["query"]
+            .as_str()?
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("limit="))
+            .and_then(|v| v.parse().ok())
+    }
+}
