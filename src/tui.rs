@@ -5,8 +5,7 @@
 //! ticks on its own drives the spinner and countdowns, and only while something is being
 //! sent, retried or loaded.
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::{Event, KeyEventKind};
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -100,6 +99,28 @@ impl Signals {
     }
 }
 
+/// Terminal events, read on a thread of their own. crossterm's reader never returns once the
+/// terminal is gone: after a hangup its read gives 0 bytes (or EIO) and it retries without end.
+/// On the loop's thread that would freeze the app before it sees the SIGHUP (an SSH drop left a
+/// process spinning at 100% CPU); on this thread only the thread spins, the loop still gets the
+/// signal and exits, and the spinning thread ends with the process.
+fn spawn_event_reader()
+-> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::Builder::new()
+        .name("terminal-events".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    break;
+                }
+            }
+        })?;
+    Ok(rx)
+}
+
 /// See [`Signals::late`].
 const HANGUP_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
 
@@ -172,7 +193,7 @@ async fn event_loop(
     runner: &mut Runner,
     signals: &mut Signals,
 ) -> std::io::Result<Option<Exit>> {
-    let mut events = EventStream::new();
+    let mut events = spawn_event_reader()?;
     let size = terminal.size()?;
     runner.apply(Msg::Resize(size.width, size.height));
     runner.start();
@@ -183,7 +204,7 @@ async fn event_loop(
         let msg = tokio::select! {
             biased;
             sig = signals.recv() => return Ok(Some(Exit::Signal(sig))),
-            ev = events.next() => match ev {
+            ev = events.recv() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
