@@ -3,6 +3,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod parse;
 
