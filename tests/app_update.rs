@@ -1832,7 +1832,7 @@ fn filter_rows(s: &mut State, text: &str) -> BTreeSet<u128> {
 
 #[test]
 fn filter_matches_name_company_and_headline_case_insensitively() {
-    // `'` asks nucleo for an exact substring, so each field can be checked on its own.
+    // `'` (an old habit from nucleo) is a substring, like a plain word.
     let mut s = loaded(people());
     assert_eq!(filter_rows(&mut s, "'ada"), set([1]), "name");
     assert_eq!(filter_rows(&mut s, "'LOVELACE"), set([1]), "upper case");
@@ -1859,7 +1859,13 @@ fn filter_matches_name_company_and_headline_case_insensitively() {
 fn fuzzy_filter_finds_letters_in_order_and_ranks_best_first() {
     let mut s = loaded(people());
     press(&mut s, "/");
-    type_text(&mut s, "adlv"); // A-d-a L-o-V-elace
+    type_text(&mut s, "adlv");
+    assert!(
+        row_ids(&s).is_empty(),
+        "a plain word is a substring, not letters in order"
+    );
+    press(&mut s, "ctrl-u");
+    type_text(&mut s, "~adlv"); // A-d-a L-o-V-elace
     assert_eq!(row_ids(&s).first(), Some(&1), "the best match comes first");
     assert!(row_ids(&s).contains(&1));
     type_text(&mut s, "zzzz");

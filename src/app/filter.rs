@@ -1,26 +1,31 @@
-//! The filter language: fuzzy text (nucleo, helix's matcher) over name, headline, email,
-//! company and domain, combined with tokens:
+//! The filter language. Words and tokens are separated by spaces and must all hold (AND);
+//! values separated by commas are alternatives (OR). That one rule covers every kind:
 //!
-//! * `status:new|contacted|dismissed|unknown` (the status shown, pending changes included);
-//!   a unique prefix is enough (`status:c`), several values are ORed (`status:new,contacted`
-//!   or two `status:` tokens: a lead has one status, so AND would always be empty)
-//! * `is:failed`, `is:pending`, `is:selected` (prefixes too: `is:f`)
+//! * a plain word must occur in one field (name, headline, email, company, domain, industry)
+//!   as a substring, accents and case folded: `labs` finds "Polarcraft Labs", `jose` "José";
+//!   `"two words"` is one phrase; `~word` matches the letters in order (fuzzy, fzf-style);
+//!   `^word` a field's start, `word$` its end, `^word$` the whole field;
+//! * a qualifier limits a word to one field: `name:`, `company:`, `headline:` (or `title:`),
+//!   `email:`, `domain:`, `industry:` (`company:labs,data` is Labs or Data);
+//! * `status:new|contacted|dismissed|unknown` (the status shown, pending changes included); a
+//!   unique prefix is enough (`status:c`); `status:new,contacted` is either. Two `status:`
+//!   tokens must both hold, which a lead's one status never can: that is reported as an error
+//!   that says to use a comma;
+//! * `is:failed|pending|selected|changed|conflict` (`changed`: changed on Puffle by someone
+//!   else since this app saw it; `conflict`: a change of yours held because of that);
 //! * `score:3`, `score:>=2`, `signals:>2`, `signals:<=1`, `score:2..3` (`=`, `>`, `>=`, `<`,
-//!   `<=`, an inclusive range `a..b`)
-//! * `!` or `-` before a token negates it: `!status:dismissed`, `-is:selected`
+//!   `<=`, an inclusive range `a..b`);
+//! * `!` or `-` before a word or token negates it: `!status:dismissed`, `-company:labs`.
 //!
-//! Tokens of different kinds must all hold (AND). The rest of the input is one fuzzy pattern
-//! (nucleo syntax: words are ANDed, `^prefix`, `suffix$`, `'exact`, `!not`), matched ignoring
-//! case and accents. Each word must match inside one field (`^`/`$` anchor to the start/end
-//! of a field), so letters scattered across a whole row do not count as a match.
-//!
-//! A token that cannot be understood is an error: it is shown to the rep and nothing matches
-//! until it is fixed, so a typo like `status:contaced` never silently selects every lead.
+//! A token that cannot be understood, or tokens that can never hold together, are an error:
+//! it is shown to the rep and nothing matches until it is fixed, so a typo like
+//! `status:contaced` never silently selects every lead. The headless `--filter` uses this same
+//! code.
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+mod words;
 
-use super::record::{FIELD_SEP, fold};
+use words::{Alt, Term};
+pub use words::{Field, QUALIFIERS, Scorer};
 
 use crate::api::Status;
 
@@ -116,38 +121,84 @@ fn resolve<'a, T: Copy>(value: &str, names: &'a [(&'a str, T)]) -> Option<T> {
     }
 }
 
-/// What `is:` can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Is {
-    Failed,
-    Pending,
-    Selected,
-}
-
-const IS_NAMES: [(&str, Is); 3] = [
-    ("failed", Is::Failed),
-    ("pending", Is::Pending),
-    ("selected", Is::Selected),
+/// What `is:` can name, as bits of a mask.
+const IS_NAMES: [(&str, u8); 5] = [
+    ("failed", 1),
+    ("pending", 2),
+    ("selected", 4),
+    ("changed", 8),
+    ("conflict", 16),
 ];
+
+/// The token kinds, for the error about an unknown one.
+const TOKENS: &str =
+    "status:, is:, score:, signals:, name:, company:, headline:, email:, domain:, industry:";
 
 /// A parsed filter.
 #[derive(Debug, Default)]
 pub struct Query {
-    /// The fuzzy part, as typed (may be empty).
+    /// The words (not the tokens), as typed.
     pub text: String,
+    terms: Vec<Term>,
     /// Statuses a lead may show (`None`: any).
     pub statuses: Option<StatusSet>,
-    /// `Some(true)`: must be failed; `Some(false)`: must not be.
-    pub failed: Option<bool>,
-    pub pending: Option<bool>,
-    pub selected: Option<bool>,
-    pub score: Vec<Cmp>,
-    pub signals: Vec<Cmp>,
+    /// `is:` tokens: a mask of flags (any of them) and whether the token is negated.
+    flags: Vec<(u8, bool)>,
+    /// `score:` tokens, each a list of alternatives, and whether negated.
+    score: Vec<(Vec<Cmp>, bool)>,
+    signals: Vec<(Vec<Cmp>, bool)>,
     /// Tokens that could not be understood: shown to the rep, and nothing matches.
     pub errors: Vec<String>,
-    pattern: Option<Pattern>,
-    /// Each atom's needle as text (folded like the haystacks) and as characters.
-    needles: Vec<(String, Vec<char>)>,
+}
+
+/// Split the input into words at spaces outside double quotes (the quotes are kept).
+fn split_words(input: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in input.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            cur.push(c);
+        } else if (c.is_whitespace() || c.is_control()) && !quoted {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else if !c.is_control() {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Split a value at commas outside double quotes.
+fn alternatives(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&value[start..]);
+    out.retain(|a| !a.is_empty());
+    out
+}
+
+/// The `!`/`-` of a negated word, and the word without it.
+fn negation(word: &str) -> (bool, &str) {
+    match word.strip_prefix(['!', '-']) {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, word),
+    }
 }
 
 impl Query {
@@ -155,73 +206,35 @@ impl Query {
     pub fn parse(input: &str) -> Query {
         let mut q = Query::default();
         let mut text: Vec<&str> = Vec::new();
-        let (mut allow, mut deny) = (StatusSet::default(), StatusSet::default());
-        let mut any_allow = false;
-        for word in input.split_whitespace() {
-            let Some((key, value)) = word.split_once(':') else {
-                text.push(word);
+        let words = split_words(input);
+        let mut status_tokens: Vec<(StatusSet, String)> = Vec::new();
+        for word in &words {
+            let (negated, bare) = negation(word);
+            let token = (!bare.starts_with('"'))
+                .then(|| bare.split_once(':'))
+                .flatten();
+            let Some((key, value)) = token else {
+                q.add_words(None, bare, negated, word, &mut text);
                 continue;
             };
-            let (negated, bare) = match key.strip_prefix(['!', '-']) {
-                Some(k) => (true, k),
-                None => (false, key),
-            };
-            let value_lc = value.to_lowercase();
-            match bare.to_ascii_lowercase().as_str() {
+            let key_lc = key.to_ascii_lowercase();
+            if let Some(&(_, field)) = QUALIFIERS.iter().find(|(n, _)| *n == key_lc) {
+                if alternatives(value).is_empty() {
+                    q.errors
+                        .push(format!("{key_lc}:? needs a word (e.g. {key_lc}:labs)"));
+                } else {
+                    q.add_words(Some(field), value, negated, word, &mut text);
+                }
+                continue;
+            }
+            match key_lc.as_str() {
                 "status" => {
-                    for part in value_lc.split(',').filter(|p| !p.is_empty()) {
-                        match resolve(part, &STATUS_NAMES) {
-                            Some(st) if negated => deny.insert(st),
-                            Some(st) => {
-                                allow.insert(st);
-                                any_allow = true;
-                            }
-                            None => q.errors.push(format!(
-                                "status:{part}? (new, contacted, dismissed, unknown)"
-                            )),
-                        }
-                    }
-                    if value_lc.split(',').all(str::is_empty) {
-                        q.errors
-                            .push("status:? (new, contacted, dismissed, unknown)".into());
+                    if let Some(set) = q.status_token(value, negated) {
+                        status_tokens.push((set, word.clone()));
                     }
                 }
-                // Flags are independent, so a comma list would be ambiguous (AND or OR?).
-                "is" if value.contains(',') => q.errors.push(format!(
-                    "is:{value}? one value per token (is:{})",
-                    value.replace(',', " is:")
-                )),
-                "is" => match resolve(value_lc.as_str(), &IS_NAMES) {
-                    Some(which) => {
-                        let slot = match which {
-                            Is::Failed => &mut q.failed,
-                            Is::Pending => &mut q.pending,
-                            Is::Selected => &mut q.selected,
-                        };
-                        let want = !negated;
-                        if slot.is_some_and(|w| w != want) {
-                            q.errors
-                                .push(format!("is:{value} and !is:{value} together"));
-                        }
-                        *slot = Some(want);
-                    }
-                    None => q
-                        .errors
-                        .push(format!("is:{value}? (failed, pending, selected)")),
-                },
-                "score" | "signals" => {
-                    let named = bare.to_ascii_lowercase();
-                    match Cmp::parse(value) {
-                        Some(_) if negated => q.errors.push(format!(
-                            "!{named}:{value}? (use the opposite comparison, e.g. {named}:<3)"
-                        )),
-                        Some(c) if named == "score" => q.score.push(c),
-                        Some(c) => q.signals.push(c),
-                        None => q.errors.push(format!(
-                            "{named}:{value}? (e.g. {named}:3, {named}:>2, {named}:1..3)"
-                        )),
-                    }
-                }
+                "is" => q.is_token(value, negated),
+                "score" | "signals" => q.cmp_token(&key_lc, value, negated),
                 // `word:…` with an unknown word is almost always a mistyped token
                 // (`stauts:new`); a URL (`https://…`) or a time (`10:30`) is text.
                 other
@@ -229,185 +242,164 @@ impl Query {
                         && other.chars().all(|c| c.is_ascii_alphabetic())
                         && !value.starts_with('/') =>
                 {
-                    q.errors.push(format!(
-                        "{other}:? is not a token (status:, is:, score:, signals:)"
-                    ));
+                    q.errors
+                        .push(format!("{other}:? is not a token ({TOKENS})"));
                 }
-                _ => text.push(word),
+                _ => q.add_words(None, bare, negated, word, &mut text),
             }
         }
-        if any_allow || deny != StatusSet::default() {
-            let base = if any_allow { allow } else { StatusSet::ALL };
-            q.statuses = Some(StatusSet(base.0 & !deny.0));
+        if !status_tokens.is_empty() {
+            let all = status_tokens
+                .iter()
+                .fold(StatusSet::ALL, |acc, (s, _)| StatusSet(acc.0 & s.0));
+            if all == StatusSet::default() && status_tokens.len() > 1 {
+                let named: Vec<&str> = status_tokens.iter().map(|(_, w)| w.as_str()).collect();
+                q.errors.push(format!(
+                    "{} never hold together (a lead has one status): list alternatives with a comma, status:new,contacted",
+                    named.join(" and ")
+                ));
+            }
+            q.statuses = Some(all);
+        }
+        if !q.flags.is_empty() && !(0..32u8).any(|facts| q.flags_hold(facts)) {
+            q.errors.push("these is: tokens never hold together".into());
         }
         q.text = text.join(" ");
-        if !q.text.is_empty() {
-            // Haystacks are folded when a lead arrives; fold the query the same way.
-            let p = Pattern::parse(&fold(&q.text), CaseMatching::Ignore, Normalization::Never);
-            if !p.atoms.is_empty() {
-                q.needles = p
-                    .atoms
-                    .iter()
-                    .map(|a| {
-                        let text: String = a.needle_text().chars().collect();
-                        let chars = text.chars().collect();
-                        (text, chars)
-                    })
-                    .collect();
-                q.pattern = Some(p);
+        q
+    }
+
+    /// Add the words of `value` (alternatives separated by commas) as one term.
+    fn add_words<'w>(
+        &mut self,
+        field: Option<Field>,
+        value: &str,
+        negated: bool,
+        word: &'w str,
+        text: &mut Vec<&'w str>,
+    ) {
+        let alts: Vec<Alt> = alternatives(value)
+            .into_iter()
+            .filter_map(Alt::parse)
+            .collect();
+        if alts.is_empty() {
+            return;
+        }
+        text.push(word);
+        self.terms.push(Term {
+            field,
+            alts,
+            negated,
+        });
+    }
+
+    fn status_token(&mut self, value: &str, negated: bool) -> Option<StatusSet> {
+        let value = value.to_lowercase();
+        let mut set = StatusSet::default();
+        let parts = alternatives(&value);
+        if parts.is_empty() {
+            self.errors
+                .push("status:? (new, contacted, dismissed, unknown)".into());
+            return None;
+        }
+        for part in parts {
+            match resolve(part, &STATUS_NAMES) {
+                Some(st) => set.insert(st),
+                None => {
+                    self.errors.push(format!(
+                        "status:{part}? (new, contacted, dismissed, unknown)"
+                    ));
+                    return None;
+                }
             }
         }
-        q
+        Some(if negated {
+            StatusSet(StatusSet::ALL.0 & !set.0)
+        } else {
+            set
+        })
+    }
+
+    fn is_token(&mut self, value: &str, negated: bool) {
+        let value = value.to_lowercase();
+        let mut mask = 0u8;
+        let parts = alternatives(&value);
+        for part in &parts {
+            match resolve(part, &IS_NAMES) {
+                Some(bit) => mask |= bit,
+                None => {
+                    self.errors.push(format!(
+                        "is:{part}? (failed, pending, selected, changed, conflict)"
+                    ));
+                    return;
+                }
+            }
+        }
+        if parts.is_empty() {
+            self.errors
+                .push("is:? (failed, pending, selected, changed, conflict)".into());
+            return;
+        }
+        self.flags.push((mask, negated));
+    }
+
+    fn cmp_token(&mut self, named: &str, value: &str, negated: bool) {
+        let cmps: Option<Vec<Cmp>> = alternatives(value).into_iter().map(Cmp::parse).collect();
+        match cmps {
+            Some(c) if !c.is_empty() => {
+                if named == "score" {
+                    self.score.push((c, negated));
+                } else {
+                    self.signals.push((c, negated));
+                }
+            }
+            _ => self.errors.push(format!(
+                "{named}:{value}? (e.g. {named}:3, {named}:>2, {named}:1..3)"
+            )),
+        }
     }
 
     /// No condition at all: every lead passes.
     pub fn is_empty(&self) -> bool {
-        self.pattern.is_none() && !self.has_tokens()
+        self.terms.is_empty() && !self.has_tokens()
     }
 
     /// There is at least one token (status, is, score, signals), or an error.
     pub fn has_tokens(&self) -> bool {
         self.statuses.is_some()
-            || self.failed.is_some()
-            || self.pending.is_some()
-            || self.selected.is_some()
+            || !self.flags.is_empty()
             || !self.score.is_empty()
             || !self.signals.is_empty()
             || !self.errors.is_empty()
     }
 
-    /// There is fuzzy text (results are then ranked by match quality).
-    pub fn is_fuzzy(&self) -> bool {
-        self.pattern.is_some()
+    /// There are words that must match (results are then ranked by how well they match).
+    pub fn ranks(&self) -> bool {
+        self.terms.iter().any(|t| !t.negated)
     }
 
-    /// Score of the fuzzy part against a folded haystack (`Dataset::match_key`, fields
-    /// separated by `FIELD_SEP`): `Some(0)` when there is no fuzzy part, `None` when it does
-    /// not match. Each atom must match inside one field; it is scored on the first field (in
-    /// the order name, headline, email, company, domain) where it matches.
-    ///
-    /// Which field a fuzzy atom matches in is found by one scan of the row (a subsequence
-    /// test that restarts at each field), so a row costs one pass plus, when it matches, one
-    /// call of nucleo's greedy matcher for the score; at 100,000 leads a keystroke stays
-    /// within a frame. The greedy matcher matches exactly the haystacks the optimal one does;
-    /// its score ranks a little less precisely, which only affects the order of equally
-    /// plausible matches.
-    pub fn fuzzy_score(&self, haystack: &str, m: &mut Scorer) -> Option<u32> {
-        let Some(p) = &self.pattern else {
-            return Some(0);
-        };
+    /// Some word is fuzzy (`~word`).
+    pub fn has_fuzzy(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| t.alts.iter().any(|a| a.kind == words::Kind::Fuzzy))
+    }
+
+    /// Score of the words against a lead's search text (`Dataset::match_key`): `Some(0)`
+    /// when there are no words, `None` when one does not hold. Each word is scored on the
+    /// field where it matches best, and the scores add up.
+    pub fn text_score(&self, row: &str, m: &mut Scorer) -> Option<u32> {
         let mut total = 0u32;
-        for (atom, (needle, chars)) in p.atoms.iter().zip(&self.needles) {
-            let field = match atom.kind {
-                AtomKind::Fuzzy => field_with_subsequence(haystack, needle, chars),
-                // Haystack and needle are folded, so the other kinds are plain string tests
-                // (nucleo 0.3's own versions miss some matches; see docs/architecture.md).
-                AtomKind::Substring => haystack
-                    .contains(needle.as_str())
-                    .then(|| fields(haystack).find(|f| f.contains(needle.as_str())))
-                    .flatten(),
-                AtomKind::Prefix => fields(haystack).find(|f| f.starts_with(needle.as_str())),
-                AtomKind::Postfix => fields(haystack).find(|f| f.ends_with(needle.as_str())),
-                AtomKind::Exact => fields(haystack).find(|f| *f == needle),
-                // A kind added by a later nucleo: its own scoring (negation included).
-                _ => {
-                    let mut best = None;
-                    for f in fields(haystack) {
-                        let hay = Utf32Str::new(f, &mut m.buf);
-                        if let Some(sc) = atom.score(hay, &mut m.matcher) {
-                            best = Some(u32::from(sc));
-                            break;
-                        }
-                    }
-                    match best {
-                        Some(sc) => {
-                            total += sc;
-                            continue;
-                        }
-                        None => return None,
-                    }
-                }
-            };
-            match (field, atom.negative) {
-                (Some(_), true) | (None, false) => return None,
-                (None, true) => {}
-                (Some(f), false) => {
-                    let hay = Utf32Str::new(f, &mut m.buf);
-                    let sc = m.matcher.fuzzy_match_greedy(hay, atom.needle_text());
-                    total += u32::from(sc.unwrap_or(1));
-                }
-            }
+        for term in &self.terms {
+            total += term.score(row, m)?;
         }
         Some(total)
     }
-}
 
-/// The non-empty fields of a row.
-fn fields(row: &str) -> impl Iterator<Item = &str> {
-    row.split(FIELD_SEP).filter(|f| !f.is_empty())
-}
-
-/// The first field of `row` that contains `needle` as a subsequence, found in one pass.
-/// `chars` is `needle` as characters (kept by the caller, so no allocation per row).
-fn field_with_subsequence<'r>(row: &'r str, needle: &str, want: &[char]) -> Option<&'r str> {
-    let field_at = |start: usize, at: usize| {
-        let end = row[at..].find(FIELD_SEP).map_or(row.len(), |p| at + p);
-        &row[start..end]
-    };
-    if needle.is_empty() {
-        return fields(row).next();
-    }
-    if needle.is_ascii() {
-        // An ASCII byte never occurs inside a multi-byte UTF-8 character, so bytes will do;
-        // memchr jumps (SIMD) to the next wanted byte or field separator.
-        let want = needle.as_bytes();
-        let bytes = row.as_bytes();
-        let sep = FIELD_SEP as u8;
-        let (mut start, mut k, mut at) = (0, 0, 0);
-        while let Some(p) = memchr::memchr2(want[k], sep, &bytes[at..]) {
-            let i = at + p;
-            if bytes[i] == sep {
-                (start, k) = (i + 1, 0);
-            } else {
-                k += 1;
-                if k == want.len() {
-                    return Some(field_at(start, i));
-                }
-            }
-            at = i + 1;
-        }
-        return None;
-    }
-    let (mut start, mut k) = (0, 0);
-    for (i, c) in row.char_indices() {
-        if c == FIELD_SEP {
-            (start, k) = (i + c.len_utf8(), 0);
-        } else if c == want[k] {
-            k += 1;
-            if k == want.len() {
-                return Some(field_at(start, i));
-            }
-        }
-    }
-    None
-}
-
-/// The matcher and its scratch buffer, reused across leads.
-pub struct Scorer {
-    matcher: Matcher,
-    buf: Vec<char>,
-}
-
-impl Default for Scorer {
-    fn default() -> Self {
-        let mut config = Config::DEFAULT;
-        // Haystack and needle are already folded.
-        config.ignore_case = false;
-        config.normalize = false;
-        Scorer {
-            matcher: Matcher::new(config),
-            buf: Vec::new(),
-        }
+    /// Does the `is:` part hold for these flags (bits as in `IS_NAMES`)?
+    fn flags_hold(&self, facts: u8) -> bool {
+        self.flags
+            .iter()
+            .all(|&(mask, negated)| (facts & mask != 0) != negated)
     }
 }
 
@@ -417,8 +409,27 @@ pub struct Facts {
     pub failed: bool,
     pub pending: bool,
     pub selected: bool,
+    /// Changed on Puffle by someone else since this app saw it.
+    pub changed: bool,
+    /// A change of the rep's held because of such a change.
+    pub conflict: bool,
     pub score: Option<f64>,
     pub signals: u32,
+}
+
+impl Facts {
+    fn bits(&self) -> u8 {
+        u8::from(self.failed)
+            | u8::from(self.pending) << 1
+            | u8::from(self.selected) << 2
+            | u8::from(self.changed) << 3
+            | u8::from(self.conflict) << 4
+    }
+}
+
+/// Does one comparison token hold for `x`?
+fn cmp_holds(alts: &[Cmp], negated: bool, x: Option<f64>) -> bool {
+    x.is_some_and(|x| alts.iter().any(|c| c.holds(x))) != negated
 }
 
 impl Query {
@@ -426,14 +437,17 @@ impl Query {
     pub fn tokens_hold(&self, f: &Facts) -> bool {
         self.errors.is_empty()
             && self.statuses.is_none_or(|set| set.contains(f.shown))
-            && self.failed.is_none_or(|w| w == f.failed)
-            && self.pending.is_none_or(|w| w == f.pending)
-            && self.selected.is_none_or(|w| w == f.selected)
+            && self.flags_hold(f.bits())
+            && self.score.iter().all(|(c, n)| cmp_holds(c, *n, f.score))
             && self
-                .score
+                .signals
                 .iter()
-                .all(|c| f.score.is_some_and(|s| c.holds(s)))
-            && self.signals.iter().all(|c| c.holds(f64::from(f.signals)))
+                .all(|(c, n)| cmp_holds(c, *n, Some(f64::from(f.signals))))
+    }
+
+    /// The `is:changed` token is used (so the caller must look up who changed elsewhere).
+    pub fn uses_changed(&self) -> bool {
+        self.flags.iter().any(|(mask, _)| mask & 8 != 0)
     }
 }
 

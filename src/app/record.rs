@@ -83,9 +83,10 @@ impl Interner {
     }
 }
 
-/// Fold text for matching: Latin accents removed (nucleo's normalisation table) and lower
-/// case. The filter folds its query the same way, so `jose` finds "José" and `ÉLODIE` finds
-/// "Élodie".
+/// Fold text for matching: Latin accents removed (nucleo's normalisation table), lower case,
+/// and the invisible joiners and variation selectors left out (they are kept in the text a
+/// rep sees, but nobody types them). The filter folds its query the same way, so `jose` finds
+/// "José", `ÉLODIE` finds "Élodie" and `نیکپور` finds "نیک‌پور".
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     fold_into(s, &mut out);
@@ -95,7 +96,14 @@ pub fn fold(s: &str) -> String {
 /// [`fold`], appending to `out`.
 pub fn fold_into(s: &str, out: &mut String) {
     for c in s.chars() {
-        out.extend(nucleo_matcher::chars::normalize(c).to_lowercase());
+        if matches!(c, '\u{200C}' | '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+        {
+            continue;
+        }
+        // Lower case first: the table does not know every capital (`Ě`).
+        for l in c.to_lowercase() {
+            out.extend(nucleo_matcher::chars::normalize(l).to_lowercase());
+        }
     }
 }
 
@@ -219,7 +227,8 @@ impl LeadRecord {
         (!self.top_score.is_nan()).then_some(f64::from(self.top_score))
     }
 
-    /// The text the filter searches: name, headline, email, company and domain.
+    /// The text the filter searches: name, headline, email, company and domain (the search
+    /// text adds the company's industry, see `Dataset::match_key`).
     pub fn haystack(&self) -> &str {
         let end = usize::from(self.ends[SEARCHABLE - 1]);
         self.text.get(..end).unwrap_or("")

@@ -111,6 +111,8 @@ impl Dataset {
     fn push_key(&mut self, lead: &LeadRecord) -> (u32, u32) {
         let start = self.keys.len();
         super::record::fold_into(lead.haystack(), &mut self.keys);
+        self.keys.push(super::record::FIELD_SEP);
+        super::record::fold_into(lead.industry().unwrap_or(""), &mut self.keys);
         (start as u32, self.keys.len() as u32)
     }
 
@@ -459,7 +461,7 @@ impl State {
         let g = gi(self.group);
         let query = Query::parse(&self.filter);
         self.filter_errors = query.errors.clone();
-        self.filter_ranked = query.is_fuzzy() && self.sort == view::SortKey::Recency;
+        self.filter_ranked = query.ranks() && self.sort == view::SortKey::Recency;
         let rows = view::compute_rows(&ViewInput {
             data: &self.data[g],
             queue: &self.queue,

@@ -93,11 +93,16 @@ pub struct ViewInput<'a> {
 /// The facts the filter tokens test for one lead.
 pub fn facts(input: &ViewInput, i: u32, lead: &LeadRecord) -> Facts {
     let entry = input.queue.entries.get(&lead.id);
+    let changed = &input.data.changed_elsewhere;
     Facts {
         shown: entry.map_or(lead.status, |e| e.shown()),
         failed: entry.is_some_and(|e| e.phase == Phase::Failed),
         pending: entry.is_some_and(|e| e.phase != Phase::Failed),
         selected: input.selected.contains(&i),
+        changed: !changed.is_empty() && changed.contains(&i),
+        conflict: entry.is_some_and(|e| {
+            e.phase == Phase::Failed && e.error.as_deref() == Some(super::queue::CONFLICT)
+        }),
         score: lead.top_score(),
         signals: lead.signal_count,
     }
@@ -106,7 +111,7 @@ pub fn facts(input: &ViewInput, i: u32, lead: &LeadRecord) -> Facts {
 /// From this many leads on, matching runs on two threads.
 const PARALLEL_FROM: usize = 20_000;
 
-/// The leads in `range` that pass the query, with their fuzzy scores, in index order.
+/// The leads in `range` that pass the query, with their match scores, in index order.
 fn matching(input: &ViewInput, range: std::ops::Range<u32>) -> Vec<(u32, u32)> {
     let q = input.query;
     let data = input.data;
@@ -117,21 +122,21 @@ fn matching(input: &ViewInput, range: std::ops::Range<u32>) -> Vec<(u32, u32)> {
         if tokens && !q.tokens_hold(&facts(input, i, &data.leads[i as usize])) {
             continue;
         }
-        if let Some(score) = q.fuzzy_score(data.match_key(i), &mut scorer) {
+        if let Some(score) = q.text_score(data.match_key(i), &mut scorer) {
             out.push((i, score));
         }
     }
     out
 }
 
-/// Compute the visible rows: indices into `leads` that pass the query, sorted. With fuzzy text
+/// Compute the visible rows: indices into `leads` that pass the query, sorted. With words
 /// and the default sort, the best matches come first; otherwise by the sort key. Ties keep the
 /// server's order (reversed with the rest), so the result is total and stable.
 pub fn compute_rows(input: &ViewInput) -> Vec<u32> {
     let q = input.query;
     let data = input.data;
     let mut hits: Vec<(u32, u32)> =
-        Vec::with_capacity(if q.is_fuzzy() { 4096 } else { data.leads.len() });
+        Vec::with_capacity(if q.ranks() { 4096 } else { data.leads.len() });
     if q.is_empty() {
         hits.extend((0..data.leads.len() as u32).map(|i| (i, 0)));
     } else if data.leads.len() >= PARALLEL_FROM {
@@ -151,7 +156,7 @@ pub fn compute_rows(input: &ViewInput) -> Vec<u32> {
     } else {
         hits.extend(matching(input, 0..data.leads.len() as u32));
     }
-    let by_score = q.is_fuzzy() && input.key == SortKey::Recency;
+    let by_score = q.ranks() && input.key == SortKey::Recency;
     let reverse = input.descending != input.key.descending_by_default();
     let leads = &data.leads;
     let queue = input.queue;
@@ -175,7 +180,7 @@ pub fn compute_rows(input: &ViewInput) -> Vec<u32> {
         if reverse { ord.reverse() } else { ord }
     };
     if by_score && !reverse {
-        // The common fuzzy case: best score first, then server order. Packed into one u64 so
+        // The common case of words: best score first, then server order. Packed into one u64 so
         // the sort compares plain integers (100,000 hits sort in a few milliseconds).
         let mut keys: Vec<u64> = hits
             .iter()

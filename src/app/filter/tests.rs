@@ -1,4 +1,6 @@
+use super::words::field_with_subsequence;
 use super::*;
+use crate::app::record::fold;
 
 fn facts(shown: Status) -> Facts {
     Facts {
@@ -6,23 +8,41 @@ fn facts(shown: Status) -> Facts {
         failed: false,
         pending: false,
         selected: false,
+        changed: false,
+        conflict: false,
         score: Some(2.5),
         signals: 3,
     }
 }
 
+/// A search text in the order of `Field::ALL`, folded like `Dataset::match_key`.
+fn row(name: &str, headline: &str, email: &str, company: &str, domain: &str, ind: &str) -> String {
+    fold(&[name, headline, email, company, domain, ind].join("\u{1f}"))
+}
+
+fn hit(q: &str, row: &str) -> bool {
+    Query::parse(q)
+        .text_score(row, &mut Scorer::default())
+        .is_some()
+}
+
+fn score(q: &str, row: &str) -> u32 {
+    Query::parse(q)
+        .text_score(row, &mut Scorer::default())
+        .unwrap_or(0)
+}
+
 #[test]
-fn tokens_and_text_are_separated() {
+fn tokens_and_words_are_separated() {
     let q = Query::parse("acme status:new signals:>2 is:failed score:3 vp");
     assert_eq!(q.text, "acme vp");
     assert_eq!(q.statuses.map(|s| s.contains(Status::New)), Some(true));
-    assert_eq!(q.signals, vec![Cmp::Gt(2.0)]);
-    assert_eq!(q.score, vec![Cmp::Eq(3.0)]);
-    assert_eq!((q.failed, q.pending), (Some(true), None));
-    assert!(q.errors.is_empty() && q.is_fuzzy());
-    for text in ["https://x.io", "10:30", "c++:x"] {
+    assert_eq!(q.signals, vec![(vec![Cmp::Gt(2.0)], false)]);
+    assert_eq!(q.score, vec![(vec![Cmp::Eq(3.0)], false)]);
+    assert!(q.errors.is_empty() && q.ranks());
+    for text in ["https://x.io", "10:30", "c++:x", "\"status:new\""] {
         let q = Query::parse(text);
-        assert!(q.is_fuzzy() && q.errors.is_empty(), "{text} is text");
+        assert!(q.ranks() && q.errors.is_empty(), "{text} is text");
     }
 }
 
@@ -35,12 +55,12 @@ fn a_token_that_cannot_be_understood_matches_nothing() {
         "score:abc",
         "signals:lots",
         "score:2..x",
-        "!score:3",
         "is:failed -is:failed",
+        "status:new status:contacted",
         "stauts:new",
         "!stauts:new",
         "foo:bar",
-        "is:selected,pending",
+        "company:",
     ] {
         let q = Query::parse(input);
         assert!(!q.errors.is_empty(), "{input}: no error");
@@ -51,108 +71,192 @@ fn a_token_that_cannot_be_understood_matches_nothing() {
     }
     let q = Query::parse("status:contaced");
     assert!(q.errors[0].contains("contaced") && q.errors[0].contains("contacted"));
-    let q = Query::parse("is:selected,pending");
+    let q = Query::parse("status:new status:contacted");
     assert!(
-        q.errors[0].contains("is:selected is:pending"),
-        "{:?}",
+        q.errors[0].contains("status:new,contacted"),
+        "the error says how to write OR: {:?}",
         q.errors
     );
 }
 
 #[test]
-fn statuses_take_prefixes_are_ored_and_can_be_negated() {
+fn one_rule_spaces_and_commas_or() {
     let holds = |input: &str, st| Query::parse(input).tokens_hold(&facts(st));
     assert!(holds("status:c", Status::Contacted));
     assert!(holds("status:contacte", Status::Contacted));
     assert!(!holds("status:c", Status::New));
-    assert!(holds("status:new status:contacted", Status::New));
-    assert!(holds("status:new status:contacted", Status::Contacted));
-    assert!(!holds("status:new status:contacted", Status::Dismissed));
+    assert!(holds("status:new,contacted", Status::New));
+    assert!(holds("status:new,contacted", Status::Contacted));
+    assert!(!holds("status:new,contacted", Status::Dismissed));
     assert!(holds("status:new,d", Status::Dismissed));
     assert!(!holds("!status:dismissed", Status::Dismissed));
     assert!(holds("!status:dismissed", Status::New));
     assert!(holds("-status:d", Status::Unknown));
     assert!(!holds("status:new,contacted !status:new", Status::New));
+    assert!(holds("status:new,contacted !status:new", Status::Contacted));
     assert!(holds("STATUS:NEW", Status::New));
+    // The same rule for comparisons: space is AND, comma is OR.
+    let f = facts(Status::New); // score 2.5, signals 3
+    assert!(Query::parse("signals:>=3 signals:<4").tokens_hold(&f));
+    assert!(!Query::parse("signals:>=3 signals:<3").tokens_hold(&f));
+    assert!(Query::parse("signals:1,3").tokens_hold(&f));
+    assert!(!Query::parse("signals:1,2").tokens_hold(&f));
+    assert!(!Query::parse("!signals:3").tokens_hold(&f));
+    // And for words.
+    let r = row("Ada Lovelace", "", "", "Polarcraft Labs", "", "");
+    assert!(hit("company:labs,data", &r));
+    assert!(hit("company:data,labs", &r));
+    assert!(!hit("company:data,bits", &r));
+    assert!(hit("ada labs", &r));
+    assert!(!hit("ada data", &r));
+    assert!(hit("ada,zed", &r));
 }
 
 #[test]
-fn is_flags_take_prefixes_and_negation() {
+fn is_flags_take_prefixes_alternatives_and_negation() {
     let mut f = facts(Status::New);
     f.selected = true;
     assert!(Query::parse("is:sel").tokens_hold(&f));
     assert!(!Query::parse("!is:selected").tokens_hold(&f));
     assert!(Query::parse("-is:failed").tokens_hold(&f));
     assert!(!Query::parse("is:f").tokens_hold(&f));
+    assert!(Query::parse("is:failed,selected").tokens_hold(&f));
+    assert!(!Query::parse("is:failed is:selected").tokens_hold(&f));
+    f.changed = true;
+    assert!(Query::parse("is:changed").tokens_hold(&f));
+    assert!(!Query::parse("is:conflict").tokens_hold(&f));
+    f.conflict = true;
+    assert!(Query::parse("is:conflict").tokens_hold(&f));
+    assert!(Query::parse("is:changed").uses_changed());
+    assert!(!Query::parse("is:conflict").uses_changed());
 }
 
 #[test]
-fn ranges_and_repeated_comparisons() {
-    let f = facts(Status::New); // score 2.5, signals 3
+fn ranges() {
+    let f = facts(Status::New);
     assert!(Query::parse("score:2..3").tokens_hold(&f));
     assert!(
         Query::parse("score:3..2").tokens_hold(&f),
         "ends in any order"
     );
     assert!(!Query::parse("score:2.6..3").tokens_hold(&f));
-    assert!(Query::parse("signals:>=3 signals:<4").tokens_hold(&f));
-    assert!(!Query::parse("signals:>=3 signals:<3").tokens_hold(&f));
 }
 
 #[test]
-fn fuzzy_scores() {
-    let mut m = Scorer::default();
-    let q = Query::parse("ZBO");
-    assert!(q.fuzzy_score(&fold("Zoë Brennan-Okafor"), &mut m).is_some());
-    assert!(q.fuzzy_score(&fold("Marek Dvořák"), &mut m).is_none());
-    assert!(
-        Query::parse("dvorak")
-            .fuzzy_score(&fold("Marek Dvořák"), &mut m)
-            .is_some()
-    );
-    assert!(
-        Query::parse("!marek")
-            .fuzzy_score(&fold("Marek"), &mut m)
-            .is_none()
-    );
-    assert!(
-        Query::parse("'rek")
-            .fuzzy_score(&fold("Marek"), &mut m)
-            .is_some()
-    );
-    assert!(
-        Query::parse("^rek")
-            .fuzzy_score(&fold("Marek"), &mut m)
-            .is_none()
-    );
-    assert_eq!(Query::parse("").fuzzy_score("x", &mut m), Some(0));
+fn a_plain_word_is_a_substring_of_one_field_not_a_subsequence() {
+    // The case from the issue: "labs" is l…a…b…s in a name.
+    let renee = row("Lara Abbs", "", "", "Brněnská Data", "", "");
+    assert!(!hit("labs", &renee));
+    assert!(hit("~labs", &renee), "fuzzy is opt-in");
+    let polar = row("Ada", "CTO", "", "Polarcraft Labs", "", "");
+    assert!(hit("labs", &polar));
+    assert!(hit("LABS", &polar), "case folded");
+    assert!(hit("brnenska", &renee), "accents folded");
+    assert!(hit("BRNĚNSKÁ", &renee));
+    let spread = row("Ada", "Solar Fintech Alliance", "", "", "", "");
+    assert!(!hit("sofia", &spread));
+    assert!(hit("~sofia", &spread));
+    assert!(hit("sofia", &row("Sofía Reyes", "", "", "", "", "")));
+    // Letters spread over two fields are no match, even fuzzy.
+    let r = row("Noah", "Head of Sales", "", "Nordlys", "", "");
+    assert!(!hit("~hsnn", &r));
+    assert!(hit("~hdsls", &r));
+    assert!(!hit("noahhead", &r));
 }
 
 #[test]
-fn anchors_and_words_apply_within_one_field() {
-    let mut m = Scorer::default();
-    let row = fold(
-        "Noah Schröder\u{1f}Head of Sales\u{1f}noah@acme.io\u{1f}Nordlys GmbH\u{1f}nordlys.no",
+fn qualifiers_limit_a_word_to_one_field() {
+    let r = row(
+        "Labs McGee",
+        "Head of Data",
+        "m@x.io",
+        "Nordlys",
+        "nordlys.no",
+        "Software",
     );
-    let hit = |q: &str, m: &mut Scorer| Query::parse(q).fuzzy_score(&row, m).is_some();
+    assert!(hit("labs", &r));
+    assert!(hit("name:labs", &r));
+    assert!(!hit("company:labs", &r));
+    assert!(hit("title:data", &r));
+    assert!(hit("headline:data", &r));
+    assert!(hit("domain:.no", &r));
+    assert!(hit("email:x.io", &r));
+    assert!(hit("industry:soft", &r));
+    assert!(!hit("industry:data", &r));
+    assert!(hit("-company:labs", &r));
+    assert!(!hit("!name:labs", &r));
+    assert!(hit("company:~nrdl", &r), "fuzzy inside a qualifier");
+    assert!(hit("company:\"nord\"", &r), "quotes");
+    assert!(hit("Company:NORD", &r), "qualifier names ignore case");
+}
+
+#[test]
+fn phrases_anchors_and_negation() {
+    let r = row(
+        "Noah Schröder",
+        "Head of Sales",
+        "noah@acme.io",
+        "Nordlys GmbH",
+        "nordlys.no",
+        "",
+    );
+    assert!(hit("\"head of\"", &r));
+    assert!(!hit("\"head sales\"", &r));
+    assert!(hit("^noah", &r));
+    assert!(hit("^nordlys", &r), "prefix of a later field");
+    assert!(hit("gmbh$", &r));
+    assert!(hit("schroder$", &r));
+    assert!(!hit("^sales", &r));
+    assert!(hit("^nordlys.no$", &r));
+    assert!(!hit("^nordlys$", &r));
     assert!(
-        hit("^noah", &mut m),
-        "prefix of the first field, plain ASCII"
+        hit("'rek", &row("Marek", "", "", "", "", "")),
+        "the old ' still works"
     );
-    assert!(hit("^nordlys", &mut m), "prefix of a later field");
-    assert!(hit("gmbh$", &mut m), "suffix of a middle field");
-    assert!(hit("schroder$", &mut m));
-    assert!(!hit("^sales", &mut m));
+    assert!(!hit("!noah", &r));
+    assert!(!hit("-noah", &r));
+    assert!(hit("-zed", &r));
+    assert!(Query::parse("-zed").text_score(&r, &mut Scorer::default()) == Some(0));
     assert!(
-        hit("noah sales", &mut m),
-        "words may match different fields"
+        !Query::parse("-zed").ranks(),
+        "a negated word alone does not rank"
     );
-    // Letters scattered over several fields are not a match.
+    assert_eq!(
+        Query::parse("").text_score("x", &mut Scorer::default()),
+        Some(0)
+    );
+    assert!(Query::parse("").is_empty());
+}
+
+#[test]
+fn invisible_joiners_are_folded_away_for_matching() {
+    let r = row("نیک\u{200C}پور", "", "", "", "", "");
+    assert!(hit("نیکپور", &r));
+    assert!(hit("نیک\u{200C}پور", &r));
+}
+
+#[test]
+fn each_word_is_scored_on_its_best_field() {
+    // "labs" as a whole word in the company beats it as letters of a name (fuzzy) and beats
+    // it in the middle of a word.
+    let polar = row("Lara Abbs", "", "", "Polarcraft Labs", "", "");
+    let mid = row("Ada", "Collabsmith", "", "", "", "");
+    assert!(score("labs", &polar) > score("labs", &mid));
+    let scattered = row("Lara Abbs", "", "", "Nordlys", "", "");
     assert!(
-        !hit("hsnn", &mut m),
-        "h(ead) s(ales) n(oah) n(ordlys) across fields"
+        score("~labs", &polar) > score("~labs", &scattered),
+        "{} vs {}",
+        score("~labs", &polar),
+        score("~labs", &scattered)
     );
-    assert!(hit("hdsls", &mut m), "within one field");
+    // The best occurrence in a field counts, not the first.
+    let twice = row("Ada", "collabs and labs", "", "", "", "");
+    let once = row("Ada", "collabs", "", "", "", "");
+    assert!(score("labs", &twice) > score("labs", &once));
+    assert!(
+        score("ada", &row("Ada", "", "", "", "", ""))
+            > score("ada", &row("Adam", "", "", "", "", ""))
+    );
 }
 
 #[test]
