@@ -871,6 +871,15 @@ fn status_key_with_selection_sets_every_selected_row_including_hidden_ones() {
     assert_eq!(selected_ids(&s), set([1, 2, 4]));
     let before_cursor = cursor(&s);
     let fx = press(&mut s, "d");
+    assert!(
+        matches!(s.mode, Mode::Ask(_)),
+        "hidden leads: it asks first"
+    );
+    assert!(
+        fx.is_empty() && s.queue.entries.is_empty(),
+        "nothing queued yet"
+    );
+    let fx = press(&mut s, "y"); // all of them
     for n in [1, 2, 4] {
         assert_eq!(shown(&s, n), Status::Dismissed, "lead {n}");
     }
@@ -1291,6 +1300,12 @@ fn select_all_and_dismiss_on_100_000_leads() {
     let mut s = loaded(leads(100_000));
     press(&mut s, "ctrl-a");
     press(&mut s, "d");
+    assert!(
+        matches!(s.mode, Mode::Ask(_)),
+        "over confirm_over: it asks first"
+    );
+    assert_eq!(s.queue.counts.pending, 0);
+    press(&mut s, "y");
     assert_eq!(s.toast.as_deref(), Some("100000 → dismissed · u to undo"));
     assert_eq!(s.queue.counts.pending, 100_000);
     press(&mut s, "u");

@@ -232,7 +232,7 @@ fn a_frame_builds_only_the_visible_rows_at_any_size() {
     let (t, s3) = render(&big, 200, 50);
     assert_eq!(s3.rows_built, 45);
     let text = format!("{}", t.backend());
-    assert!(text.contains("100000 / 100000 leads"), "{text}");
+    assert!(text.contains("100,000 / 100,000 leads"), "{text}");
     assert_eq!(big.group, GroupBy::Person);
 }
 

@@ -17,6 +17,10 @@ pub enum Action {
     PageUp,
     NextFailed,
     PrevFailed,
+    /// Search without filtering: the cursor jumps to the next match (or to a row number).
+    Find,
+    FindNext,
+    FindPrev,
     // Selection
     ToggleSelect,
     RangeSelect,
@@ -57,6 +61,11 @@ pub enum Action {
     Escape,
     Quit,
     Suspend,
+    // Confirmation prompts (mode `confirm`)
+    /// Accept what the prompt says (all the leads it counts).
+    Accept,
+    /// Act only on the visible leads of a selection that includes hidden ones.
+    OnlyVisible,
 }
 
 impl Action {
@@ -72,6 +81,9 @@ impl Action {
         Action::PageUp,
         Action::NextFailed,
         Action::PrevFailed,
+        Action::Find,
+        Action::FindNext,
+        Action::FindPrev,
         Action::ToggleSelect,
         Action::RangeSelect,
         Action::RangeDown,
@@ -107,5 +119,7 @@ impl Action {
         Action::Escape,
         Action::Quit,
         Action::Suspend,
+        Action::Accept,
+        Action::OnlyVisible,
     ];
 }

@@ -1,7 +1,9 @@
 //! The application core: state, messages, and `update`, free of I/O.
 
 pub mod action;
+pub mod ask;
 pub mod filter;
+pub mod find;
 pub mod line_edit;
 mod modes;
 pub mod msg;

@@ -49,7 +49,12 @@ pub struct Settings {
     pub mouse: bool,
     /// Colours of the screen's roles.
     pub palette: crate::ui::theme::Palette,
+    /// A status key acting on more leads than this asks first (0: never asks).
+    pub confirm_over: usize,
 }
+
+/// The default of `confirm_over`.
+pub const CONFIRM_OVER: usize = 500;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -62,6 +67,7 @@ impl Default for Settings {
             durable: false,
             mouse: false,
             palette: crate::ui::theme::Palette::default(),
+            confirm_over: CONFIRM_OVER,
         }
     }
 }
@@ -238,6 +244,9 @@ pub struct ListView {
     pub range: Option<RangeSel>,
     /// How many selected leads are among `rows`.
     pub visible_selected: usize,
+    /// Rows shown that no longer pass the filter's tokens (a status changed under
+    /// `status:new`): they stay until the filter is applied again, but are not counted.
+    pub no_longer_match: usize,
 }
 
 impl ListView {
@@ -268,6 +277,10 @@ pub enum Mode {
     Detail {
         scroll: usize,
     },
+    /// A question before a status key acts (hidden leads, or more than `confirm_over`).
+    Ask(Box<super::ask::Ask>),
+    /// Typing a find (`f`): the cursor jumps, nothing is filtered.
+    Find,
 }
 
 /// The signals of the lead in the detail pane.
@@ -336,6 +349,12 @@ pub struct State {
     /// Filter of the help overlay, and whether it is being typed.
     pub help_query: String,
     pub help_typing: bool,
+    /// The filter, parsed (kept to recount the rows that no longer match).
+    pub query: Query,
+    /// The find being typed (`f`), the row it started from, and the last find kept.
+    pub find: String,
+    pub find_origin: usize,
+    pub last_find: String,
 }
 
 /// Index of a view in the per-view arrays.
@@ -377,6 +396,10 @@ impl State {
             sync_log: HashMap::new(),
             help_query: String::new(),
             help_typing: false,
+            query: Query::default(),
+            find: String::new(),
+            find_origin: 0,
+            last_find: String::new(),
         }
     }
 
@@ -470,10 +493,12 @@ impl State {
             key: self.sort,
             descending: self.descending,
         });
+        self.query = query;
         let page = self.page_rows();
         let list = &mut self.lists[g];
         let cursor_lead = list.cursor_lead();
         list.rows = rows;
+        list.no_longer_match = 0;
         list.cursor = cursor_lead
             .and_then(|l| list.rows.iter().position(|&i| i == l))
             .unwrap_or(list.cursor)
@@ -490,6 +515,35 @@ impl State {
             list.range = None;
         }
         scroll_into_view(list, page);
+    }
+}
+
+impl State {
+    /// Count the rows shown that no longer pass the filter's tokens (words never stop
+    /// matching: a lead's text does not change under the rep).
+    pub fn recount_stale(&mut self) {
+        let g = gi(self.group);
+        if !self.query.has_tokens() {
+            self.lists[g].no_longer_match = 0;
+            return;
+        }
+        let input = ViewInput {
+            data: &self.data[g],
+            queue: &self.queue,
+            selected: &self.lists[g].selected,
+            query: &self.query,
+            key: self.sort,
+            descending: self.descending,
+        };
+        let stale = self.lists[g]
+            .rows
+            .iter()
+            .filter(|&&i| {
+                let lead = &input.data.leads[i as usize];
+                !self.query.tokens_hold(&view::facts(&input, i, lead))
+            })
+            .count();
+        self.lists[g].no_longer_match = stale;
     }
 }
 

@@ -17,12 +17,26 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
     if targets.is_empty() {
         return;
     }
+    if bulk && super::ask::asks_first(s, status, &targets) {
+        return;
+    }
+    commit(s, status, &targets, bulk, fx);
+}
+
+/// Apply `status` to `targets` (dataset indices of the current view), with no more questions.
+pub(super) fn commit(
+    s: &mut State,
+    status: Status,
+    targets: &[u32],
+    bulk: bool,
+    fx: &mut Vec<Effect>,
+) {
     let group = s.group;
     let mut step = Step {
         group,
         changes: Vec::new(),
     };
-    for &i in &targets {
+    for &i in targets {
         let lead = &s.data[gi(group)].leads[i as usize];
         let (id, confirmed) = (lead.id, lead.status);
         let shown = s.queue.shown(&id, confirmed);
@@ -57,10 +71,14 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
             let visible = list.rows.iter().filter(|i| wanted.contains(i)).count();
             targets.len().saturating_sub(visible)
         };
+        // The leads acted on leave the selection; any left out (the rep chose only the
+        // visible ones) stay selected.
         let list = s.list_mut();
-        list.selected.clear();
+        for &i in targets {
+            list.selected.remove(&i);
+        }
         list.range = None;
-        list.visible_selected = 0;
+        nav::recount_visible(s);
         let hidden_note = if hidden > 0 {
             format!(" ({hidden} hidden)")
         } else {
@@ -228,10 +246,14 @@ pub fn take_theirs(s: &mut State, fx: &mut Vec<Effect>) {
         n += 1;
     }
     if bulk {
+        // The leads acted on leave the selection; any left out (the rep chose only the
+        // visible ones) stay selected.
         let list = s.list_mut();
-        list.selected.clear();
+        for i in &targets {
+            list.selected.remove(i);
+        }
         list.range = None;
-        list.visible_selected = 0;
+        nav::recount_visible(s);
     }
     s.toast = Some(if n == 0 {
         "no conflict here".into()

@@ -31,7 +31,11 @@ fn start_load(s: &mut State, group: GroupBy) -> Effect {
 /// Apply one message.
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     let toast_before = s.toast.clone();
+    let recount = !matches!(msg, Msg::Tick(_));
     let fx = apply(s, msg);
+    if recount && s.query.has_tokens() {
+        s.recount_stale();
+    }
     if s.toast != toast_before {
         s.toast_since = s.now;
     } else if s.toast_expires().is_some_and(|at| s.now >= at) {
@@ -376,6 +380,11 @@ fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Help { scroll } => on_help_key(s, key, scroll),
         Mode::ConfirmQuit => on_confirm_key(s, key, fx),
         Mode::Detail { scroll } => on_detail_key(s, key, scroll, fx),
+        Mode::Ask(ref ask) => {
+            let ask = (**ask).clone();
+            super::ask::on_ask_key(s, ask, key, fx);
+        }
+        Mode::Find => super::find::on_key(s, key),
     }
 }
 
@@ -474,6 +483,11 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::RetryAll => triage::retry(s, true, fx),
         Action::TakeTheirs => triage::take_theirs(s, fx),
         Action::Filter => s.mode = Mode::Filter,
+        Action::Find => super::find::start(s),
+        Action::FindNext => super::find::again(s, true),
+        Action::FindPrev => super::find::again(s, false),
+        // Prompt keys mean nothing in the list.
+        Action::Accept | Action::OnlyVisible => {}
         Action::SortNext => {
             s.sort = s.sort.next();
             s.descending = s.sort.descending_by_default();

@@ -14,7 +14,7 @@ use super::key::{chord_label, parse_chord};
 use crate::app::action::Action;
 
 /// Modes a keymap file may contain, as top-level table arrays.
-pub const MODES: &[&str] = &["normal"];
+pub const MODES: &[&str] = &["normal", "confirm"];
 
 /// A keymap file could not be used. Display reads `<origin>, line <n>: <problem>`.
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +126,8 @@ pub struct Entry {
 struct RawFile {
     #[serde(default)]
     normal: Vec<RawBinding>,
+    #[serde(default)]
+    confirm: Vec<RawBinding>,
 }
 
 #[derive(Deserialize)]
@@ -176,7 +178,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Entry>, KeymapError> {
         .map_err(|e| toml_err(e, KeymapErrorKind::Schema))?;
 
     let mut entries = Vec::new();
-    for (mode, bindings) in [("normal", raw.normal)] {
+    for (mode, bindings) in [("normal", raw.normal), ("confirm", raw.confirm)] {
         for b in bindings {
             let action_line = lines.at(b.action.span().start);
             let action = action_from_name(b.action.get_ref())

@@ -1,7 +1,8 @@
 //! Keys → [`Action`]s: the default keymap embedded from `assets/keymap.toml`, user overrides,
 //! chord resolution, and labels for the hint bar, the help overlay and a which-key popup.
 //!
-//! The file format is one table array per mode (only `normal` for now):
+//! The file format is one table array per mode (`normal`, the list; `confirm`, the prompts that
+//! ask before a bulk change):
 //!
 //! ```toml
 //! [[normal]]
@@ -83,6 +84,29 @@ pub struct Keymap {
     bindings: Vec<Binding>,
     lookup: HashMap<Vec<KeyEvent>, Action>,
     prefixes: HashSet<Vec<KeyEvent>>,
+    /// The keys of the confirmation prompts (single keys, no chords).
+    confirm: Layer,
+}
+
+/// The bindings of a mode whose keys are single keys.
+#[derive(Debug, Clone, Default)]
+struct Layer {
+    bindings: Vec<Binding>,
+    lookup: HashMap<KeyEvent, Action>,
+}
+
+impl Layer {
+    fn new(bindings: Vec<Binding>) -> Layer {
+        let mut lookup = HashMap::new();
+        for b in &bindings {
+            for chord in &b.keys {
+                if let [key] = chord.as_slice() {
+                    lookup.entry(*key).or_insert(b.action);
+                }
+            }
+        }
+        Layer { bindings, lookup }
+    }
 }
 
 impl Default for Keymap {
@@ -107,17 +131,21 @@ impl Keymap {
     /// A complete keymap from TOML text. `origin` names the text in errors (usually its path).
     pub fn from_toml(text: &str, origin: &str) -> Result<Keymap, KeymapError> {
         let entries = file::parse_file(text, origin)?;
-        let bindings = entries
-            .into_iter()
-            .filter(|e| e.mode == "normal")
-            .map(|e| Binding {
-                keys: e.keys.into_iter().map(|(chord, _)| chord).collect(),
-                action: e.action,
-                desc: e.desc.unwrap_or_else(|| humanize(e.action)),
-                group: e.group.unwrap_or_else(|| "Other".to_string()),
-            })
-            .collect();
-        Ok(Self::build(bindings))
+        let layer = |mode: &str| -> Vec<Binding> {
+            entries
+                .iter()
+                .filter(|e| e.mode == mode)
+                .map(|e| Binding {
+                    keys: e.keys.iter().map(|(chord, _)| chord.clone()).collect(),
+                    action: e.action,
+                    desc: e.desc.clone().unwrap_or_else(|| humanize(e.action)),
+                    group: e.group.clone().unwrap_or_else(|| "Other".to_string()),
+                })
+                .collect()
+        };
+        let mut keymap = Self::build(layer("normal"));
+        keymap.confirm = Layer::new(layer("confirm"));
+        Ok(keymap)
     }
 
     /// Applies a user keymap file on top of this one.
@@ -128,49 +156,14 @@ impl Keymap {
     /// A binding can end with no keys that way; it stays listed. On any error in the user file
     /// the error is returned and nothing is applied.
     pub fn with_overrides(self, text: &str, origin: &str) -> Result<Keymap, KeymapError> {
-        let user: Vec<_> = file::parse_file(text, origin)?
-            .into_iter()
-            .filter(|e| e.mode == "normal")
-            .collect();
-        let user_chords: Vec<&[KeyEvent]> = user
-            .iter()
-            .flat_map(|e| e.keys.iter().map(|(chord, _)| chord.as_slice()))
-            .collect();
-        let clashes = |chord: &[KeyEvent]| {
-            user_chords
-                .iter()
-                .any(|u| u.starts_with(chord) || chord.starts_with(u))
+        let user = file::parse_file(text, origin)?;
+        let mine = |mode: &str| -> Vec<file::Entry> {
+            user.iter().filter(|e| e.mode == mode).cloned().collect()
         };
-        let overridden: HashSet<Action> = user.iter().map(|e| e.action).collect();
-        let mut placed: HashSet<Action> = HashSet::new();
-        let mut out = Vec::new();
-        let from_user = |e: &file::Entry, base: Option<&Binding>| Binding {
-            keys: e.keys.iter().map(|(chord, _)| chord.clone()).collect(),
-            action: e.action,
-            desc: (e.desc.clone())
-                .or_else(|| base.map(|b| b.desc.clone()))
-                .unwrap_or_else(|| humanize(e.action)),
-            group: (e.group.clone())
-                .or_else(|| base.map(|b| b.group.clone()))
-                .unwrap_or_else(|| "Other".to_string()),
-        };
-        for binding in self.bindings {
-            if overridden.contains(&binding.action) {
-                if placed.insert(binding.action) {
-                    let mine = user.iter().filter(|e| e.action == binding.action);
-                    out.extend(mine.map(|e| from_user(e, Some(&binding))));
-                }
-            } else {
-                let keys = binding.keys.into_iter().filter(|k| !clashes(k)).collect();
-                out.push(Binding { keys, ..binding });
-            }
-        }
-        for e in &user {
-            if !placed.contains(&e.action) {
-                out.push(from_user(e, None));
-            }
-        }
-        Ok(Self::build(out))
+        let confirm = override_layer(self.confirm.bindings, &mine("confirm"));
+        let mut keymap = Self::build(override_layer(self.bindings, &mine("normal")));
+        keymap.confirm = Layer::new(confirm);
+        Ok(keymap)
     }
 
     /// The default keymap with the user file at `path` applied, if that file exists.
@@ -194,6 +187,27 @@ impl Keymap {
         } else {
             Resolved::Unbound
         }
+    }
+
+    /// What `key` means in a confirmation prompt (`accept`, `only_visible`, `escape`, or
+    /// unbound). Esc always cancels, whatever the file says, so a prompt can always be left.
+    pub fn resolve_confirm(&self, key: KeyEvent) -> Option<Action> {
+        let key = normalize(key);
+        match self.confirm.lookup.get(&key) {
+            Some(a) => Some(*a),
+            None if key.code == KeyCode::Esc => Some(Action::Escape),
+            None => None,
+        }
+    }
+
+    /// The labels of the keys bound to `action` in the prompts (`["y", "enter"]`).
+    pub fn confirm_keys_for(&self, action: Action) -> Vec<String> {
+        self.confirm
+            .bindings
+            .iter()
+            .filter(|b| b.action == action)
+            .flat_map(|b| b.keys.iter().map(|k| chord_label(k)))
+            .collect()
     }
 
     /// Every binding in file order, for the help overlay.
@@ -248,6 +262,7 @@ impl Keymap {
             bindings,
             lookup,
             prefixes,
+            confirm: Layer::default(),
         }
     }
 
@@ -274,6 +289,50 @@ impl Keymap {
             binding(vec![key(KeyCode::Char('?'), none)], Action::Help, "Help"),
         ])
     }
+}
+
+/// One mode's bindings with a user file's entries for that mode applied (see
+/// [`Keymap::with_overrides`]).
+fn override_layer(base: Vec<Binding>, user: &[file::Entry]) -> Vec<Binding> {
+    let user_chords: Vec<&[KeyEvent]> = user
+        .iter()
+        .flat_map(|e| e.keys.iter().map(|(chord, _)| chord.as_slice()))
+        .collect();
+    let clashes = |chord: &[KeyEvent]| {
+        user_chords
+            .iter()
+            .any(|u| u.starts_with(chord) || chord.starts_with(u))
+    };
+    let overridden: HashSet<Action> = user.iter().map(|e| e.action).collect();
+    let mut placed: HashSet<Action> = HashSet::new();
+    let mut out = Vec::new();
+    let from_user = |e: &file::Entry, base: Option<&Binding>| Binding {
+        keys: e.keys.iter().map(|(chord, _)| chord.clone()).collect(),
+        action: e.action,
+        desc: (e.desc.clone())
+            .or_else(|| base.map(|b| b.desc.clone()))
+            .unwrap_or_else(|| humanize(e.action)),
+        group: (e.group.clone())
+            .or_else(|| base.map(|b| b.group.clone()))
+            .unwrap_or_else(|| "Other".to_string()),
+    };
+    for binding in base {
+        if overridden.contains(&binding.action) {
+            if placed.insert(binding.action) {
+                let mine = user.iter().filter(|e| e.action == binding.action);
+                out.extend(mine.map(|e| from_user(e, Some(&binding))));
+            }
+        } else {
+            let keys = binding.keys.into_iter().filter(|k| !clashes(k)).collect();
+            out.push(Binding { keys, ..binding });
+        }
+    }
+    for e in user {
+        if !placed.contains(&e.action) {
+            out.push(from_user(e, None));
+        }
+    }
+    out
 }
 
 /// `set_dismissed` → `Set dismissed`: the description when a file gives none.

@@ -20,6 +20,9 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::PageUp, &["PgUp", "C-b"]),
     (Action::NextFailed, &["]"]),
     (Action::PrevFailed, &["["]),
+    (Action::Find, &["f"]),
+    (Action::FindNext, &["C-n"]),
+    (Action::FindPrev, &["C-p"]),
     (Action::ToggleSelect, &["Space", "x"]),
     (Action::RangeSelect, &["v"]),
     (Action::RangeDown, &["S-↓", "J"]),
@@ -57,6 +60,16 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::Suspend, &["C-z"]),
 ];
 
+/// The prompt keys (mode `confirm`).
+const EXPECTED_CONFIRM: &[(Action, &[&str])] = &[
+    (Action::Accept, &["y", "a", "Enter"]),
+    (Action::OnlyVisible, &["v"]),
+    (Action::Escape, &["Esc", "n"]),
+];
+
+/// Actions only the prompts have.
+const PROMPT_ONLY: [Action; 2] = [Action::Accept, Action::OnlyVisible];
+
 #[test]
 fn default_keymap_loads_without_fallback() {
     let loaded = Keymap::from_toml(DEFAULT_KEYMAP_TOML, DEFAULT_ORIGIN);
@@ -66,15 +79,22 @@ fn default_keymap_loads_without_fallback() {
 #[test]
 fn default_keymap_binds_every_action_as_listed() {
     let km = Keymap::default_keymap();
-    assert_eq!(EXPECTED.len(), Action::ALL.len());
-    for action in Action::ALL {
+    assert_eq!(EXPECTED.len() + PROMPT_ONLY.len(), Action::ALL.len());
+    for (action, keys) in EXPECTED_CONFIRM {
+        assert_eq!(km.confirm_keys_for(*action), keys.to_vec(), "{action:?}");
+    }
+    for action in Action::ALL.iter().filter(|a| !PROMPT_ONLY.contains(a)) {
         let want = EXPECTED.iter().find(|(a, _)| a == action);
         let want = want.map(|(_, keys)| keys.to_vec()).unwrap_or_default();
         assert_eq!(km.keys_for(*action), want, "{action:?}");
     }
     // One binding per action, in Action::ALL order, each with a description and a known group.
     let order: Vec<Action> = km.bindings().iter().map(|b| b.action).collect();
-    assert_eq!(order, Action::ALL);
+    let normal: Vec<Action> = (Action::ALL.iter())
+        .filter(|a| !PROMPT_ONLY.contains(a))
+        .copied()
+        .collect();
+    assert_eq!(order, normal);
     let groups = ["Move", "Select", "Status", "Queue", "View", "App"];
     for b in km.bindings() {
         assert!(groups.contains(&b.group.as_str()), "{:?}", b);
@@ -251,4 +271,38 @@ fn minimal_fallback_can_quit() {
 #[test]
 fn humanized_names() {
     assert_eq!(humanize(Action::SetDismissed), "Set dismissed");
+}
+
+#[test]
+fn prompt_keys_are_their_own_layer_and_can_be_remapped() {
+    let km = Keymap::default_keymap();
+    assert_eq!(km.resolve_confirm(k("y")), Some(Action::Accept));
+    assert_eq!(km.resolve_confirm(k("v")), Some(Action::OnlyVisible));
+    assert_eq!(km.resolve_confirm(k("esc")), Some(Action::Escape));
+    assert_eq!(
+        km.resolve_confirm(k("d")),
+        None,
+        "a status key does not answer"
+    );
+    // `v` is range select in the list; in a prompt it means "only the visible ones".
+    assert_eq!(
+        km.resolve(&[], k("v")),
+        Resolved::Action(Action::RangeSelect)
+    );
+    let user = "[[confirm]]\nkeys = [\"o\"]\naction = \"accept\"\n";
+    let km = km.with_overrides(user, "user.toml").unwrap();
+    assert_eq!(km.resolve_confirm(k("o")), Some(Action::Accept));
+    assert_eq!(
+        km.resolve_confirm(k("y")),
+        None,
+        "the user's keys replace the default"
+    );
+    assert_eq!(km.confirm_keys_for(Action::Accept), vec!["o"]);
+    // Esc cancels even when the file takes it away.
+    let user = "[[confirm]]\nkeys = [\"x\"]\naction = \"escape\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert_eq!(km.resolve_confirm(k("esc")), Some(Action::Escape));
+    assert_eq!(km.resolve_confirm(k("x")), Some(Action::Escape));
 }

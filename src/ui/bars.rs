@@ -11,11 +11,13 @@ use crate::app::state::{LoadState, Mode, State};
 
 use super::fit::fit;
 use super::theme::Theme;
+use crate::app::find::thousands;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/// View, sort, filter and counts. When the line is too narrow, the least important parts
-/// go first (the source, the app's name, the view and sort), never the counts.
+/// View, sort, counts, what the next status key acts on, filter and position. When the line
+/// is too narrow, the least important parts go first (the source, the app's name, the
+/// position, the filter), never the view, the sort, the counts or the scope.
 pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let list = s.list();
     let data = s.data();
@@ -27,15 +29,42 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let sort = if s.filter_ranked {
         // `S` reverses the ranking too: worst matches first.
         let reversed = s.descending != s.sort.descending_by_default();
-        format!("sort best match {}", if reversed { "↑" } else { "↓" })
+        format!("best match {}", if reversed { "↑" } else { "↓" })
     } else {
-        format!("sort {} {arrow}", s.sort.label())
+        format!("{} {arrow}", s.sort.label())
     };
     // (priority: lower is kept longer, span)
     let mut parts: Vec<(u8, Span)> = vec![
         (4, Span::styled(" lead-triage ", theme.header())),
-        (3, Span::raw(format!("│ {view} │ {sort} "))),
+        (0, Span::raw(format!("│ {view} │ sort {sort} "))),
     ];
+    let noun = match s.group {
+        GroupBy::Person => "leads",
+        GroupBy::Company => "companies",
+    };
+    let matching = list.rows.len() - list.no_longer_match.min(list.rows.len());
+    parts.push((
+        0,
+        Span::raw(format!(
+            "│ {} / {} {noun} ",
+            thousands(matching),
+            thousands(data.leads.len())
+        )),
+    ));
+    if list.no_longer_match > 0 {
+        parts.push((
+            0,
+            Span::styled(
+                format!(
+                    "({} shown no longer match) ",
+                    thousands(list.no_longer_match)
+                ),
+                theme.pending(),
+            ),
+        ));
+    }
+    let (scope, style) = scope(s);
+    parts.push((0, Span::styled(scope, style(theme))));
     if !s.filter.is_empty() || s.mode == Mode::Filter {
         parts.push((2, Span::raw("│ filter ")));
         parts.push((
@@ -43,38 +72,22 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Span::styled(format!("\"{}\" ", fit(&s.filter, 30)), theme.key()),
         ));
     }
-    let noun = match s.group {
-        GroupBy::Person => "leads",
-        GroupBy::Company => "companies",
-    };
-    parts.push((
-        0,
-        Span::raw(format!(
-            "│ {} / {} {noun} ",
-            list.rows.len(),
-            data.leads.len()
-        )),
-    ));
-    let in_range = list.range_bounds().map_or(0, |(a, b)| {
-        list.rows[a..=b.min(list.rows.len().saturating_sub(1))]
-            .iter()
-            .filter(|i| !list.selected.contains(i))
-            .count()
-    });
-    if !list.selected.is_empty() || list.range.is_some() {
-        let hidden = list.selected.len() - list.visible_selected;
-        let mut sel = format!("│ {} selected", list.selected.len() + in_range);
-        if list.range.is_some() {
-            sel.push_str(&format!(" (range: {in_range})"));
-        }
-        if hidden > 0 {
-            sel.push_str(&format!(" ({hidden} hidden)"));
-        }
-        parts.push((0, Span::styled(sel + " ", theme.selected_mark())));
+    if !list.rows.is_empty() {
+        parts.push((
+            3,
+            Span::styled(
+                format!(
+                    "│ row {} of {} ",
+                    thousands(list.cursor + 1),
+                    thousands(list.rows.len())
+                ),
+                theme.dim(),
+            ),
+        ));
     }
     if let Some(age) = data.cached_age {
         parts.push((
-            2,
+            3,
             Span::styled(
                 format!("│ cached, {} old ", human_age(age)),
                 theme.pending(),
@@ -83,7 +96,7 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     }
     if !data.changed_elsewhere.is_empty() {
         parts.push((
-            2,
+            3,
             Span::styled(
                 format!("│ ⇄ {} changed elsewhere ", data.changed_elsewhere.len()),
                 theme.pending(),
@@ -117,7 +130,7 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     ));
     let width = usize::from(area.width);
     let total = |p: &[(u8, Span)]| p.iter().map(|(_, sp)| sp.width()).sum::<usize>();
-    for drop in (2..=5).rev() {
+    for drop in (1..=5).rev() {
         if total(&parts) <= width {
             break;
         }
@@ -125,6 +138,35 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     }
     let spans: Vec<Span> = parts.into_iter().map(|(_, sp)| sp).collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// What the next status key acts on: "→ this row", "→ 52 selected", "→ 52 selected (3
+/// hidden)", with the style to show it in.
+fn scope(s: &State) -> (String, fn(&Theme) -> ratatui::style::Style) {
+    let list = s.list();
+    let in_range = list.range_bounds().map_or(0, |(a, b)| {
+        list.rows[a..=b.min(list.rows.len().saturating_sub(1))]
+            .iter()
+            .filter(|i| !list.selected.contains(i))
+            .count()
+    });
+    if list.selected.is_empty() && list.range.is_none() {
+        let what = if list.rows.is_empty() {
+            "│ → no row "
+        } else {
+            "│ → this row "
+        };
+        return (what.to_string(), Theme::dim);
+    }
+    let hidden = list.selected.len() - list.visible_selected.min(list.selected.len());
+    let mut sel = format!("│ → {} selected", thousands(list.selected.len() + in_range));
+    if list.range.is_some() {
+        sel.push_str(&format!(" (range {})", thousands(in_range)));
+    }
+    if hidden > 0 {
+        sel.push_str(&format!(" ({} hidden)", thousands(hidden)));
+    }
+    (sel + " ", Theme::selected_mark)
 }
 
 /// "42 s", "5 min", "3 h", "2 d".
@@ -155,6 +197,16 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             None => spans.push(Span::styled("  Enter keep · Esc clear", theme.dim())),
         }
         Line::from(spans)
+    } else if s.mode == Mode::Find {
+        Line::from(vec![
+            Span::styled(" find ", theme.key()),
+            Span::raw(s.find.clone()),
+            Span::styled("▏", theme.key()),
+            Span::styled(
+                "  jumps, does not filter · a number goes to that row · Enter stay · Esc back",
+                theme.dim(),
+            ),
+        ])
     } else if let Some(e) = s.filter_errors.first() {
         Line::from(Span::styled(
             format!(" ✗ filter: {e} · / to edit"),
@@ -249,42 +301,74 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Hints for the most used actions, with their keys taken from the keymap.
+/// Hints for the most used actions, with their keys taken from the keymap. Help and quit come
+/// first, so a narrow terminal still shows how to learn the keys and how to leave.
 const HINTS: [(Action, &str); 14] = [
+    (Action::Help, "help"),
+    (Action::Quit, "quit"),
     (Action::MoveDown, "down"),
     (Action::ToggleSelect, "select"),
-    (Action::RangeSelect, "range"),
     (Action::SetNew, "new"),
     (Action::SetContacted, "contacted"),
     (Action::SetDismissed, "dismiss"),
     (Action::Undo, "undo"),
     (Action::Filter, "filter"),
+    (Action::Find, "find"),
     (Action::Flush, "send"),
-    (Action::Help, "help"),
-    (Action::Quit, "quit"),
     (Action::Detail, "detail"),
     (Action::SwitchView, "view"),
     (Action::SortNext, "sort"),
 ];
 
+/// Hints of a confirmation prompt, from its keymap layer.
+const ASK_HINTS: [(Action, &str); 3] = [
+    (Action::Accept, "yes"),
+    (Action::OnlyVisible, "only visible"),
+    (Action::Escape, "cancel"),
+];
+
+/// Hints while typing a find.
+const FIND_HINTS: [(&str, &str); 4] = [
+    ("Enter", "stay here"),
+    ("Esc", "go back"),
+    ("Ctrl-N/P", "next/previous after Enter"),
+    ("Ctrl-W", "delete word"),
+];
+
 /// Hints while typing a filter (its keys are fixed, not from the keymap).
-const FILTER_HINTS: [(&str, &str); 6] = [
+const FILTER_HINTS: [(&str, &str); 7] = [
     ("Enter", "keep"),
     ("Esc", "clear"),
     ("↑/↓", "move"),
     ("Ctrl-W", "delete word"),
     ("Ctrl-U", "clear line"),
-    ("status: is: score: signals:", "tokens"),
+    ("~word", "fuzzy"),
+    ("company: name: status: is:", "tokens (? lists all)"),
 ];
 
 /// The hint bar, generated from the keymap: only actions that still have a key are shown.
 pub fn hints(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1usize;
-    let pairs: Vec<(String, &str)> = if s.mode == Mode::Filter {
-        FILTER_HINTS
+    let fixed = |hints: &[(&'static str, &'static str)]| -> Vec<(String, &'static str)> {
+        hints
             .iter()
             .map(|(k, name)| ((*k).to_string(), *name))
+            .collect()
+    };
+    let pairs: Vec<(String, &str)> = if s.mode == Mode::Filter {
+        fixed(&FILTER_HINTS)
+    } else if s.mode == Mode::Find {
+        fixed(&FIND_HINTS)
+    } else if let Mode::Ask(ask) = &s.mode {
+        ASK_HINTS
+            .iter()
+            .filter(|(a, _)| *a != Action::OnlyVisible || ask.visible.is_some())
+            .filter_map(|(a, name)| {
+                let key = s.keymap.confirm_keys_for(*a).first().cloned();
+                let key = key.or_else(|| (*a == Action::Escape).then(|| "Esc".to_string()))?;
+                Some((key, *name))
+            })
             .collect()
     } else {
         HINTS

@@ -1,5 +1,6 @@
 //! Drawing: a pure function of `&State`. It never mutates state and never does I/O.
 
+pub mod ask;
 pub mod bars;
 pub mod detail;
 pub mod fit;
@@ -62,12 +63,13 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     bars::toast(frame, toast, s, &theme);
     bars::status(frame, status, s, &theme);
     bars::hints(frame, hints, s, &theme);
-    match s.mode {
-        Mode::Help { scroll } => help::draw(frame, area, s, scroll, &theme),
+    match &s.mode {
+        Mode::Help { scroll } => help::draw(frame, area, s, *scroll, &theme),
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
-        Mode::Detail { scroll } => detail::draw(frame, area, s, scroll, &theme),
+        Mode::Detail { scroll } => detail::draw(frame, area, s, *scroll, &theme),
+        Mode::Ask(ask) => ask::draw(frame, area, s, ask, &theme),
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
-        Mode::Normal | Mode::Filter => {}
+        Mode::Normal | Mode::Filter | Mode::Find => {}
     }
     FrameStats { rows_built }
 }
