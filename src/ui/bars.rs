@@ -136,8 +136,30 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         }
         parts.retain(|(prio, _)| *prio < drop);
     }
+    if total(&parts) > width {
+        // Still too wide with only the essentials: say them in fewer words.
+        for (_, sp) in &mut parts {
+            *sp = Span::styled(compact(&sp.content), sp.style);
+        }
+    }
     let spans: Vec<Span> = parts.into_iter().map(|(_, sp)| sp).collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The header's essentials in fewer words, for narrow terminals.
+fn compact(text: &str) -> String {
+    const SHORTER: [(&str, &str); 7] = [
+        (" │ sort ", " · "),
+        ("best match", "best"),
+        (" / ", "/"),
+        (" leads ", " "),
+        (" selected", " sel"),
+        (" hidden)", " hid)"),
+        (" shown no longer match)", " stale)"),
+    ];
+    SHORTER
+        .iter()
+        .fold(text.to_string(), |t, (long, short)| t.replace(long, short))
 }
 
 /// What the next status key acts on: "→ this row", "→ 52 selected", "→ 52 selected (3

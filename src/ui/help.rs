@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::app::Action;
 use crate::app::state::State;
 use crate::keymap::key_label;
 
@@ -30,8 +31,69 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw(b.desc.clone()),
         ]));
     }
+    let query = s.help_query.to_lowercase();
+    let prompt: Vec<(String, String)> = [Action::Accept, Action::OnlyVisible, Action::Escape]
+        .iter()
+        .map(|a| {
+            let keys = s.keymap.confirm_keys_for(*a).join(", ");
+            let desc = match a {
+                Action::Accept => "Yes: every lead the question counts",
+                Action::OnlyVisible => "Only the visible ones (hidden leads selected)",
+                _ => "Cancel: nothing changes",
+            };
+            (keys, desc.to_string())
+        })
+        .collect();
+    let sections: [(&str, Vec<(String, String)>); 2] = [
+        ("Questions before a bulk change", prompt),
+        (
+            "Filter (/) and find (f)",
+            FILTER_HELP
+                .iter()
+                .map(|(k, d)| ((*k).to_string(), (*d).to_string()))
+                .collect(),
+        ),
+    ];
+    for (title, rows) in sections {
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(k, d)| {
+                query.is_empty() || format!("{k} {d} {title}").to_lowercase().contains(&query)
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(Line::default());
+        }
+        out.push(Line::from(Span::styled(title.to_owned(), theme.header())));
+        for (k, d) in rows {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", fit(&k, 18)), theme.key()),
+                Span::raw(d),
+            ]));
+        }
+    }
     out
 }
+
+/// The filter language, for the overlay (the README says the same at more length).
+const FILTER_HELP: [(&str, &str); 13] = [
+    ("labs", "a field contains it (accents, case ignored)"),
+    ("ada labs", "spaces: every word must hold (AND)"),
+    ("labs,data", "commas: either one (OR), in any token"),
+    ("\"two words\"", "a phrase"),
+    ("~lbs", "fuzzy: the letters in order, in one field"),
+    ("^ada  labs$", "start / end of a field; ^x$ the whole field"),
+    ("-labs  !labs", "not: the lead must not match"),
+    ("company:labs", "one field: name: company: headline: title:"),
+    ("email:  domain:", "… email: domain: industry:"),
+    ("status:new,c", "status shown (a prefix is enough)"),
+    ("is:changed", "is: failed pending selected changed conflict"),
+    ("score:>=2", "score: signals: with = > >= < <= a..b"),
+    ("f 48213 Enter", "find jumps to row 48,213 (no filter)"),
+];
 
 /// The which-key popup: after the first key of a chord (e.g. `*`), what may follow.
 pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
