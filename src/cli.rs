@@ -52,6 +52,10 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
         "false turns colour off; NO_COLOR always wins",
     ),
     ("mouse = false", "true turns the mouse on (--mouse)"),
+    (
+        "confirm_over = 500",
+        "a change of more leads than this asks first (headless: needs --yes); 0 never asks",
+    ),
 ];
 
 /// The `[theme]` table: the example lines and what they mean.
@@ -88,7 +92,10 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
         "1",
         "some items failed (e.g. not_found); the JSON output lists them under \"errors\"",
     ),
-    ("2", "usage, authentication or network error"),
+    (
+        "2",
+        "usage, authentication or network error (also: a --filter error, or more leads than confirm_over without --yes)",
+    ),
 ];
 
 /// The text after `--help`: environment, every configuration key, files, exit codes.
@@ -226,7 +233,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum LeadsCommand {
-    /// Print every lead with its status.
+    /// Print every lead with its status (with --filter, only the leads the TUI's filter shows
+    /// for the query, in the TUI's order).
     List {
         #[arg(long, value_enum, default_value_t = GroupBy::Person)]
         group_by: GroupBy,
@@ -234,6 +242,10 @@ pub enum LeadsCommand {
         sort_by: SortBy,
         #[arg(long, value_enum, default_value_t = ListFormat::Json)]
         format: ListFormat,
+        /// Only the leads the TUI's filter shows for QUERY (its language: `status:new acme`,
+        /// `is:pending`, `signals:>2`, …), best match first when it has text words.
+        #[arg(long, value_name = "QUERY")]
+        filter: Option<String>,
         /// Longest total wait for retries, in seconds (a `Retry-After`, or the backoff after
         /// failures); past it the command fails with exit 2 and prints nothing on stdout.
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
@@ -245,18 +257,48 @@ pub enum LeadsCommand {
         #[arg(long)]
         items: String,
         #[command(flatten)]
+        guard: GuardArgs,
+        #[command(flatten)]
         send: SendArgs,
     },
-    /// Set one status on many leads. Pass `-` to read ids from stdin, one per line.
+    /// Set one status on many leads: the ids given (`-` reads them from stdin, one per line),
+    /// or the leads the TUI's filter shows for --filter.
     Set {
         #[arg(value_enum)]
         status: SettableStatus,
         /// Entity ids (UUIDs), or `-` for stdin.
-        #[arg(required = true, num_args = 1..)]
+        #[arg(
+            required_unless_present = "filter",
+            conflicts_with = "filter",
+            num_args = 1..
+        )]
         ids: Vec<String>,
+        /// Set the status on the leads the TUI's filter shows for QUERY (every page is listed
+        /// first); leads that already show the status are left alone.
+        #[arg(long, value_name = "QUERY")]
+        filter: Option<String>,
+        /// The view --filter lists [default: person].
+        #[arg(long, value_enum, requires = "filter", conflicts_with = "ids")]
+        group_by: Option<GroupBy>,
+        #[command(flatten)]
+        guard: GuardArgs,
         #[command(flatten)]
         send: SendArgs,
     },
+}
+
+/// What a change does before it sends: show it (`--dry-run`), or go ahead past
+/// `confirm_over` (`--yes`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct GuardArgs {
+    /// Send nothing: print how many leads would change, by status, and list them (id, current
+    /// status, new status, name, company). Exit 0.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send even when more leads would change than `confirm_over` (config file, default 500)
+    /// allows without asking.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug, Clone, Copy)]

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::api::{ApiKey, Client, ClientConfig, LeadQuery, MAX_PAGE_SIZE, Status};
-use crate::cli::{Cli, Command, LeadsCommand, SendArgs};
+use crate::api::{ApiKey, Client, ClientConfig};
+use crate::cli::{Cli, Command, SendArgs};
 use crate::headless;
 use crate::store::Store;
+
+mod leads;
 
 /// Exit code for usage, authentication and network errors.
 pub const EXIT_FAILURE: u8 = 2;
@@ -58,7 +60,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             crate::demo_server::run_until_signal(args.to_config()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Leads(ref cmd)) => Ok(leads(cmd, &ctx).await),
+        Some(Command::Leads(ref cmd)) => Ok(leads::run(cmd, &ctx).await),
         Some(Command::Sync { send, force }) => Ok(sync(&ctx, send, force).await),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -299,14 +301,18 @@ fn open_store_checked(
     key: &ApiKey,
     full_path: bool,
 ) -> Result<(Store, Option<String>), String> {
+    Store::open_checked(&store_path(cli, namespace, key))
+        .map(|(s, r)| (s, r.map(|r| crate::text::clean(&r.describe(full_path)))))
+        .map_err(|e| format!("{e} (use --data-dir to choose another place)"))
+}
+
+/// The store file of this base URL and account.
+fn store_path(cli: &Cli, namespace: &str, key: &ApiKey) -> std::path::PathBuf {
     let dir = cli
         .data_dir
         .clone()
         .unwrap_or_else(crate::store::default_data_dir);
-    let path = crate::store::namespace_file(&dir, namespace, key);
-    Store::open_checked(&path)
-        .map(|(s, r)| (s, r.map(|r| crate::text::clean(&r.describe(full_path)))))
-        .map_err(|e| format!("{e} (use --data-dir to choose another place)"))
+    crate::store::namespace_file(&dir, namespace, key)
 }
 
 /// [`open_store_checked`] for the headless commands: a recovery is said on stderr.
@@ -316,120 +322,6 @@ fn open_store(cli: &Cli, namespace: &str, key: &ApiKey) -> Result<Store, String>
         let _ = writeln!(std::io::stderr(), "lead-triage: warning: {line}");
     }
     Ok(store)
-}
-
-async fn leads(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
-    let cli = &ctx.cli;
-    // Validate the user's input before anything touches the network.
-    let (changes, send) = match cmd {
-        LeadsCommand::List { .. } => (Vec::new(), None),
-        LeadsCommand::Update { items, send } => match headless::parse_items(items) {
-            Ok(c) => (c, Some(*send)),
-            Err(e) => return fail(&e.to_string()),
-        },
-        LeadsCommand::Set { status, ids, send } => {
-            match headless::parse_ids(ids, std::io::stdin().lock()) {
-                Ok(ids) => (
-                    crate::sync::batch::set_all(&ids, Status::from(*status)),
-                    Some(*send),
-                ),
-                Err(e) => return fail(&e.to_string()),
-            }
-        }
-    };
-    let target = match connect(ctx).await {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
-    };
-    let client = &target.client;
-    match (cmd, send) {
-        (
-            LeadsCommand::List {
-                group_by,
-                sort_by,
-                format,
-                max_wait,
-            },
-            _,
-        ) => {
-            let budget = crate::sync::retry::RetryBudget::new(
-                cli.backoff(),
-                Some(std::time::Duration::from_secs(*max_wait)),
-            );
-            list(client, *group_by, *sort_by, *format, budget).await
-        }
-        (_, Some(send)) => {
-            let store = match open_store(cli, &target.namespace, &target.key) {
-                Ok(s) => s,
-                Err(e) => return fail(&e),
-            };
-            send_through_engine(
-                target.client.clone(),
-                Some(store),
-                crate::sync::engine::Scope::Changes(changes),
-                &send.engine(cli.backoff()),
-            )
-            .await
-        }
-        (_, None) => fail("internal: no send options"),
-    }
-}
-
-async fn list(
-    client: &Client,
-    group_by: crate::api::GroupBy,
-    sort_by: crate::api::SortBy,
-    format: crate::cli::ListFormat,
-    mut budget: crate::sync::retry::RetryBudget,
-) -> ExitCode {
-    let query = LeadQuery {
-        group_by,
-        sort_by,
-        limit: MAX_PAGE_SIZE,
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut shown = Shown(crate::progress::Progress::new("leads listed", None));
-    let result = headless::list(client, query, format, &mut budget, &mut shown, &mut out).await;
-    shown.0.finish();
-    match result {
-        Ok(summary) => {
-            drop(out);
-            let mut err = std::io::stderr();
-            if summary.repeated > 0 {
-                let _ = writeln!(
-                    err,
-                    "lead-triage: note: the server sent {} lead{} again on a later page; each is listed once",
-                    summary.repeated,
-                    if summary.repeated == 1 { "" } else { "s" }
-                );
-            }
-            if summary.skipped > 0 {
-                let _ = writeln!(
-                    err,
-                    "lead-triage: warning: {} rows had no usable id and were left out",
-                    summary.skipped
-                );
-            }
-            if let Some(e) = summary.hydration_error {
-                let _ = writeln!(
-                    err,
-                    "lead-triage: warning: could not learn every status ({e}); {} leads are listed as unknown",
-                    summary.unknown_status
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(headless::ListError::Io(e)) if is_broken_pipe(&e) => {
-            // The reader went away (`| head`): stop quietly, like other Unix tools.
-            tracing::debug!("stdout closed: {e}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            drop(out);
-            fail(&format!("{e}; nothing was printed"))
-        }
-    }
 }
 
 /// The reader of our stdout went away (`lead-triage leads list | head -1`).

@@ -8,6 +8,7 @@
 //! concurrency = 4
 //! color = true               # NO_COLOR still wins
 //! mouse = false              # or --mouse
+//! confirm_over = 500         # bulk changes above this many leads ask first (0: never)
 //!
 //! [theme]                    # any of: accent selected pending error dim ok new contacted
 //! error = "lightred"         #         dismissed unknown (names, #rrggbb or 0–255)
@@ -53,6 +54,9 @@ pub struct FileConfig {
     pub concurrency: Option<u16>,
     pub color: Option<bool>,
     pub mouse: Option<bool>,
+    /// Bulk changes of more leads than this ask first (the TUI) or need `--yes` (headless
+    /// commands); 0 never asks. See [`FileConfig::confirm_over`].
+    pub confirm_over: Option<usize>,
     /// Colours per role, e.g. `error = "lightred"`.
     pub theme: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -66,12 +70,25 @@ impl std::fmt::Debug for FileConfig {
             .field("concurrency", &self.concurrency)
             .field("color", &self.color)
             .field("mouse", &self.mouse)
+            .field("confirm_over", &self.confirm_over)
             .field("theme", &self.theme)
             .finish()
     }
 }
 
+/// Bulk changes of more leads than this ask first, unless the file says otherwise.
+pub const DEFAULT_CONFIRM_OVER: usize = 500;
+
 impl FileConfig {
+    /// How many leads one change may touch without asking: the file's `confirm_over`, else
+    /// [`DEFAULT_CONFIRM_OVER`]. `None` (from `confirm_over = 0`) never asks.
+    pub fn confirm_over(&self) -> Option<usize> {
+        match self.confirm_over.unwrap_or(DEFAULT_CONFIRM_OVER) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
     /// The palette: the defaults with the `[theme]` table applied.
     pub fn palette(&self) -> Result<crate::ui::theme::Palette, String> {
         let mut p = crate::ui::theme::Palette::default();
@@ -209,6 +226,21 @@ mod tests {
         .unwrap();
         assert_eq!(f.debounce_ms, Some(800));
         assert!(!format!("{f:?}").contains("SECRET"));
+        assert_eq!(f.confirm_over(), Some(DEFAULT_CONFIRM_OVER));
+        assert_eq!(
+            parse("confirm_over = 5\n", "c.toml")
+                .unwrap()
+                .confirm_over(),
+            Some(5)
+        );
+        assert_eq!(
+            parse("confirm_over = 0\n", "c.toml")
+                .unwrap()
+                .confirm_over(),
+            None
+        );
+        let e = parse("confirm_over = -1\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
     }
 
     #[test]

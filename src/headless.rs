@@ -1,5 +1,9 @@
 //! Headless lead commands: input validation and output formats of `leads list`,
 //! `leads update` and `leads set`. Everything the user typed is checked before any request.
+//! `--filter` selects with the TUI's own filter (`app::select`); [`plan`] says what a change
+//! would do (`--dry-run`, `confirm_over`).
+
+pub mod plan;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
@@ -9,6 +13,8 @@ use uuid::Uuid;
 
 use crate::api::client::hydration_pairs;
 use crate::api::{ApiError, Client, Lead, LeadQuery, Status, StatusChange};
+use crate::app::filter::Query;
+use crate::app::select::{Listing, Local};
 use crate::cli::ListFormat;
 use crate::sync::engine::Report;
 use crate::sync::retry::{RetryBudget, with_retries};
@@ -35,6 +41,20 @@ pub enum InputError {
     NoIds,
     #[error("could not read stdin: {0}")]
     Stdin(String),
+    /// The filter's own messages, e.g. `status:contaced? (new, contacted, dismissed, unknown)`.
+    #[error("--filter: {}", .0.join("; "))]
+    Filter(Vec<String>),
+}
+
+/// Parse `--filter` with the TUI's filter language; a query with an error is refused (in the
+/// TUI it matches nothing until fixed, so a typo never selects every lead).
+pub fn parse_filter(input: &str) -> Result<Query, InputError> {
+    let q = Query::parse(input);
+    if q.errors.is_empty() {
+        Ok(q)
+    } else {
+        Err(InputError::Filter(q.errors.clone()))
+    }
 }
 
 fn shown(v: &str) -> String {
@@ -134,17 +154,39 @@ pub struct ListSummary {
 }
 
 /// Fetch every page, retrying transient failures within `budget`, then write the leads in the
-/// chosen format. Nothing is written unless the whole listing arrived: a failure leaves stdout
-/// empty rather than holding part of a table. A lead the server repeats on a later page is
-/// listed once. `note` hears of long waits.
+/// chosen format: all of them, or with `filter` only those the TUI's filter shows, in its
+/// order (see [`crate::app::select`]). Nothing is written unless the whole listing arrived: a
+/// failure leaves stdout empty rather than holding part of a table. A lead the server repeats
+/// on a later page is listed once. `observer` hears of long waits.
 pub async fn list(
     client: &Client,
     query: LeadQuery,
     format: ListFormat,
+    filter: Option<(&Query, Local)>,
     budget: &mut RetryBudget,
     observer: &mut impl crate::sync::engine::Observer,
     out: &mut impl Write,
 ) -> Result<ListSummary, ListError> {
+    let (all, summary) = fetch_all(client, query, budget, observer).await?;
+    match filter {
+        None => write_leads(format, all.iter(), out)?,
+        Some((q, local)) => {
+            let listing = Listing::new(&all, local);
+            write_leads(format, listing.select(q).into_iter().map(|i| &all[i]), out)?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Every page of a listing, retrying transient failures within `budget`, with the statuses
+/// learned where the rows carry none (see `leads list`). A lead the server repeats on a later
+/// page is kept once, at its first place.
+pub async fn fetch_all(
+    client: &Client,
+    query: LeadQuery,
+    budget: &mut RetryBudget,
+    observer: &mut impl crate::sync::engine::Observer,
+) -> Result<(Vec<Lead>, ListSummary), ApiError> {
     let mut pager = client.pager(query);
     let mut summary = ListSummary::default();
     let mut all: Vec<Lead> = Vec::new();
@@ -191,7 +233,7 @@ pub async fn list(
                         }
                     }
                 }
-                Err(e @ ApiError::Unauthorized { .. }) => return Err(e.into()),
+                Err(e @ ApiError::Unauthorized { .. }) => return Err(e),
                 Err(e) => {
                     if summary.hydration_error.is_none() {
                         summary.hydration_error = Some(e);
@@ -207,34 +249,47 @@ pub async fn list(
     }
     summary.leads = all.len();
     summary.unknown_status = all.iter().filter(|l| l.status == Status::Unknown).count();
+    Ok((all, summary))
+}
+
+/// Write leads as `leads list` prints them.
+pub fn write_leads<'a>(
+    format: ListFormat,
+    leads: impl Iterator<Item = &'a Lead>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     match format {
         ListFormat::Tsv => {
             writeln!(
                 out,
                 "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
             )?;
-            for l in &all {
+            for l in leads {
                 write_tsv_row(out, l)?;
             }
         }
         ListFormat::Csv => {
             writeln!(out, "{}", crate::export::CSV_HEADER)?;
-            for l in &all {
+            for l in leads {
                 writeln!(out, "{}", crate::export::csv_row(l))?;
             }
         }
         ListFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
-                leads: &'a [Lead],
+                leads: Vec<&'a Lead>,
             }
-            serde_json::to_writer_pretty(&mut *out, &Out { leads: &all })
-                .map_err(std::io::Error::from)?;
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &Out {
+                    leads: leads.collect(),
+                },
+            )
+            .map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
     }
-    out.flush()?;
-    Ok(summary)
+    out.flush()
 }
 
 fn write_tsv_row(out: &mut impl Write, l: &Lead) -> std::io::Result<()> {
@@ -324,5 +379,16 @@ mod tests {
         let e = parse_ids(&["-".into()], "oops\n".as_bytes()).unwrap_err();
         assert_eq!(e.to_string(), "stdin line 1: \"oops\" is not a UUID");
         assert_eq!(parse_ids(&["-".into()], &b"\n"[..]), Err(InputError::NoIds));
+    }
+
+    #[test]
+    fn a_filter_with_an_error_is_refused_with_its_message() {
+        let e = parse_filter("status:contaced acme").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--filter: status:contaced? (new, contacted, dismissed, unknown)"
+        );
+        assert!(parse_filter("status:new acme").is_ok());
+        assert!(parse_filter("").is_ok());
     }
 }

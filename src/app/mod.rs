@@ -10,6 +10,7 @@ pub mod msg;
 pub mod nav;
 pub mod queue;
 pub mod record;
+pub mod select;
 pub mod state;
 pub mod triage;
 pub mod undo;
