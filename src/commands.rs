@@ -176,6 +176,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         color: !no_color && file.color.unwrap_or(true),
         mouse: cli.mouse || file.mouse.unwrap_or(false),
         palette: file.palette().unwrap_or_default(),
+        confirm_over: file.confirm_over().unwrap_or(0),
         ..crate::app::Settings::default()
     };
     let mut state = crate::app::State::new(

@@ -53,8 +53,8 @@ pub struct Settings {
     pub confirm_over: usize,
 }
 
-/// The default of `confirm_over`.
-pub const CONFIRM_OVER: usize = 500;
+/// The default of `confirm_over` (the same for the headless commands).
+pub const CONFIRM_OVER: usize = crate::config::DEFAULT_CONFIRM_OVER;
 
 impl Default for Settings {
     fn default() -> Self {
