@@ -404,3 +404,49 @@ fn header_and_hints_keep_the_essentials_at_60_80_and_200_columns() {
         insta::assert_snapshot!(format!("busy_{w}"), text);
     }
 }
+
+#[test]
+fn retry_on_a_selection_with_hidden_leads_asks_too() {
+    use lead_triage::api::{ItemError, PatchOutcome};
+    let mut s = loaded(leads(6));
+    keys(&mut s, "space space d"); // leads 1 and 2 → dismissed
+    let fx = keys(&mut s, "$");
+    let Some(Effect::Send(batch)) = fx.iter().find(|e| matches!(e, Effect::Send(_))) else {
+        panic!("sent: {fx:?}")
+    };
+    let refused = |n: u128| ItemError {
+        id: Uuid::from_u128(n).to_string(),
+        error: "not_found".into(),
+    };
+    update(
+        &mut s,
+        Msg::BatchDone {
+            batch: batch.id,
+            result: Ok(PatchOutcome {
+                updated: vec![],
+                errors: vec![refused(1), refused(2)],
+            }),
+        },
+    );
+    assert_eq!(s.queue.counts.failed, 2);
+    // Select both failed rows, then hide them.
+    keys(&mut s, "g space space");
+    keys(&mut s, "/");
+    type_text(&mut s, "-is:failed");
+    keys(&mut s, "enter");
+    assert!(header(&s).contains("(2 hidden)"), "{}", header(&s));
+    let fx = keys(&mut s, "r");
+    assert!(
+        is_ask(&s) && fx.is_empty(),
+        "r asks before resending hidden changes"
+    );
+    assert!(screen(&s, 120, 30).contains("Send their refused changes again too?"));
+    keys(&mut s, "esc");
+    assert_eq!(s.queue.counts.failed, 2, "Esc retried nothing");
+    let fx = keys(&mut s, "r y");
+    assert_eq!(s.queue.counts.failed, 0);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Send(_))),
+        "sent at once: {fx:?}"
+    );
+}

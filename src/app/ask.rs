@@ -14,11 +14,22 @@ use super::msg::Effect;
 use super::state::{Mode, State, gi};
 use super::triage;
 
+/// What a bulk key does, once the rep has answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bulk {
+    /// A status key.
+    Status(Status),
+    /// `T`: take Puffle's status on conflicting leads (drops the rep's changes).
+    TakeTheirs,
+    /// `r`: send refused changes again.
+    Retry,
+}
+
 /// A question waiting for the rep's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ask {
-    /// The status the key sets.
-    pub status: Status,
+    /// What the key does.
+    pub what: Bulk,
     /// Every lead the key would act on (dataset indices of the current view).
     pub all: Vec<u32>,
     /// The visible ones among `all`, while the question is about hidden leads; `None` once
@@ -79,9 +90,10 @@ fn status_slot(s: Status) -> usize {
     }
 }
 
-/// Ask before a bulk status key acts, if it must: returns true when a question is now on
-/// screen (and nothing was queued).
-pub fn asks_first(s: &mut State, status: Status, targets: &[u32]) -> bool {
+/// Ask before a bulk key acts, if it must: returns true when a question is now on screen (and
+/// nothing was done). Every bulk key asks about hidden leads; a status key also asks about a
+/// change over `confirm_over`.
+pub fn asks_first(s: &mut State, what: Bulk, targets: &[u32]) -> bool {
     let rows: HashSet<u32> = if s.list().rows.len() == s.data().leads.len() {
         // No filter hides anything: every target is visible.
         HashSet::new()
@@ -98,19 +110,26 @@ pub fn asks_first(s: &mut State, status: Status, targets: &[u32]) -> bool {
             .collect()
     };
     if visible.len() < targets.len() {
+        let change = match what {
+            Bulk::Status(status) => breakdown(s, status, targets),
+            _ => Vec::new(),
+        };
         s.mode = Mode::Ask(Box::new(Ask {
-            status,
+            what,
             all: targets.to_vec(),
             visible: Some(visible),
-            change: breakdown(s, status, targets),
+            change,
         }));
         return true;
     }
-    size_question(s, status, targets.to_vec())
+    size_question(s, what, targets.to_vec())
 }
 
 /// Ask about the size of the change when it is over `confirm_over`; true when asked.
-fn size_question(s: &mut State, status: Status, targets: Vec<u32>) -> bool {
+fn size_question(s: &mut State, what: Bulk, targets: Vec<u32>) -> bool {
+    let Bulk::Status(status) = what else {
+        return false;
+    };
     let change = breakdown(s, status, &targets);
     let n: usize = change.iter().map(|(_, n)| n).sum();
     let limit = s.settings.confirm_over;
@@ -118,7 +137,7 @@ fn size_question(s: &mut State, status: Status, targets: Vec<u32>) -> bool {
         return false;
     }
     s.mode = Mode::Ask(Box::new(Ask {
-        status,
+        what,
         all: targets,
         visible: None,
         change,
@@ -135,7 +154,10 @@ pub fn on_ask_key(s: &mut State, ask: Ask, key: KeyEvent, fx: &mut Vec<Effect>) 
     let (targets, size_checked) = match (action, ask.visible) {
         (Action::Escape, _) => {
             s.mode = Mode::Normal;
-            s.toast = Some(format!("cancelled: no lead set to {}", ask.status));
+            s.toast = Some(match ask.what {
+                Bulk::Status(status) => format!("cancelled: no lead set to {status}"),
+                _ => "cancelled: nothing changed".into(),
+            });
             return;
         }
         (Action::Accept, Some(_)) => (ask.all, false),
@@ -148,8 +170,12 @@ pub fn on_ask_key(s: &mut State, ask: Ask, key: KeyEvent, fx: &mut Vec<Effect>) 
         s.toast = Some("no visible lead selected: nothing changed".into());
         return;
     }
-    if !size_checked && size_question(s, ask.status, targets.clone()) {
+    if !size_checked && size_question(s, ask.what, targets.clone()) {
         return;
     }
-    triage::commit(s, ask.status, &targets, true, fx);
+    match ask.what {
+        Bulk::Status(status) => triage::commit(s, status, &targets, true, fx),
+        Bulk::TakeTheirs => triage::take_theirs_on(s, &targets, true, fx),
+        Bulk::Retry => triage::retry_on(s, &targets, fx),
+    }
 }

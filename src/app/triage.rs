@@ -17,7 +17,7 @@ pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
     if targets.is_empty() {
         return;
     }
-    if bulk && super::ask::asks_first(s, status, &targets) {
+    if bulk && super::ask::asks_first(s, super::ask::Bulk::Status(status), &targets) {
         return;
     }
     commit(s, status, &targets, bulk, fx);
@@ -226,9 +226,17 @@ pub fn say_conflicts(s: &mut State, found: usize) {
 /// `T`: on conflicting rows among the targets, take Puffle's status (drop the rep's change).
 pub fn take_theirs(s: &mut State, fx: &mut Vec<Effect>) {
     let (targets, bulk) = nav::targets(s);
+    if bulk && super::ask::asks_first(s, super::ask::Bulk::TakeTheirs, &targets) {
+        return;
+    }
+    take_theirs_on(s, &targets, bulk, fx);
+}
+
+/// [`take_theirs`] on these leads, with no more questions.
+pub(super) fn take_theirs_on(s: &mut State, targets: &[u32], bulk: bool, fx: &mut Vec<Effect>) {
     let group = s.group;
     let mut n = 0;
-    for &i in &targets {
+    for &i in targets {
         let id = s.data[gi(group)].leads[i as usize].id;
         let Some(e) = s.queue.entries.get(&id) else {
             continue;
@@ -249,7 +257,7 @@ pub fn take_theirs(s: &mut State, fx: &mut Vec<Effect>) {
         // The leads acted on leave the selection; any left out (the rep chose only the
         // visible ones) stay selected.
         let list = s.list_mut();
-        for i in &targets {
+        for i in targets {
             list.selected.remove(i);
         }
         list.range = None;
@@ -265,16 +273,29 @@ pub fn take_theirs(s: &mut State, fx: &mut Vec<Effect>) {
 
 /// `r`: retry failed rows among the targets; `R`: all failed rows. Sends at once.
 pub fn retry(s: &mut State, all: bool, fx: &mut Vec<Effect>) {
-    let n = if all {
-        s.queue.retry(None)
-    } else {
-        let (targets, _) = nav::targets(s);
-        let ids: Vec<Uuid> = targets
-            .iter()
-            .map(|&i| s.data().leads[i as usize].id)
-            .collect();
-        s.queue.retry(Some(&ids))
-    };
+    if all {
+        let n = s.queue.retry(None);
+        say_retry(s, n, fx);
+        return;
+    }
+    let (targets, bulk) = nav::targets(s);
+    if bulk && super::ask::asks_first(s, super::ask::Bulk::Retry, &targets) {
+        return;
+    }
+    retry_on(s, &targets, fx);
+}
+
+/// [`retry`] on these leads, with no more questions.
+pub(super) fn retry_on(s: &mut State, targets: &[u32], fx: &mut Vec<Effect>) {
+    let ids: Vec<Uuid> = targets
+        .iter()
+        .map(|&i| s.data().leads[i as usize].id)
+        .collect();
+    let n = s.queue.retry(Some(&ids));
+    say_retry(s, n, fx);
+}
+
+fn say_retry(s: &mut State, n: usize, fx: &mut Vec<Effect>) {
     s.toast = Some(if n == 0 {
         "no failed change to retry here".into()
     } else {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::Action;
-use crate::app::ask::Ask;
+use crate::app::ask::{Ask, Bulk};
 use crate::app::find::thousands;
 use crate::app::state::State;
 
@@ -32,7 +32,6 @@ pub fn breakdown(ask: &Ask) -> String {
 
 /// The lines of the question (also used by tests through the screen).
 pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
-    let status = ask.status;
     let mut text = Vec::new();
     let accept = key_of(s, Action::Accept);
     let cancel = "Esc".to_string();
@@ -42,7 +41,11 @@ pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
             thousands(ask.hidden()),
             thousands(ask.all.len())
         )));
-        text.push(Line::from(format!("Set them to {status} too?")));
+        text.push(Line::from(match ask.what {
+            Bulk::Status(status) => format!("Set them to {status} too?"),
+            Bulk::TakeTheirs => "Take Puffle's status for them too (dropping your changes)?".into(),
+            Bulk::Retry => "Send their refused changes again too?".into(),
+        }));
         text.push(Line::default());
         text.push(Line::from(vec![
             Span::styled(accept, theme.key()),
@@ -52,7 +55,7 @@ pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
             Span::styled(cancel, theme.key()),
             Span::raw(" cancel"),
         ]));
-    } else {
+    } else if let Bulk::Status(status) = ask.what {
         let n = ask.changing();
         let already = ask.all.len().saturating_sub(n);
         text.push(Line::from(format!(
