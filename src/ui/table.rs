@@ -1,6 +1,6 @@
 //! The lead table, drawn straight into the frame buffer: only the visible window is touched,
-//! and a row costs no heap allocation (text is cut by display width in place), so a frame
-//! costs the same at 1,000 and 100,000 leads.
+//! and a row costs no heap allocation (text is cut by display width in place, between grapheme
+//! clusters), so a frame costs the same at 1,000 and 100,000 leads.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -71,7 +71,9 @@ fn columns(total: u16, with_error: bool) -> Columns {
     }
 }
 
-/// Write `text` at column `(x, w)` of row `y`, cut to fit with `…`; right-aligned if asked.
+/// Write `text` at column `(x, w)` of row `y`, cut to fit with `…` between two grapheme
+/// clusters and measured as ratatui draws it ([`cut`]), so nothing is drawn past the column;
+/// right-aligned if asked.
 fn put(
     buf: &mut Buffer,
     area: Rect,
