@@ -318,15 +318,15 @@ mod tests {
     #[test]
     fn keeps_joiners_selectors_and_emoji_sequences() {
         for s in [
-            "نیک\u{200C}پور",             // ZWNJ: Persian
-            "क्\u{200D}ष",                 // ZWJ: Devanagari half form
-            "👩\u{200D}💻",               // ZWJ sequence
-            "👍🏽",                         // skin-tone modifier
-            SCOTLAND,                      // flag tag sequence
-            "1\u{FE0F}\u{20E3}",          // keycap
-            "❤\u{FE0F}",                  // emoji presentation
-            "葛\u{E0100}",                // ideographic variation selector
-            "🏽 alone",                    // a lone modifier is text too
+            "نیک\u{200C}پور",    // ZWNJ: Persian
+            "क्\u{200D}ष",        // ZWJ: Devanagari half form
+            "👩\u{200D}💻",      // ZWJ sequence
+            "👍🏽",                // skin-tone modifier
+            SCOTLAND,            // flag tag sequence
+            "1\u{FE0F}\u{20E3}", // keycap
+            "❤\u{FE0F}",         // emoji presentation
+            "葛\u{E0100}",       // ideographic variation selector
+            "🏽 alone",          // a lone modifier is text too
             "Iona 🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} & 🏴", // England; a bare flag
         ] {
             assert_eq!(sanitize_line(s, 100), s, "{s:?}");
@@ -340,10 +340,10 @@ mod tests {
         assert_eq!(sanitize_line("a\u{E0068}\u{E0069}b\u{E007F}", 100), "ab");
         // A flag whose tags are not a subdivision code keeps the flag, not the tags.
         for tags in [
-            "\u{E0067}\u{E0062}\u{E007F}",                                  // too short
-            "\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}",              // no cancel tag
-            "\u{E0047}\u{E0042}\u{E0053}\u{E007F}",                         // capitals
-            "\u{E0067}\u{E0020}\u{E0062}\u{E0073}\u{E007F}",               // a tag space
+            "\u{E0067}\u{E0062}\u{E007F}",                   // too short
+            "\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}", // no cancel tag
+            "\u{E0047}\u{E0042}\u{E0053}\u{E007F}",          // capitals
+            "\u{E0067}\u{E0020}\u{E0062}\u{E0073}\u{E007F}", // a tag space
             "\u{E0061}\u{E0062}\u{E0063}\u{E0064}\u{E0065}\u{E0066}\u{E0067}\u{E0068}\u{E007F}", // 8
         ] {
             let s = format!("x🏴{tags}y");

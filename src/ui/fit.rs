@@ -218,7 +218,10 @@ mod tests {
             ("👩\u{200D}💻", 2),
             ("👍🏽", 2),
             ("1\u{FE0F}\u{20E3}", 2),
-            ("\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}", 2),
+            (
+                "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+                2,
+            ),
             ("❤\u{FE0F}", 2),
             ("क्\u{200D}ष", 2),
             ("نیک\u{200C}پور", 6),
@@ -238,7 +241,10 @@ mod tests {
         assert_eq!(fit("👍🏽xyz", 3), "👍🏽…");
         assert_eq!(fit("👍🏽", 2), "👍🏽");
         // Measured per character, `❤️` was 1 column: five fitted in 8 and no `…` was shown.
-        assert_eq!(fit("❤\u{FE0F}".repeat(5).as_str(), 8), "❤\u{FE0F}".repeat(3) + "…");
+        assert_eq!(
+            fit("❤\u{FE0F}".repeat(5).as_str(), 8),
+            "❤\u{FE0F}".repeat(3) + "…"
+        );
         let dev = "👩\u{200D}💻";
         assert_eq!(fit(&dev.repeat(3), 5), dev.repeat(2) + "…");
         assert_eq!(cut(&dev.repeat(3), 6), (dev.repeat(3).as_str(), 6, false));
@@ -257,10 +263,17 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 8, 1));
         // " 🏽" is one cluster, 3 columns: a space and a skin tone.
         buf.set_stringn(0, 0, "a \u{1F3FD}b👍🏽", 8, red);
-        assert_eq!(row(&buf), ["a", " \u{1F3FD}", " ", " ", "b", "👍🏽", " ", " "]);
+        assert_eq!(
+            row(&buf),
+            ["a", " \u{1F3FD}", " ", " ", "b", "👍🏽", " ", " "]
+        );
         one_glyph_per_cell(&mut buf);
         assert_eq!(row(&buf), ["a", " ", "\u{1F3FD}", " ", "b", "👍🏽", " ", " "]);
-        assert_eq!(buf[(2, 0)].fg, Color::Red, "the glyph keeps the cluster's style");
+        assert_eq!(
+            buf[(2, 0)].fg,
+            Color::Red,
+            "the glyph keeps the cluster's style"
+        );
 
         // Two tones are one cluster of 4 columns; a cell drawn over its third column stops
         // the second glyph, which would cover it.

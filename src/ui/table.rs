@@ -379,6 +379,39 @@ fn fmt_score(buf: &mut [u8; 24], score: Option<f64>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ratatui::buffer::CellWidth;
+
+    #[test]
+    fn a_column_is_cut_between_clusters_and_nothing_is_drawn_past_it() {
+        let texts = [
+            "❤\u{FE0F}".repeat(9),
+            "👍🏽".repeat(9),
+            "1\u{FE0F}\u{20E3}".repeat(9),
+            "👩\u{200D}💻".repeat(9),
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}".repeat(9),
+            "ab渡辺さくら".into(),
+            "e\u{301}".repeat(20),
+        ];
+        let area = Rect::new(0, 0, 20, 1);
+        for text in &texts {
+            for w in 1..12u16 {
+                for right in [false, true] {
+                    let mut buf = Buffer::empty(area);
+                    put(&mut buf, area, 0, (2, w), text, Style::new(), right);
+                    for x in (0..2).chain(2 + w..area.width) {
+                        assert_eq!(buf[(x, 0)].symbol(), " ", "{text:?} in {w}: drawn at {x}");
+                    }
+                    let mut shown = String::new();
+                    let mut x = 2;
+                    while x < 2 + w {
+                        shown.push_str(buf[(x, 0)].symbol());
+                        x += buf[(x, 0)].cell_width().max(1);
+                    }
+                    assert_eq!(shown.trim(), super::super::fit::fit(text, usize::from(w)));
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbers_format_without_allocating() {
