@@ -1,4 +1,4 @@
-//! Making text from the network safe to draw on a terminal.
+//! Making text from the network safe to draw on a terminal, and keeping it as it was written.
 //!
 //! Every string that comes from the API (names, headlines, error messages) goes through
 //! [`sanitize_line`] when it is parsed, so unsafe text never reaches the model, the cache or
@@ -7,10 +7,16 @@
 //! * complete escape sequences (7-bit `ESC …` and 8-bit C1 `CSI`/`OSC`/`DCS`/`SOS`/`PM`/`APC`)
 //!   are removed, including their printable tails (`[2J`, `]0;title`), so nothing of them shows;
 //! * remaining C0/C1 control characters are removed, except tab, CR and LF, which become a space;
-//! * bidi overrides/isolates and invisible format characters (zero-width space/joiners, BOM,
+//! * bidi overrides/isolates and invisible format characters (zero-width space, LRM/RLM, BOM,
 //!   word joiner, Unicode tags) are removed: they could reorder or hide what a rep reads;
-//! * the result is cut to a maximum number of characters, marked with `…`. Scanning stops
-//!   there, so a 1 MB name costs no more than a short one.
+//! * what writing needs is kept: the zero-width joiner and non-joiner (`نیک‌پور`, `क्‍ष`, `👩‍💻`),
+//!   variation selectors, emoji modifier and keycap sequences, and tag characters inside a
+//!   well-formed flag tag sequence (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`), the only place tags belong;
+//! * the result is cut to a maximum number of characters at the end of the last whole grapheme
+//!   cluster that fits, marked with `…`. Scanning stops there, so a 1 MB name costs no more
+//!   than a short one.
+
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest name, company or headline we keep, in characters.
 pub const MAX_FIELD_CHARS: usize = 300;
@@ -21,12 +27,21 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 const ESC: char = '\u{1b}';
 const BEL: char = '\u{7}';
 const C1_ST: char = '\u{9c}';
+/// U+1F3F4 WAVING BLACK FLAG, the base of the flag tag sequences (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`).
+const BLACK_FLAG: char = '\u{1F3F4}';
+/// U+E007F CANCEL TAG, which ends a tag sequence.
+const CANCEL_TAG: char = '\u{E007F}';
+/// Tag characters in a flag: a subdivision code (`gbsct`) has 3 to 7 lowercase letters or
+/// digits (a region of two letters or three digits, then one to four more).
+const FLAG_TAGS: std::ops::RangeInclusive<usize> = 3..=7;
 
-/// True for characters that are dropped because they can reorder or hide text.
+/// True for characters that are dropped because they can reorder or hide text. Tag
+/// characters are in the list: [`flag_tags_len`] keeps the ones that spell a flag.
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{061C}'              // Arabic letter mark
-        | '\u{200B}'..='\u{200F}' // zero-width space/non-joiner/joiner, LRM, RLM
+        | '\u{200B}'              // zero-width space
+        | '\u{200E}' | '\u{200F}' // LRM, RLM
         | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
         | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
         | '\u{2066}'..='\u{2069}' // bidi isolates
@@ -35,6 +50,20 @@ fn is_invisible_format(c: char) -> bool {
         | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
         | '\u{E0000}'..='\u{E007F}' // tag characters ("ASCII smuggling")
     )
+}
+
+/// The tags of a well-formed flag tag sequence at the start of `rest`, the text just after a
+/// [`BLACK_FLAG`]: 3 to 7 tag letters (`a`–`z`) or digits, then [`CANCEL_TAG`]. Returns how
+/// many characters they are (each is 4 bytes), or `None` if `rest` does not start with one.
+fn flag_tags_len(rest: &str) -> Option<usize> {
+    for (n, c) in rest.chars().enumerate() {
+        match c {
+            '\u{E0030}'..='\u{E0039}' | '\u{E0061}'..='\u{E007A}' if n < *FLAG_TAGS.end() => {}
+            CANCEL_TAG if FLAG_TAGS.contains(&n) => return Some(n + 1),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// What the scanner is inside of.
@@ -61,8 +90,8 @@ pub fn sanitize_line(input: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(input.len().min(max_chars.saturating_mul(4)));
     let mut kept = 0usize;
     let mut mode = Mode::Text;
-    let mut truncated = false;
-    for c in input.chars() {
+    let mut chars = input.char_indices();
+    while let Some((i, c)) = chars.next() {
         match mode {
             Mode::Text => {}
             Mode::Escape => {
@@ -120,35 +149,86 @@ pub fn sanitize_line(input: &str, max_chars: usize) -> String {
                 mode = Mode::StringSeq;
                 continue;
             }
+            BLACK_FLAG => {
+                let after = i + c.len_utf8();
+                if let Some(tags) = flag_tags_len(&input[after..]) {
+                    // The flag and its tags, whole; the tags are not looked at again.
+                    out.push_str(&input[i..after + tags * CANCEL_TAG.len_utf8()]);
+                    kept += 1 + tags;
+                    chars.nth(tags - 1);
+                    if kept > max_chars {
+                        break;
+                    }
+                    continue;
+                }
+                c
+            }
             '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => ' ',
             c if c.is_control() || is_invisible_format(c) => continue,
             c => c,
         };
-        if kept == max_chars {
-            truncated = true;
-            break;
-        }
         out.push(mapped);
         kept += 1;
+        // One character past the limit is kept for now: it says whether the text ends
+        // inside a grapheme cluster there.
+        if kept > max_chars {
+            break;
+        }
     }
-    if truncated {
-        out.pop();
+    if kept > max_chars {
+        keep_whole_graphemes(&mut out, max_chars - 1);
         out.push('…');
     }
     out
 }
 
-/// True if [`sanitize_line`] would return `input` unchanged at this limit: no control,
-/// escape or invisible format character, and no more than `max_chars` characters.
-pub fn is_clean(input: &str, max_chars: usize) -> bool {
+/// Cut `s` after its last whole grapheme cluster that leaves it at most `max_chars`
+/// characters long, so a cut never separates an emoji from its modifier or joiner, a letter
+/// from its accents, or a flag from its tags.
+fn keep_whole_graphemes(s: &mut String, max_chars: usize) {
+    let mut chars = 0usize;
+    let mut end = 0usize;
+    for (i, g) in s.grapheme_indices(true) {
+        chars += g.chars().count();
+        if chars > max_chars {
+            break;
+        }
+        end = i + g.len();
+    }
+    s.truncate(end);
+}
+
+/// True if [`sanitize_line`] keeps every character of `s` as it is (tags only inside a
+/// flag tag sequence), and `s` has at most `max_chars` characters. U+2028/U+2029 count as
+/// kept only if `separators_kept`: they are safe, but `sanitize_line` turns them into spaces.
+fn all_kept(s: &str, max_chars: usize, separators_kept: bool) -> bool {
     let mut n = 0usize;
-    for c in input.chars() {
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
         n += 1;
-        if n > max_chars || c.is_control() || is_invisible_format(c) {
+        if c == BLACK_FLAG
+            && let Some(tags) = flag_tags_len(&s[i + c.len_utf8()..])
+        {
+            n += tags;
+            chars.nth(tags - 1);
+        } else if c.is_control()
+            || is_invisible_format(c)
+            || (!separators_kept && matches!(c, '\u{2028}' | '\u{2029}'))
+        {
+            return false;
+        }
+        if n > max_chars {
             return false;
         }
     }
     true
+}
+
+/// True if [`sanitize_line`] would return `input` unchanged at this limit: no control,
+/// escape or invisible format character (a tag only inside a flag), no line separator, and
+/// no more than `max_chars` characters.
+pub fn is_clean(input: &str, max_chars: usize) -> bool {
+    all_kept(input, max_chars, false)
 }
 
 /// Re-clean a string in place with the default field limit; allocates only when it changes.
@@ -163,10 +243,10 @@ pub fn clean(input: &str) -> String {
     sanitize_line(input, MAX_FIELD_CHARS)
 }
 
-/// True when `s` holds nothing that [`sanitize_line`] would remove (used by tests and asserts).
+/// True when `s` holds nothing that [`sanitize_line`] would remove (used by tests and asserts):
+/// the zero-width joiner and non-joiner, variation selectors and a flag's tags are safe.
 pub fn is_terminal_safe(s: &str) -> bool {
-    s.chars()
-        .all(|c| !c.is_control() && !is_invisible_format(c))
+    all_kept(s, usize::MAX, true)
 }
 
 /// First characters that make a spreadsheet read a cell as a formula (or, for tab and CR,
@@ -232,6 +312,83 @@ mod tests {
         }
     }
 
+    /// `🏴󠁧󠁢󠁳󠁣󠁴󠁿`: the black flag, the tags `gbsct`, the cancel tag.
+    const SCOTLAND: &str = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
+
+    #[test]
+    fn keeps_joiners_selectors_and_emoji_sequences() {
+        for s in [
+            "نیک\u{200C}پور",    // ZWNJ: Persian
+            "क्\u{200D}ष",        // ZWJ: Devanagari half form
+            "👩\u{200D}💻",      // ZWJ sequence
+            "👍🏽",                // skin-tone modifier
+            SCOTLAND,            // flag tag sequence
+            "1\u{FE0F}\u{20E3}", // keycap
+            "❤\u{FE0F}",         // emoji presentation
+            "葛\u{E0100}",       // ideographic variation selector
+            "🏽 alone",          // a lone modifier is text too
+            "Iona 🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} & 🏴", // England; a bare flag
+        ] {
+            assert_eq!(sanitize_line(s, 100), s, "{s:?}");
+            assert!(is_clean(s, 100) && is_terminal_safe(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn drops_stray_tags_and_malformed_flags() {
+        // ASCII smuggled as tags ("hi"), with and without a cancel tag.
+        assert_eq!(sanitize_line("a\u{E0068}\u{E0069}b\u{E007F}", 100), "ab");
+        // A flag whose tags are not a subdivision code keeps the flag, not the tags.
+        for tags in [
+            "\u{E0067}\u{E0062}\u{E007F}",                   // too short
+            "\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}", // no cancel tag
+            "\u{E0047}\u{E0042}\u{E0053}\u{E007F}",          // capitals
+            "\u{E0067}\u{E0020}\u{E0062}\u{E0073}\u{E007F}", // a tag space
+            "\u{E0061}\u{E0062}\u{E0063}\u{E0064}\u{E0065}\u{E0066}\u{E0067}\u{E0068}\u{E007F}", // 8
+        ] {
+            let s = format!("x🏴{tags}y");
+            assert_eq!(sanitize_line(&s, 100), "x🏴y", "{s:?}");
+            assert!(!is_clean(&s, 100) && !is_terminal_safe(&s), "{s:?}");
+        }
+        // Tags after an escape sequence that follows the flag are stray too.
+        let s = format!("🏴\x1b[1m{}", &SCOTLAND[4..]);
+        assert_eq!(sanitize_line(&s, 100), "🏴");
+        assert_eq!(sanitize_line("\u{E007F}\u{E0001}", 100), "");
+    }
+
+    #[test]
+    fn removes_what_it_always_removed_around_kept_joiners() {
+        assert_eq!(
+            sanitize_line("👩\u{200D}\x1b[2J💻\u{202E}\u{9b}31m!\u{200B}\u{2060}", 100),
+            "👩\u{200D}💻!"
+        );
+    }
+
+    #[test]
+    fn cuts_at_the_last_whole_grapheme() {
+        // `👩‍💻` is three characters and one grapheme: never cut inside it.
+        let dev = "👩\u{200D}💻";
+        assert_eq!(sanitize_line(&format!("ab{dev}cd"), 5), "ab…");
+        assert_eq!(sanitize_line(&format!("ab{dev}cd"), 6), format!("ab{dev}…"));
+        assert_eq!(
+            sanitize_line(&format!("ab{SCOTLAND}cd"), 10),
+            format!("ab{SCOTLAND}…")
+        );
+        assert_eq!(sanitize_line(&format!("ab{SCOTLAND}cd"), 9), "ab…");
+        assert_eq!(
+            sanitize_line(&format!("ab{SCOTLAND}c"), 10),
+            format!("ab{SCOTLAND}c")
+        );
+        assert_eq!(sanitize_line("e\u{301}\u{301}xyz", 3), "…");
+        assert_eq!(sanitize_line("e\u{301}\u{301}xyz", 4), "e\u{301}\u{301}…");
+        // A grapheme longer than the limit leaves only the mark, and scanning still stops.
+        let zalgo = format!("a{}", "\u{301}".repeat(1_000_000));
+        assert_eq!(sanitize_line(&zalgo, 20), "…");
+        // The cut is where the sanitised text has a grapheme boundary: the accent after the
+        // removed escape sequence belongs to the `e`.
+        assert_eq!(sanitize_line("abe\x1b[1m\u{301}f", 4), "ab…");
+    }
+
     #[test]
     fn truncates_with_ellipsis() {
         let long = "x".repeat(10_000);
@@ -290,6 +447,10 @@ mod tests {
             "a\tb",
             "x\u{202e}y",
             "\x1b[2J",
+            "a\u{2028}b",
+            "👩\u{200D}💻",
+            "x\u{E0068}",
+            SCOTLAND,
             &"n".repeat(301),
         ] {
             assert_eq!(is_clean(s, MAX_FIELD_CHARS), clean(s) == s, "{s:?}");

@@ -33,6 +33,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
+use unicode_segmentation::UnicodeSegmentation;
 use uuid::Uuid;
 
 /// Cases per property: enough to hit every generator branch many times, fast in debug builds.
@@ -1014,6 +1015,23 @@ fn escape_sequence() -> impl Strategy<Value = String> {
     ]
 }
 
+/// What `sanitize_line` keeps of safe text over `max` characters: the whole grapheme clusters
+/// that fit in `max - 1` characters, then `…` (a cut never splits an emoji sequence, a flag or
+/// a letter and its accents).
+fn cut_whole(s: &str, max: usize) -> String {
+    let mut n = 0;
+    let mut out = String::new();
+    for g in s.graphemes(true) {
+        n += g.chars().count();
+        if n > max - 1 {
+            break;
+        }
+        out.push_str(g);
+    }
+    out.push('…');
+    out
+}
+
 /// Keeps only the characters `is_terminal_safe` accepts, less the line and paragraph
 /// separators U+2028/U+2029: they are safe but `sanitize_line` turns them into spaces, like
 /// every other line break.
@@ -1031,9 +1049,12 @@ proptest! {
     fn sanitize_output_is_safe_and_bounded(s in any_text(), max in 1..400usize) {
         let out = sanitize_line(&s, max);
         check_text("sanitize_line output", &out, max)?;
-        if out.ends_with('…') && !s.contains('…') {
-            // The mark only comes from a cut, and a cut output is exactly `max` chars.
-            prop_assert_eq!(out.chars().count(), max, "a cut output has exactly max chars");
+        let full = sanitize_line(&s, usize::MAX);
+        if full.chars().count() > max {
+            // A cut keeps the whole grapheme clusters that fit in `max - 1` chars, then `…`.
+            prop_assert_eq!(&out, &cut_whole(&full, max), "cut of {}", preview(&full));
+        } else {
+            prop_assert_eq!(&out, &full, "nothing to cut");
         }
         // Nothing is added but the mark: every other output char is in the input.
         for c in out.chars().filter(|c| *c != '…' && *c != ' ') {
@@ -1052,9 +1073,10 @@ proptest! {
     fn a_larger_limit_only_adds_at_the_end(s in any_text(), max in 1..400usize, more in 1..50usize) {
         let short = sanitize_line(&s, max);
         let long = sanitize_line(&s, max + more);
-        let head: String = short.chars().take(max - 1).collect();
-        prop_assert!(long.starts_with(&head), "{} is not a prefix of {}", preview(&head), preview(&long));
-        if short.chars().count() < max {
+        let cut = short != sanitize_line(&s, usize::MAX);
+        let head = if cut { short.strip_suffix('…').unwrap_or(&short) } else { &short };
+        prop_assert!(long.starts_with(head), "{} is not a prefix of {}", preview(head), preview(&long));
+        if !cut {
             prop_assert_eq!(long, short, "nothing was cut, so a larger limit changes nothing");
         }
     }
@@ -1066,8 +1088,7 @@ proptest! {
         if n <= max {
             prop_assert_eq!(out, s, "safe text within the limit must pass unchanged");
         } else {
-            let want: String = s.chars().take(max - 1).chain(['…']).collect();
-            prop_assert_eq!(out, want, "safe text over the limit: first max-1 chars and …");
+            prop_assert_eq!(out, cut_whole(&s, max), "safe text over the limit: whole clusters in max-1 chars and …");
         }
     }
 
@@ -1098,12 +1119,23 @@ proptest! {
     fn controls_and_invisibles_are_dropped(
         parts in vec(("[a-z]{0,5}", select(&[
             "\u{0}", "\u{7}", "\u{8}", "\u{7f}", "\u{80}", "\u{9c}", "\u{202e}", "\u{2066}",
-            "\u{200b}", "\u{200d}", "\u{feff}", "\u{2060}", "\u{e0041}", "\u{61c}", "\u{fffb}",
+            "\u{200b}", "\u{200e}", "\u{feff}", "\u{2060}", "\u{e0041}", "\u{61c}", "\u{fffb}",
         ][..])), 0..8),
     ) {
         let input: String = parts.iter().flat_map(|(t, c)| [t.as_str(), *c]).collect();
         let want: String = parts.iter().map(|(t, _)| t.as_str()).collect();
         prop_assert_eq!(sanitize_line(&input, 1000), want);
+    }
+
+    #[test]
+    fn joiners_and_selectors_are_kept(
+        parts in vec(("[a-z]{0,5}", select(&[
+            "\u{200d}", "\u{200c}", "\u{fe0f}", "\u{fe0e}", "\u{e0100}", "\u{e01ef}",
+        ][..])), 0..8),
+    ) {
+        // Once removed as invisible; writing needs them (`क्‍ष`, `نیک‌پور`, `❤️`), so they stay.
+        let input: String = parts.iter().flat_map(|(t, c)| [t.as_str(), *c]).collect();
+        prop_assert_eq!(sanitize_line(&input, 1000), input);
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The real binary runs in a pseudo terminal against `demo-server --hostile` (names with
 //! ESC/CSI/OSC/DCS sequences, C0/C1 controls, bidi overrides, 10 KB strings, wrong JSON types)
-//! with a known key and trace logging. Every byte the app writes is captured and checked.
+//! with a known key and trace logging. Every byte the app writes is captured and checked, and
+//! the joiners and skin tones of real names arrive as written.
 
 mod common;
 mod pty;
@@ -180,6 +181,16 @@ fn hostile_data_never_reaches_the_terminal_and_the_key_appears_nowhere() {
             !raw.windows(bytes.len()).any(|w| w == bytes),
             "string sequence {bytes:?} reached the terminal"
         );
+    }
+    // What writing needs reaches the terminal as written (names from the hostile data's
+    // `FAITHFUL_NAMES`), each cluster in one piece: a zero-width joiner, a zero-width
+    // non-joiner, a lone skin tone.
+    for kept in [
+        "\u{915}\u{94D}\u{200D}\u{937}",
+        "\u{6A9}\u{200C}",
+        "\u{1F3FD}",
+    ] {
+        assert!(text.contains(kept), "{kept:?} did not reach the terminal");
     }
     for remnant in ["PWNED", "52;c", "SGVsbG8"] {
         assert!(

@@ -36,10 +36,31 @@ const PAYLOADS: &[&str] = &[
     // Bidi overrides and isolates.
     "\u{202E}",
     "\u{2066}",
-    // Zero-width characters.
+    // Invisible characters: zero-width space, word joiner, BOM. (The zero-width joiner is
+    // not one: writing needs it, see `FAITHFUL_NAMES`.)
     "\u{200B}",
-    "\u{200D}",
+    "\u{2060}",
     "\u{FEFF}",
+    // "ASCII smuggling": text spelled in tag characters ("hi"), and a flag whose tags are not
+    // a well-formed flag tag sequence (no cancel tag): the tags are removed, the flag kept.
+    "\u{E0068}\u{E0069}",
+    "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}",
+];
+
+/// Names that must reach the screen and every output exactly as written, put on the first
+/// persons left without an attack. They attack nothing but a client that strips or measures
+/// per character: a zero-width non-joiner (Persian), a zero-width joiner (a Devanagari half
+/// form, an emoji ZWJ sequence), a skin-tone modifier and a lone one, a flag tag sequence, a
+/// keycap and an emoji presentation selector.
+pub(crate) const FAITHFUL_NAMES: &[&str] = &[
+    "Sara \u{646}\u{6CC}\u{6A9}\u{200C}\u{67E}\u{648}\u{631}",
+    "Rekha \u{915}\u{94D}\u{200D}\u{937}\u{93F}\u{924}\u{93F}\u{91C}",
+    "Ada Okafor \u{1F469}\u{200D}\u{1F4BB}",
+    "Tom\u{E1}s Reyes \u{1F44D}\u{1F3FD}",
+    "\u{1F3FD} Kim",
+    "Iona MacLeod \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+    "Team 1\u{FE0F}\u{20E3} Ops",
+    "L\u{E9}a \u{2764}\u{FE0F} Martin",
 ];
 
 /// Spreadsheet formula injections put in front of every fifth hostile person name. They take
@@ -179,7 +200,8 @@ pub(crate) struct HostileCompany {
 }
 
 /// Overlays hostile strings on ~1 in 5 persons and companies (and wrong JSON types on ~1 in 10
-/// of those), built around the entity's real name, headline or industry.
+/// of those), built around the entity's real name, headline or industry, then gives the
+/// first other persons the [`FAITHFUL_NAMES`].
 pub(crate) fn overlay(seed: u64, persons: &mut [Person], companies: &mut [Company]) {
     let mut rng = Rng::new(seed ^ 0x4057_11E0_BADC_0DE5);
     let mut named = 0usize;
@@ -226,5 +248,13 @@ pub(crate) fn overlay(seed: u64, persons: &mut [Person], companies: &mut [Compan
             h.mangle = Some(Mangle::pick(&mut rng));
         }
         c.hostile = Some(Box::new(h));
+    }
+    // No PRNG draw: the rest of the hostile data is the same with or without these.
+    let plain = persons.iter_mut().filter(|p| p.hostile.is_none());
+    for (p, name) in plain.zip(FAITHFUL_NAMES) {
+        p.hostile = Some(Box::new(HostilePerson {
+            name: Some((*name).to_owned()),
+            ..HostilePerson::default()
+        }));
     }
 }

@@ -71,5 +71,6 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
         Mode::Normal | Mode::Filter | Mode::Find => {}
     }
+    fit::one_glyph_per_cell(frame.buffer_mut());
     FrameStats { rows_built }
 }

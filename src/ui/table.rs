@@ -1,6 +1,6 @@
 //! The lead table, drawn straight into the frame buffer: only the visible window is touched,
-//! and a row costs no heap allocation (text is cut by display width in place), so a frame
-//! costs the same at 1,000 and 100,000 leads.
+//! and a row costs no heap allocation (text is cut by display width in place, between grapheme
+//! clusters), so a frame costs the same at 1,000 and 100,000 leads.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -71,7 +71,9 @@ fn columns(total: u16, with_error: bool) -> Columns {
     }
 }
 
-/// Write `text` at column `(x, w)` of row `y`, cut to fit with `…`; right-aligned if asked.
+/// Write `text` at column `(x, w)` of row `y`, cut to fit with `…` between two grapheme
+/// clusters and measured as ratatui draws it ([`cut`]), so nothing is drawn past the column;
+/// right-aligned if asked.
 fn put(
     buf: &mut Buffer,
     area: Rect,
@@ -377,6 +379,39 @@ fn fmt_score(buf: &mut [u8; 24], score: Option<f64>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ratatui::buffer::CellWidth;
+
+    #[test]
+    fn a_column_is_cut_between_clusters_and_nothing_is_drawn_past_it() {
+        let texts = [
+            "❤\u{FE0F}".repeat(9),
+            "👍🏽".repeat(9),
+            "1\u{FE0F}\u{20E3}".repeat(9),
+            "👩\u{200D}💻".repeat(9),
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}".repeat(9),
+            "ab渡辺さくら".into(),
+            "e\u{301}".repeat(20),
+        ];
+        let area = Rect::new(0, 0, 20, 1);
+        for text in &texts {
+            for w in 1..12u16 {
+                for right in [false, true] {
+                    let mut buf = Buffer::empty(area);
+                    put(&mut buf, area, 0, (2, w), text, Style::new(), right);
+                    for x in (0..2).chain(2 + w..area.width) {
+                        assert_eq!(buf[(x, 0)].symbol(), " ", "{text:?} in {w}: drawn at {x}");
+                    }
+                    let mut shown = String::new();
+                    let mut x = 2;
+                    while x < 2 + w {
+                        shown.push_str(buf[(x, 0)].symbol());
+                        x += buf[(x, 0)].cell_width().max(1);
+                    }
+                    assert_eq!(shown.trim(), super::super::fit::fit(text, usize::from(w)));
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbers_format_without_allocating() {
