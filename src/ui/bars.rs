@@ -129,7 +129,11 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         Span::styled(format!("│ {}", s.settings.source), theme.dim()),
     ));
     let width = usize::from(area.width);
-    let total = |p: &[(u8, Span)]| p.iter().map(|(_, sp)| sp.width()).sum::<usize>();
+    let total = |p: &[(u8, Span)]| {
+        p.iter()
+            .map(|(_, sp)| super::fit::width(&sp.content))
+            .sum::<usize>()
+    };
     for drop in (1..=5).rev() {
         if total(&parts) <= width {
             break;
