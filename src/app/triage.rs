@@ -199,7 +199,7 @@ fn step_summary(
                 .filter(|(_, k)| *k > 0)
                 .collect();
             // Most first; ties in status order (the sort is stable).
-            by.sort_by(|a, b| b.1.cmp(&a.1));
+            by.sort_by_key(|b| std::cmp::Reverse(b.1));
             match by.as_slice() {
                 [(st, _)] => format!("{verb} {} changes → {st}", many.len()),
                 parts => format!(

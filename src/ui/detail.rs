@@ -220,6 +220,10 @@ pub fn sync_phase(s: &State, id: &Uuid) -> String {
         Phase::Pending if s.queue.auth_blocked => {
             "not sent: sending stopped (Puffle rejected the API key)".into()
         }
+        Phase::Pending if s.queue.is_held(id) => {
+            "waiting: Puffle's current status is checked first (a teammate may have changed it)"
+                .into()
+        }
         Phase::Pending => match s.retry_at {
             Some(at) => {
                 let left = at.saturating_sub(s.now);

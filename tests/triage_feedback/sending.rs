@@ -182,6 +182,28 @@ fn the_detail_names_every_phase() {
     let b = sends(&press(&mut s, "$")).remove(0);
     update(&mut s, all_ok(&b));
     assert_eq!(ui::detail::sync_phase(&s, &id(1)), "confirmed by Puffle");
+    // A change restored from an earlier run waits for Puffle's current status.
+    update(
+        &mut s,
+        Msg::Restore {
+            outbox: vec![lead_triage::store::OutboxRow {
+                id: id(3),
+                group: lead_triage::api::GroupBy::Person,
+                status: lead_triage::api::Status::Dismissed,
+                confirmed: lead_triage::api::Status::New,
+                error: None,
+                seq: 1,
+            }],
+            cache: Vec::new(),
+            check: true,
+        },
+    );
+    assert!(
+        ui::detail::sync_phase(&s, &id(3))
+            .starts_with("waiting: Puffle's current status is checked first"),
+        "{}",
+        ui::detail::sync_phase(&s, &id(3))
+    );
     // Left out of an answer: queued again, the attempt's result in the history.
     press(&mut s, "d");
     let b = sends(&press(&mut s, "$")).remove(0);

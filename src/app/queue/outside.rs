@@ -156,6 +156,11 @@ impl Queue {
         self.held.extend(ids.iter().copied());
     }
 
+    /// The lead is held back until its status on Puffle is checked.
+    pub fn is_held(&self, id: &Uuid) -> bool {
+        self.held.contains(id)
+    }
+
     /// These leads' statuses were checked: they may be sent.
     pub fn checked(&mut self, ids: &[Uuid]) {
         for id in ids {
