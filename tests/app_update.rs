@@ -1721,7 +1721,10 @@ fn undo_of_an_unsent_bulk_change_restores_all_rows_in_one_step() {
         assert_eq!(shown(&s, n), want, "lead {n}");
     }
     assert!(!has_debounce(&fx), "nothing to send: {fx:?}");
-    assert_eq!(s.toast.as_deref(), Some("undid 300 changes · U to redo"));
+    assert_eq!(
+        s.toast.as_deref(),
+        Some("undid 300 changes (150 → new, 150 → contacted) · U to redo")
+    );
     // One step only: a second undo has nothing left.
     press(&mut s, "u");
     assert_eq!(s.toast.as_deref(), Some("nothing to undo"));

@@ -50,6 +50,9 @@ pub struct Entry {
     /// A status sent without a known outcome (timeout, lost connection): Puffle may hold it,
     /// so seeing it at a refresh is our own change, not a teammate's.
     pub sent_uncertain: Option<Status>,
+    /// Times the current intent was handed to the worker (0: not sent yet). A new intent
+    /// starts again at 0.
+    pub attempts: u32,
 }
 
 /// Times a lead may be left out of an answer before it is reported as `not_acknowledged`.
@@ -95,12 +98,20 @@ impl Entry {
     }
 }
 
-/// Counts for the status line.
+/// Counts for the status line. Every entry is in exactly one of them: a change Puffle
+/// refused (or one held as a conflict) is `failed`, never waiting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub pending: usize,
     pub sending: usize,
     pub failed: usize,
+}
+
+impl Counts {
+    /// Changes still on their way: pending or sending (refused ones are not waiting).
+    pub fn waiting(&self) -> usize {
+        self.pending + self.sending
+    }
 }
 
 /// A batch handed to the worker.
@@ -248,6 +259,14 @@ impl Queue {
             }
             return true;
         }
+        if self
+            .entries
+            .get(&id)
+            .is_some_and(|e| e.phase == Phase::Pending && e.intent == status)
+        {
+            // Queued as it is already (the key of the status shown, pressed again).
+            return false;
+        }
         self.done.remove(&id);
         self.dirty.insert(id);
         self.intents.insert(id);
@@ -273,6 +292,7 @@ impl Queue {
                         e.error = None;
                         e.next = None;
                         e.unacked = 0;
+                        e.attempts = 0;
                         e.seq = self.next_seq;
                         self.next_seq += 1;
                     }
@@ -294,6 +314,7 @@ impl Queue {
                         uncertain: false,
                         unacked: 0,
                         sent_uncertain: None,
+                        attempts: 0,
                     },
                 );
                 self.next_seq += 1;
@@ -399,6 +420,7 @@ impl Queue {
                 .filter_map(|lead| {
                     let e = self.entries.get_mut(lead)?;
                     e.phase = Phase::Sending(id);
+                    e.attempts = e.attempts.saturating_add(1);
                     Some(StatusChange {
                         entity_id: *lead,
                         status: e.intent,
@@ -485,6 +507,7 @@ impl Queue {
                     if let Some(entry) = self.entries.get_mut(&item.entity_id) {
                         if let Some(next) = entry.next.take() {
                             entry.intent = next;
+                            entry.attempts = 0;
                         }
                         entry.phase = Phase::Pending;
                     }
@@ -497,6 +520,7 @@ impl Queue {
                     if let Some(entry) = self.entries.get_mut(&item.entity_id) {
                         if let Some(next) = entry.next.take() {
                             entry.intent = next;
+                            entry.attempts = 0;
                         }
                         entry.phase = Phase::Pending;
                     }
@@ -561,6 +585,7 @@ impl Queue {
             Some(next) if next != item.status => {
                 e.confirmed = item.status;
                 e.intent = next;
+                e.attempts = 0;
                 e.phase = Phase::Pending;
                 e.error = None;
                 e.uncertain = false;
@@ -582,6 +607,7 @@ impl Queue {
             // A newer intent supersedes the failed one.
             Some(next) if next != e.confirmed => {
                 e.intent = next;
+                e.attempts = 0;
                 e.phase = Phase::Pending;
                 e.error = None;
             }
@@ -605,6 +631,7 @@ impl Queue {
         e.sent_uncertain = Some(e.intent);
         if let Some(next) = e.next.take() {
             e.intent = next;
+            e.attempts = 0;
         }
         e.phase = Phase::Pending;
         e.uncertain = true;
@@ -679,6 +706,7 @@ impl Queue {
                     uncertain: true,
                     unacked: 0,
                     sent_uncertain: None,
+                    attempts: 0,
                 },
             );
         }

@@ -92,10 +92,25 @@ pub(super) fn commit(
         } else {
             format!("{changed} → {status}{hidden_note} · u to undo")
         });
+    } else if changed == 0 {
+        // The row already shows that status: say so, and stay (as Gmail does), so the key is
+        // not taken for one that acted.
+        s.toast = Some(already(s, targets[0], status));
     } else {
         nav::move_by(s, 1, false);
     }
     after_change(s, changed > 0, fx);
+}
+
+/// "Ada Lovelace is already contacted", noting a change of the rep's still on its way.
+fn already(s: &State, i: u32, status: Status) -> String {
+    let lead = &s.data[gi(s.group)].leads[i as usize];
+    let queued = match s.queue.entries.get(&lead.id).map(|e| e.phase) {
+        Some(Phase::Pending) => " (not sent yet)",
+        Some(Phase::Sending(_)) => " (being sent)",
+        _ => "",
+    };
+    format!("{} is already {status}{queued}", lead.name())
 }
 
 /// Re-sort if the order depends on statuses, and arm the debounce when the queue changed.
@@ -150,9 +165,8 @@ pub fn undo(s: &mut State, fx: &mut Vec<Effect>) {
     );
     focus_first(s, &step);
     s.toast = Some(format!(
-        "undid {} change{} · U to redo",
-        step.changes.len(),
-        plural(step.changes.len())
+        "{} · U to redo",
+        step_summary(s, &step, "undid", |(_, before, _)| *before)
     ));
     after_change(s, n > 0, fx);
 }
@@ -170,12 +184,61 @@ pub fn redo(s: &mut State, fx: &mut Vec<Effect>) {
         "redo",
     );
     focus_first(s, &step);
-    s.toast = Some(format!(
-        "redid {} change{}",
-        step.changes.len(),
-        plural(step.changes.len())
-    ));
+    s.toast = Some(step_summary(s, &step, "redid", |(_, _, after)| *after));
     after_change(s, n > 0, fx);
+}
+
+/// What undo or redo just did, for the toast: "undid: Ada Lovelace → new" for one lead,
+/// "undid 3 changes → new", or "undid 3 changes (2 → new, 1 → contacted)"; and "in the
+/// company view" when the step was made in the view not shown. `to` picks the status each
+/// lead went to.
+fn step_summary(
+    s: &State,
+    step: &Step,
+    verb: &str,
+    to: impl Fn(&(Uuid, Status, Status)) -> Status,
+) -> String {
+    let data = &s.data[gi(step.group)];
+    let mut text = match step.changes.as_slice() {
+        [one] => match data.by_id.get(&one.0) {
+            Some(&i) => format!("{verb}: {} → {}", data.leads[i as usize].name(), to(one)),
+            None => format!("{verb} 1 change → {}", to(one)),
+        },
+        many => {
+            let order = [
+                Status::New,
+                Status::Contacted,
+                Status::Dismissed,
+                Status::Unknown,
+            ];
+            let mut by: Vec<(Status, usize)> = order
+                .iter()
+                .map(|&st| (st, many.iter().filter(|c| to(c) == st).count()))
+                .filter(|(_, k)| *k > 0)
+                .collect();
+            // Most first; ties in status order (the sort is stable).
+            by.sort_by_key(|b| std::cmp::Reverse(b.1));
+            match by.as_slice() {
+                [(st, _)] => format!("{verb} {} changes → {st}", many.len()),
+                parts => format!(
+                    "{verb} {} changes ({})",
+                    many.len(),
+                    parts
+                        .iter()
+                        .map(|(st, k)| format!("{k} → {st}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+    };
+    if step.group != s.group {
+        text.push_str(match step.group {
+            GroupBy::Person => " in the person view",
+            GroupBy::Company => " in the company view",
+        });
+    }
+    text
 }
 
 /// Put the cursor on the first visible row a step changed, so the rep sees what undo or redo
@@ -199,13 +262,83 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// Cut short a wait after a failure (our backoff, or the server's `Retry-After`): the rep
+/// asked to send now. Returns whether there was one.
+pub fn cancel_wait(s: &mut State) -> bool {
+    let waited = s.retry_at.take().is_some() || s.queue.retry_scheduled.is_some();
+    s.queue.retry_due();
+    waited
+}
+
+/// `$`: send what is queued now, a wait after a failure included. The toast says so when a
+/// wait was cut short, and why when nothing could go; a plain send shows on the status line.
+pub fn send_now(s: &mut State, fx: &mut Vec<Effect>) {
+    let pending = s.queue.counts.pending;
+    if pending == 0 {
+        s.toast = Some(match s.queue.counts.sending {
+            0 => "nothing waiting to be sent".into(),
+            n => format!("nothing more to send ({n} on the way)"),
+        });
+        return;
+    }
+    let waited = cancel_wait(s);
+    let before = fx.len();
+    flush(s, fx);
+    let sent: usize = fx[before..]
+        .iter()
+        .map(|e| match e {
+            Effect::Send(b) => b.items.len(),
+            _ => 0,
+        })
+        .sum();
+    let waits = |why: &str| {
+        format!(
+            "{pending} change{} wait{} {why}",
+            plural(pending),
+            if pending == 1 { "s" } else { "" }
+        )
+    };
+    if s.queue.auth_blocked {
+        s.toast = Some(
+            "not sent: Puffle rejected the API key (set a valid PUFFLE_API_KEY and restart)".into(),
+        );
+    } else if sent == 0 && s.queue.in_flight.len() >= s.queue.concurrency {
+        s.toast = Some(waits("for the requests in flight"));
+    } else if sent == 0 {
+        s.toast = Some(waits("until Puffle's current status is checked"));
+    } else if waited {
+        let left = pending.saturating_sub(sent);
+        let follow = if left > 0 {
+            format!(" ({left} follow)")
+        } else {
+            String::new()
+        };
+        s.toast = Some(format!("sending {sent} change{} now{follow}", plural(sent)));
+    }
+}
+
+/// The retry timer fired. A timer armed before `$` cut its wait short is stale: nothing is
+/// due, and flushing then would send changes before their debounce.
+pub fn retry_due(s: &mut State, fx: &mut Vec<Effect>) {
+    if s.retry_at.is_none() && s.queue.retry_scheduled.is_none() {
+        return;
+    }
+    s.queue.retry_due();
+    s.retry_at = None;
+    flush(s, fx);
+}
+
 /// Hand every batch the queue allows to the worker.
 pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
     for batch in s.queue.take_batches() {
         for item in &batch.items {
+            let attempt = match s.queue.entries.get(&item.entity_id).map(|e| e.attempts) {
+                Some(n) if n > 1 => format!(", attempt {n}"),
+                _ => String::new(),
+            };
             s.log(
                 item.entity_id,
-                format!("sending {} (batch {})", item.status, batch.id),
+                format!("sending {} (batch {}{attempt})", item.status, batch.id),
             );
         }
         fx.push(Effect::Send(batch));
@@ -299,6 +432,8 @@ fn say_retry(s: &mut State, n: usize, fx: &mut Vec<Effect>) {
     s.toast = Some(if n == 0 {
         "no failed change to retry here".into()
     } else {
+        // Retrying is sending now: a wait after an earlier failure is cut short.
+        cancel_wait(s);
         format!("retrying {n} change{}", plural(n))
     });
     flush(s, fx);
@@ -348,13 +483,73 @@ pub fn on_batch(
     result: Result<PatchOutcome, ApiError>,
     fx: &mut Vec<Effect>,
 ) {
+    // Which attempt this was for each lead, and what went wrong for the whole request, so
+    // the detail pane can show the result of every attempt.
+    let attempts: std::collections::HashMap<Uuid, u32> = s
+        .queue
+        .in_flight
+        .get(&batch)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some((i.entity_id, s.queue.entries.get(&i.entity_id)?.attempts)))
+        .collect();
+    let failure = result.as_ref().err().map(|e| match e {
+        ApiError::Unauthorized { .. } => "Puffle rejected the API key (401)".to_owned(),
+        other => other.to_string(),
+    });
     let r = s.queue.reconcile(batch, result);
-    for (id, group, status) in r.confirmed {
+    let nth = |id: &Uuid| attempts.get(id).copied().unwrap_or(0);
+    let attempt = |n: u32| {
+        if n > 0 {
+            format!("attempt {n} ")
+        } else {
+            String::new()
+        }
+    };
+    for &(id, group, status) in &r.confirmed {
         s.data[gi(group)].set_status(&id, status);
-        s.log(id, format!("{status} confirmed by Puffle"));
+        let line = match nth(&id) {
+            n if n > 1 => format!("{status} confirmed by Puffle (attempt {n})"),
+            _ => format!("{status} confirmed by Puffle"),
+        };
+        s.log(id, line);
     }
     for (id, code) in &r.refused {
-        s.log(*id, format!("refused: {code}"));
+        let why = failure
+            .as_deref()
+            .map_or(String::new(), |f| format!(": {f}"));
+        let line = format!("{}refused by Puffle ({code}){why}", attempt(nth(id)));
+        s.log(*id, line);
+    }
+    // The others are queued again: say what happened to this attempt and what comes next.
+    let next = if r.auth_failed {
+        "sending stopped".to_owned()
+    } else if r.split {
+        "sent again in smaller batches".to_owned()
+    } else if let Some(d) = r.retry_in {
+        format!("retrying in {} s", d.as_secs_f64().ceil() as u64)
+    } else {
+        "queued again".to_owned()
+    };
+    let settled: std::collections::HashSet<Uuid> = (r.confirmed.iter().map(|c| c.0))
+        .chain(r.refused.iter().map(|c| c.0))
+        .collect();
+    let mut unsettled: Vec<&Uuid> = attempts.keys().filter(|id| !settled.contains(id)).collect();
+    unsettled.sort_unstable();
+    for id in unsettled {
+        let Some(e) = s.queue.entries.get(id) else {
+            continue;
+        };
+        let what = match &failure {
+            Some(f) => f.clone(),
+            None => format!(
+                "left out of Puffle's answer ({} of {})",
+                e.unacked,
+                super::queue::MAX_UNACKED
+            ),
+        };
+        let line = format!("{}failed: {what}; {next}", attempt(nth(id)));
+        s.log(*id, line);
     }
     if r.auth_failed {
         s.banner = Some(

@@ -231,11 +231,7 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::ArmDebounce(s.settings.debounce));
         }
         Msg::FlushDue => triage::flush(s, &mut fx),
-        Msg::RetryDue => {
-            s.queue.retry_due();
-            s.retry_at = None;
-            triage::flush(s, &mut fx);
-        }
+        Msg::RetryDue => triage::retry_due(s, &mut fx),
         Msg::Tick(now) => s.now = now,
         Msg::Restore {
             outbox,
@@ -374,10 +370,14 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if crate::ui::too_small(s.size) {
+        // Nothing is drawn but the "too small" message: only quitting acts.
+        return super::modes::on_key_too_small(s, key, fx);
+    }
     match s.mode {
         Mode::Normal => on_normal_key(s, key, fx),
         Mode::Filter => on_filter_key(s, key),
-        Mode::Help { scroll } => on_help_key(s, key, scroll),
+        Mode::Help { scroll } => on_help_key(s, key, scroll, fx),
         Mode::ConfirmQuit => on_confirm_key(s, key, fx),
         Mode::Detail { scroll } => on_detail_key(s, key, scroll, fx),
         Mode::Ask(ref ask) => {
@@ -464,21 +464,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::SetDismissed => triage::set_status(s, Status::Dismissed, fx),
         Action::Undo => triage::undo(s, fx),
         Action::Redo => triage::redo(s, fx),
-        Action::Flush => {
-            if s.queue.counts.pending == 0 {
-                s.toast = Some("nothing waiting to be sent".into());
-            } else if s.retry_at.is_some() {
-                // The rep asked: the wait (ours, or the server's) is cut short.
-                s.queue.retry_due();
-                s.retry_at = None;
-                s.toast = Some(format!(
-                    "sending {} change{} now",
-                    s.queue.counts.pending,
-                    triage::plural(s.queue.counts.pending)
-                ));
-            }
-            triage::flush(s, fx);
-        }
+        Action::Flush => triage::send_now(s, fx),
         Action::Retry => triage::retry(s, false, fx),
         Action::RetryAll => triage::retry(s, true, fx),
         Action::TakeTheirs => triage::take_theirs(s, fx),

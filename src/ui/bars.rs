@@ -288,12 +288,13 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             theme.dim()
         },
     ));
-    if s.queue.offline {
+    // Refused changes are counted as failed above, never as waiting.
+    let waiting = c.waiting();
+    if s.queue.offline && waiting > 0 {
         spans.push(Span::styled(
             format!(
-                "  offline: {} change{} waiting",
-                s.queue.unsent(),
-                if s.queue.unsent() == 1 { "" } else { "s" }
+                "  offline: {waiting} change{} waiting",
+                if waiting == 1 { "" } else { "s" }
             ),
             theme.error(),
         ));

@@ -1,13 +1,18 @@
-//! The detail pane (Enter): the lead's person and company, its status and what happened to
-//! its changes in this session, the full error of a failed change, and its signals.
+//! The detail pane (Enter): the lead's person and company, its status and where its change
+//! is (pending, sending, waiting to retry, refused), what happened to each attempt in this
+//! session, the full error of a failed change, and its signals.
+//!
+//! Its lines are built by one function, [`lines`], for drawing and for bounding the scroll
+//! (`update` asks [`max_scroll`] with the terminal size the state knows).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use uuid::Uuid;
 
 use crate::api::GroupBy;
-use crate::app::queue::Phase;
+use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::state::{DetailSignals, State, gi};
 
 use super::fit::{fit, wrap};
@@ -77,22 +82,35 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out.push(Line::from(Span::styled("Status", theme.key())));
     let entry = s.queue.entries.get(&lead.id);
     let shown = s.queue.shown(&lead.id, lead.status);
-    let sync = match entry.map(|e| e.phase) {
-        None if s.queue.done.contains(&lead.id) => "confirmed by Puffle".to_owned(),
-        None => "in sync".to_owned(),
-        Some(Phase::Pending) => "pending (not sent yet)".to_owned(),
-        Some(Phase::Sending(b)) => format!("sending (batch {b})"),
-        Some(Phase::Failed) => "failed".to_owned(),
-    };
     out.push(Line::from(vec![
         label("shown"),
         Span::styled(shown.as_str(), theme.status(shown)),
         Span::raw(format!("   (Puffle: {})", lead.status)),
     ]));
-    out.push(Line::from(vec![label("sync"), Span::raw(sync)]));
+    let failed = entry.is_some_and(|e| e.phase == Phase::Failed);
+    let sync_style = if failed {
+        theme.error()
+    } else if entry.is_some() {
+        theme.pending()
+    } else {
+        ratatui::style::Style::new()
+    };
+    for (k, part) in wrap(&sync_phase(s, &lead.id), width.saturating_sub(10), 4)
+        .into_iter()
+        .enumerate()
+    {
+        out.push(Line::from(vec![
+            label(if k == 0 { "sync" } else { "" }),
+            Span::styled(part, sync_style),
+        ]));
+    }
     if let Some(err) = entry.and_then(|e| e.error.as_deref()) {
         // The full error, wrapped: this pane is where a rep reads what went wrong.
-        for (k, part) in wrap(err, width.saturating_sub(10), 8)
+        let text = match explain(err) {
+            Some(means) => format!("{err}: {means}"),
+            None => err.to_owned(),
+        };
+        for (k, part) in wrap(&text, width.saturating_sub(10), 8)
             .into_iter()
             .enumerate()
         {
@@ -103,20 +121,23 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         }
     }
     if let Some(log) = s.sync_log.get(&lead.id) {
+        // Every change and attempt of this session, oldest first, each with its result.
+        out.push(Line::from(label("history")));
         for (at, event) in log {
-            out.push(Line::from(vec![
-                Span::styled(
-                    format!(
-                        "  {:>9} ",
-                        format!(
-                            "{} ago",
-                            super::bars::human_age(s.now.saturating_sub(*at).as_secs())
-                        )
-                    ),
-                    theme.dim(),
-                ),
-                Span::raw(fit(event, width.saturating_sub(12))),
-            ]));
+            let age = format!(
+                "{} ago",
+                super::bars::human_age(s.now.saturating_sub(*at).as_secs())
+            );
+            for (k, part) in wrap(event, width.saturating_sub(12), 3)
+                .into_iter()
+                .enumerate()
+            {
+                let when = if k == 0 { age.as_str() } else { "" };
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {when:>9} "), theme.dim()),
+                    Span::raw(part),
+                ]));
+            }
         }
     }
     out.push(Line::default());
@@ -164,17 +185,114 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-/// Draw the pane over the list.
-pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &Theme) {
+/// Where a lead's change is, in words: in sync or confirmed; pending; sending (which
+/// attempt); waiting to retry (after how many attempts, why, and when the next one is); or
+/// refused (with the code) or held as a conflict.
+pub fn sync_phase(s: &State, id: &Uuid) -> String {
+    let Some(e) = s.queue.entries.get(id) else {
+        return if s.queue.done.contains(id) {
+            "confirmed by Puffle".into()
+        } else {
+            "in sync".into()
+        };
+    };
+    let tried = match e.attempts {
+        1 => "attempt 1 failed".to_owned(),
+        n => format!("{n} attempts failed"),
+    };
+    match e.phase {
+        Phase::Sending(batch) => {
+            let then = e.next.map_or(String::new(), |n| format!(" · then {n}"));
+            format!("sending (batch {batch}, attempt {}){then}", e.attempts.max(1))
+        }
+        Phase::Failed if e.error.as_deref() == Some(CONFLICT) => {
+            "held, not sent: the lead changed on Puffle since (a teammate?) · r keeps yours · T takes Puffle's".into()
+        }
+        Phase::Failed => {
+            let code = e.error.as_deref().unwrap_or("error");
+            let after = if e.attempts > 1 {
+                format!(" after {} attempts", e.attempts)
+            } else {
+                String::new()
+            };
+            format!("failed: refused by Puffle ({code}){after} · r retries")
+        }
+        Phase::Pending if s.queue.auth_blocked => {
+            "not sent: sending stopped (Puffle rejected the API key)".into()
+        }
+        Phase::Pending if s.queue.is_held(id) => {
+            "waiting: Puffle's current status is checked first (a teammate may have changed it)"
+                .into()
+        }
+        Phase::Pending => match s.retry_at {
+            Some(at) => {
+                let left = at.saturating_sub(s.now);
+                let when = s.queue.wait_reason.as_ref().map_or_else(
+                    || format!("retrying in {} s", left.as_secs_f64().ceil() as u64),
+                    |r| r.describe(left),
+                );
+                if e.attempts == 0 {
+                    format!("waiting to send: {when} · $ sends now")
+                } else {
+                    format!("waiting to retry: {tried} · {when} · $ sends now")
+                }
+            }
+            None if e.attempts > 0 => {
+                format!("queued again: {tried}; goes with the next batch · $ sends now")
+            }
+            None => "pending: not sent yet, goes after a short pause · $ sends now".into(),
+        },
+    }
+}
+
+/// What a refusal code means, for the codes lead-triage itself gives or knows.
+fn explain(code: &str) -> Option<&'static str> {
+    Some(match code {
+        NOT_ACKNOWLEDGED => {
+            "Puffle left this change out of its answer too many times; whether it applied is unknown"
+        }
+        CONFLICT => "the lead's status on Puffle changed after this change was made",
+        "not_found" => "Puffle has no such lead (deleted, or not visible to this key)",
+        "unauthorized" => "Puffle rejected the API key",
+        "forbidden" => "the API key may not change this lead",
+        _ => return None,
+    })
+}
+
+/// Where the pane is drawn in `area`: above the toast, status and hint lines, so what
+/// `o`/`y`/`Y` say stays visible.
+fn popup_rect(area: Rect) -> Rect {
     let w = area.width.saturating_sub(4).min(100);
-    let popup = Rect {
+    Rect {
         x: area.x + area.width.saturating_sub(w) / 2,
         y: area.y + 1,
         width: w,
-        // Above the toast, status and hint lines, so what `o`/`y`/`Y` say stays visible.
         height: area.height.saturating_sub(1 + super::BOTTOM_BARS),
+    }
+}
+
+/// Lines of content the pane shows at once in a terminal of `size` (columns, rows).
+pub fn visible_lines(size: (u16, u16)) -> usize {
+    let popup = popup_rect(Rect::new(0, 0, size.0, size.1));
+    usize::from(popup.height.saturating_sub(2))
+}
+
+/// Largest useful scroll of the pane in the terminal size the state knows: its lines (the
+/// same [`lines`] it draws) less those it shows.
+pub fn max_scroll(s: &State) -> usize {
+    let popup = popup_rect(Rect::new(0, 0, s.size.0, s.size.1));
+    let theme = Theme {
+        color: s.settings.color,
+        palette: s.settings.palette,
     };
-    let inner = usize::from(w.saturating_sub(2));
+    let all = lines(s, usize::from(popup.width.saturating_sub(2)), &theme).len();
+    all.saturating_sub(visible_lines(s.size))
+}
+
+/// Draw the pane over the list.
+pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &Theme) {
+    let popup = popup_rect(area);
+    let inner = usize::from(popup.width.saturating_sub(2));
     let all = lines(s, inner, theme);
     let visible = usize::from(popup.height.saturating_sub(2));
     let scroll = scroll.min(all.len().saturating_sub(visible));
@@ -182,7 +300,7 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
-        .title(" Lead · o open · y/Y copy email/URL · j/k scroll · Esc close ");
+        .title(" Lead · o open · y/Y copy email/URL · j/k scroll · Esc close · Ctrl-C quit ");
     super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
 }

@@ -32,6 +32,33 @@ pub struct FrameStats {
     pub rows_built: usize,
 }
 
+/// The terminal (columns, rows) is too small to draw the app: only a message is drawn, and
+/// `update` ignores every key but quitting, so nothing acts that the rep cannot see. The one
+/// check both use.
+pub fn too_small((width, height): (u16, u16)) -> bool {
+    width < MIN_WIDTH || height < MIN_HEIGHT
+}
+
+/// What the screen says while it is too small: the sizes, that keys wait, and how to quit
+/// (with the quit question's answers while it is asked).
+pub fn too_small_message(s: &State, (width, height): (u16, u16)) -> String {
+    let head = format!(
+        "Terminal too small ({width}×{height}, need {MIN_WIDTH}×{MIN_HEIGHT}) · keys are ignored until it is bigger"
+    );
+    if s.mode == Mode::ConfirmQuit {
+        let n = s.queue.unsent();
+        format!(
+            "{head} · {n} change{} not sent: y quits anyway, s sends then quits, n stays",
+            if n == 1 { "" } else { "s" }
+        )
+    } else {
+        match s.keymap.keys_for(crate::app::Action::Quit).first() {
+            Some(quit) => format!("{head} · {quit} quits"),
+            None => head,
+        }
+    }
+}
+
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     let area = frame.area();
@@ -39,11 +66,8 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
         color: s.settings.color,
         palette: s.settings.palette,
     };
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!(
-            "Terminal too small ({}×{}); lead-triage needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
-            area.width, area.height
-        );
+    if too_small((area.width, area.height)) {
+        let msg = too_small_message(s, (area.width, area.height));
         frame.render_widget(
             Paragraph::new(Line::from(msg)).wrap(ratatui::widgets::Wrap { trim: true }),
             area,

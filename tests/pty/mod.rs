@@ -100,6 +100,26 @@ impl Pty {
         }
     }
 
+    /// Resize the terminal to `cols`×`rows` (the program gets SIGWINCH), and the screen that
+    /// mirrors it.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        {
+            let mut s = self.shared.0.lock().unwrap();
+            s.parser.set_size(
+                std::num::NonZeroU16::new(rows).expect("rows"),
+                std::num::NonZeroU16::new(cols).expect("cols"),
+            );
+        }
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+    }
+
     /// Type bytes (keys) into the terminal.
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).expect("write keys");

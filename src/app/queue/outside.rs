@@ -59,6 +59,7 @@ impl Queue {
                         // The rep changed it again here meanwhile: that is a new intent.
                         (Some(next), Some(e)) => {
                             e.intent = next;
+                            e.attempts = 0;
                             e.next = None;
                             e.phase = Phase::Pending;
                             self.intents.insert(*id);
@@ -74,8 +75,11 @@ impl Queue {
                     leave.insert(*id);
                     busy = true;
                     if let Some(e) = self.entries.get_mut(id) {
+                        // Not sent by us after all: this attempt does not count.
+                        e.attempts = e.attempts.saturating_sub(1);
                         if let Some(next) = e.next.take() {
                             e.intent = next;
+                            e.attempts = 0;
                         }
                         e.phase = Phase::Pending;
                     }
@@ -152,6 +156,11 @@ impl Queue {
         self.held.extend(ids.iter().copied());
     }
 
+    /// The lead is held back until its status on Puffle is checked.
+    pub fn is_held(&self, id: &Uuid) -> bool {
+        self.held.contains(id)
+    }
+
     /// These leads' statuses were checked: they may be sent.
     pub fn checked(&mut self, ids: &[Uuid]) {
         for id in ids {
@@ -191,7 +200,10 @@ impl Queue {
                     }
                 }
                 (Some(r), None) => {
-                    let unacked = self.entries.get(&id).map_or(0, |e| e.unacked);
+                    let (unacked, attempts) = self
+                        .entries
+                        .get(&id)
+                        .map_or((0, 0), |e| (e.unacked, e.attempts));
                     self.entries.insert(
                         id,
                         Entry {
@@ -209,6 +221,7 @@ impl Queue {
                             uncertain: true,
                             unacked,
                             sent_uncertain: None,
+                            attempts,
                         },
                     );
                 }
@@ -248,6 +261,7 @@ impl Queue {
                     uncertain: true,
                     unacked: 0,
                     sent_uncertain: None,
+                    attempts: 0,
                 },
             );
             self.next_seq += 1;
