@@ -450,3 +450,30 @@ fn retry_on_a_selection_with_hidden_leads_asks_too() {
         "sent at once: {fx:?}"
     );
 }
+
+#[test]
+fn ctrl_c_in_a_question_cancels_it_and_quits_and_paste_goes_into_the_find() {
+    let settings = Settings {
+        confirm_over: 2,
+        ..Settings::default()
+    };
+    let mut s = state(settings, Keymap::default_keymap(), leads(4), 120, 30);
+    keys(&mut s, "ctrl-a d");
+    assert!(is_ask(&s));
+    let fx = keys(&mut s, "ctrl-c");
+    assert!(s.queue.entries.is_empty(), "nothing queued");
+    assert!(
+        fx.contains(&Effect::Quit),
+        "nothing unsent: it quits: {fx:?}"
+    );
+
+    let mut s = loaded(leads(30));
+    keys(&mut s, "f");
+    update(&mut s, Msg::Paste("Person 7\n".into()));
+    let i = s.list().cursor_lead().unwrap_or(0) as usize;
+    assert_eq!(s.data().leads[i].name(), "Person 7");
+    assert_eq!(s.list().rows.len(), 30);
+    keys(&mut s, "ctrl-c");
+    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.list().cursor, 0, "Ctrl-C leaves the find like Esc");
+}

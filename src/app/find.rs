@@ -3,7 +3,7 @@
 //! tokens); a number jumps to that row. Ctrl-N / Ctrl-P go to the next / previous match,
 //! wrapping around. Part of `update`.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::filter::{Query, Scorer};
 use super::line_edit::{self, Edit};
@@ -82,7 +82,14 @@ fn jump(s: &mut State) {
 
 /// A key while typing the find.
 pub fn on_key(s: &mut State, key: KeyEvent) {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        // Ctrl-C clears a text input (see `modes`): here, like Esc, back to where it started.
+        _ if ctrl_c => {
+            let origin = s.find_origin;
+            s.mode = Mode::Normal;
+            nav::move_to(s, origin as isize);
+        }
         KeyCode::Esc => {
             // Back to where the find started, like `less` and vim.
             let origin = s.find_origin;
@@ -101,6 +108,12 @@ pub fn on_key(s: &mut State, key: KeyEvent) {
             }
         }
     }
+}
+
+/// Pasted text goes into the find being typed (already cleaned by the caller).
+pub fn paste(s: &mut State, text: &str) {
+    s.find.push_str(text);
+    jump(s);
 }
 
 /// Ctrl-N / Ctrl-P: the next or previous match of the last find.

@@ -3,8 +3,9 @@
 //! small to draw. Part of `update`.
 //!
 //! Ctrl-C follows one rule: it quits from every screen, as `q` does in the list (asking first
-//! when changes are unsent), except while typing into a text input (the filter, the help's
-//! filter), where it clears what was typed, as in a shell. In the quit question it quits at
+//! when changes are unsent; a question before a bulk change is cancelled, nothing queued),
+//! except while typing into a text input (the filter, the find, the help's filter), where it
+//! clears what was typed, as in a shell. In the quit question it quits at
 //! once (a second Ctrl-C).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,7 +20,7 @@ use super::state::{Mode, State, scroll_into_view};
 use super::triage;
 use super::update::{act, copy, open_url};
 
-fn is_ctrl_c(key: KeyEvent) -> bool {
+pub(super) fn is_ctrl_c(key: KeyEvent) -> bool {
     key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
 }
 
@@ -29,7 +30,7 @@ fn quits_in_list(s: &State, key: KeyEvent) -> bool {
 }
 
 /// Quit as from the list: close what is open, then ask when changes are unsent.
-fn quit_from_anywhere(s: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn quit_from_anywhere(s: &mut State, fx: &mut Vec<Effect>) {
     s.mode = Mode::Normal;
     s.detail = None;
     s.help_typing = false;
@@ -102,6 +103,8 @@ pub(super) fn on_paste(s: &mut State, text: &str) {
         filter_changed(s);
     } else if matches!(s.mode, Mode::Help { .. }) && s.help_typing {
         s.help_query.push_str(&clean);
+    } else if s.mode == Mode::Find {
+        super::find::paste(s, &clean);
     } else if !clean.is_empty() {
         s.toast = Some("paste ignored: press / first to paste into the filter".into());
     }

@@ -380,6 +380,7 @@ fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Help { scroll } => on_help_key(s, key, scroll, fx),
         Mode::ConfirmQuit => on_confirm_key(s, key, fx),
         Mode::Detail { scroll } => on_detail_key(s, key, scroll, fx),
+        Mode::Ask(_) if super::modes::is_ctrl_c(key) => super::modes::quit_from_anywhere(s, fx),
         Mode::Ask(ref ask) => {
             let ask = (**ask).clone();
             super::ask::on_ask_key(s, ask, key, fx);
