@@ -16,6 +16,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lead-triage");
 const N: usize = 100_000;
+/// `N` as the header shows it.
+const N_SHOWN: &str = "100,000";
 
 struct Screen {
     parser: vt100::Parser,
@@ -176,7 +178,7 @@ fn main() {
     let mut app = spawn(&args, d);
     let loaded = app
         .wait_for(Duration::from_secs(600), |s| {
-            s.contains(&format!("{N} / {N} leads")) && !s.contains("loading")
+            s.contains(&format!("{N_SHOWN} / {N_SHOWN} leads")) && !s.contains("loading")
         })
         .expect("listing completes");
     let rss = app.mem_kb("VmRSS:");
@@ -203,7 +205,7 @@ fn main() {
         .expect("first frame from the cache");
     let all = app
         .wait_for(Duration::from_secs(60), |s| {
-            s.contains(&format!("{N} / {N} leads"))
+            s.contains(&format!("{N_SHOWN} / {N_SHOWN} leads"))
         })
         .expect("whole cache");
     println!(

@@ -88,10 +88,16 @@ fn kill_drill_sigkill_mid_flight_then_restart_delivers_everything() {
 
     let mut first = app(&h, d, &[]);
     first.wait_for("1000 leads", |s| {
-        s.contains("1000 / 1000 leads") && !s.contains("loading")
+        s.contains("1,000 / 1,000 leads") && !s.contains("loading")
     });
-    first.press_until("\x01", "select all", |s| s.contains("1000 selected"));
-    first.press_until("c", "the toast", |s| s.contains(" → contacted"));
+    first.press_until("\x01", "select all", |s| s.contains("1,000 selected"));
+    // Over confirm_over (500) the key asks first; `y` accepts.
+    let screen = first.press_until("c", "the question or the toast", |s| {
+        s.contains("Confirm a large change") || s.contains(" → contacted")
+    });
+    if screen.contains("Confirm a large change") {
+        first.press_until("y", "the toast", |s| s.contains(" → contacted"));
+    }
     // The toast is drawn after the outbox commit: every intent is on disk now.
     let queued = outbox_len(&h, d);
     assert!(
@@ -116,7 +122,7 @@ fn kill_drill_sigkill_mid_flight_then_restart_delivers_everything() {
 
     let mut second = app(&h, d, &[]);
     let screen = second.wait_for("everything sent", |s| {
-        settled(s) && s.contains("1000 / 1000 leads") && !s.contains("loading")
+        settled(s) && s.contains("1,000 / 1,000 leads") && !s.contains("loading")
     });
     assert!(screen.contains("failed 0"), "{screen}");
     let truth = statuses(&h);

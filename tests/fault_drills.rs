@@ -59,6 +59,8 @@ async fn drill_with(timeout: Duration, leads: usize) -> Drill {
             base: Duration::from_millis(20),
             cap: Duration::from_millis(400),
         },
+        // The drills press status keys on all 1,000 leads: no question (tested elsewhere).
+        confirm_over: 0,
         ..Settings::default()
     };
     let state = State::new(settings, Keymap::default_keymap(), Jitter::seeded(7));

@@ -87,7 +87,7 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     }
     if let Some(age) = data.cached_age {
         parts.push((
-            3,
+            1,
             Span::styled(
                 format!("│ cached, {} old ", human_age(age)),
                 theme.pending(),
@@ -96,7 +96,7 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     }
     if !data.changed_elsewhere.is_empty() {
         parts.push((
-            3,
+            2,
             Span::styled(
                 format!("│ ⇄ {} changed elsewhere ", data.changed_elsewhere.len()),
                 theme.pending(),
@@ -134,14 +134,16 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             .map(|(_, sp)| super::fit::width(&sp.content))
             .sum::<usize>()
     };
-    for drop in (1..=5).rev() {
+    for drop in (2..=5).rev() {
         if total(&parts) <= width {
             break;
         }
         parts.retain(|(prio, _)| *prio < drop);
     }
-    if total(&parts) > width {
-        // Still too wide with only the essentials: say them in fewer words.
+    let essentials: Vec<(u8, Span)> = parts.iter().filter(|(p, _)| *p == 0).cloned().collect();
+    if total(&essentials) > width {
+        // Too narrow even for the essentials: say everything in fewer words. (Otherwise a
+        // long state note at the end, such as an offline error, is only cut at the edge.)
         for (_, sp) in &mut parts {
             *sp = Span::styled(compact(&sp.content), sp.style);
         }
