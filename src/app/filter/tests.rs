@@ -275,3 +275,18 @@ fn subsequence_scan_finds_the_first_field_for_ascii_and_other_text() {
     assert_eq!(find("pj"), None);
     assert_eq!(find("ma@"), Some("yamada@x.jp"));
 }
+
+#[test]
+fn the_fields_holding_letters_in_order_are_found_in_one_pass() {
+    use super::words::fields_with_subsequence;
+    let find = |row: &str, n: &str| fields_with_subsequence(row, n, &n.chars().collect::<Vec<_>>());
+    let row = "lara abbs\u{1f}\u{1f}l@a.bs\u{1f}nordlys\u{1f}labs.io\u{1f}";
+    let (mask, bounds) = find(row, "lbs");
+    assert_eq!(mask, 0b10101, "name, email and domain; not across fields");
+    assert_eq!(&row[bounds[2]..bounds[3] - 1], "l@a.bs");
+    assert_eq!(&row[bounds[4]..bounds[5] - 1], "labs.io");
+    assert_eq!(find(row, "lnd").0, 0, "l…n…d only across fields");
+    let row = "山田 太郎\u{1f}\u{1f}\u{1f}株式会社ヤマダ\u{1f}\u{1f}";
+    assert_eq!(find(row, "ヤダ").0, 0b1000);
+    assert_eq!(find(row, "山郎").0, 0b1);
+}

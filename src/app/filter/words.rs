@@ -36,13 +36,7 @@ impl Field {
     /// A small bonus by field, so equal matches rank the name above the company above the
     /// headline: it breaks ties, it never outweighs a better match.
     fn weight(self) -> u32 {
-        match self {
-            Field::Name => 12,
-            Field::Company => 10,
-            Field::Headline => 6,
-            Field::Industry => 4,
-            Field::Email | Field::Domain => 3,
-        }
+        WEIGHTS[self as usize]
     }
 }
 
@@ -120,61 +114,257 @@ impl Alt {
         })
     }
 
-    /// Could this alternative match anywhere in the row? A cheap test over the whole row that
-    /// never says no to a real match (it may say yes to letters spread over two fields).
-    fn may_match(&self, row: &str) -> bool {
-        match self.kind {
-            Kind::Fuzzy => field_with_subsequence(row, &self.needle, &self.chars).is_some(),
-            _ => self.finder.find(row.as_bytes()).is_some(),
+    /// The best score of this alternative in `row` (fields as in [`Field::ALL`], separated
+    /// by `FIELD_SEP`), in any field or only in `only`; `None` when it matches nowhere.
+    fn best(&self, row: &str, only: Option<Field>, m: &mut Scorer) -> Option<u32> {
+        if self.kind == Kind::Contains {
+            return self.best_contains(row, only);
+        }
+        if self.kind == Kind::Fuzzy {
+            // Letters together anywhere (a substring) outrank letters spread out anywhere,
+            // so the substring pass alone decides when it finds one.
+            if let Some(sc) = self.best_contains(row, only) {
+                return Some(sc + CONTIGUOUS);
+            }
+            return self.best_spread(row, only, m);
+        }
+        // One pass over the row rejects most rows before any field is scored.
+        let rejected = match self.kind {
+            Kind::Fuzzy => field_with_subsequence(row, &self.needle, &self.chars).is_none(),
+            _ => self.finder.find(row.as_bytes()).is_none(),
+        };
+        if only.is_none() && rejected {
+            return None;
+        }
+        let mut best = None;
+        for (field, text) in Field::ALL.iter().zip(row.split(FIELD_SEP)) {
+            if only.is_some_and(|f| f != *field) || text.is_empty() {
+                continue;
+            }
+            if let Some(sc) = self.score(text, m) {
+                best = best.max(Some(sc + field.weight()));
+            }
+        }
+        best
+    }
+
+    /// [`Alt::best`] for fuzzy letters that are not together in any field: one pass finds
+    /// the fields that hold them in order, and only those get the greedy matcher's score.
+    fn best_spread(&self, row: &str, only: Option<Field>, m: &mut Scorer) -> Option<u32> {
+        let (mask, bounds) = fields_with_subsequence(row, &self.needle, &self.chars);
+        let mut best = None;
+        for (k, field) in Field::ALL.iter().enumerate() {
+            if mask & (1 << k) == 0 || only.is_some_and(|f| f != *field) {
+                continue;
+            }
+            let end = bounds[k + 1].saturating_sub(1).min(row.len());
+            let Some(text) = row.get(bounds[k]..end) else {
+                continue;
+            };
+            let hay = Utf32Str::new(text, &mut m.buf);
+            let sc = m.matcher.fuzzy_match_greedy(hay, self.utf32.slice(..));
+            best = best.max(Some(sc.map_or(1, u32::from) + field.weight()));
+        }
+        best
+    }
+
+    /// [`Alt::best`] for a substring: a SIMD search finds the first occurrence (most rows
+    /// have none and stop there), then one byte loop scores every occurrence where it is,
+    /// counting field separators as it goes. A keystroke at 100,000 leads runs this on
+    /// nearly every row (`a`), so it allocates nothing and decodes a character only next to
+    /// non-ASCII text.
+    fn best_contains(&self, row: &str, only: Option<Field>) -> Option<u32> {
+        let bytes = row.as_bytes();
+        let needle = self.needle.as_bytes();
+        let (from, to, k0) = match only {
+            None => (0, bytes.len(), 0),
+            Some(f) => {
+                let k = Field::ALL.iter().position(|x| *x == f).unwrap_or(0);
+                let (a, b) = field_range(bytes, k)?;
+                (a, b, k)
+            }
+        };
+        let first = from + self.finder.find(&bytes[from..to])?;
+        if needle.len() == 1 && only.is_none() {
+            return Some(self.best_one_letter(row, first));
+        }
+        let sep = FIELD_SEP as u8;
+        let mut k = k0 + memchr::memchr_iter(sep, &bytes[from..first]).count();
+        if needle.len() < EVERY_OCCURRENCE_FROM {
+            return Some(self.best_first_in_each_field(row, first, to, k));
+        }
+        let lead = needle[0];
+        let last = to - needle.len();
+        let mut best = 0u32;
+        // Jump from one candidate byte (the needle's first, or a separator) to the next.
+        for p in memchr::memchr2_iter(lead, sep, &bytes[first..=last]) {
+            let p = first + p;
+            if bytes[p] == sep {
+                k += 1;
+            } else if bytes[p + 1..p + needle.len()] == needle[1..] {
+                let weight = WEIGHTS.get(k).copied().unwrap_or(0);
+                let sc = occurrence_score(row, p, needle.len()) + weight;
+                if sc > best {
+                    best = sc;
+                    if sc == BEST_OCCURRENCE + Field::Name.weight() {
+                        break;
+                    }
+                }
+            }
+        }
+        Some(best)
+    }
+
+    /// [`Alt::best_contains`] for one letter, which occurs in nearly every lead: its first
+    /// occurrence in the row, or a field that starts with it, whichever scores more. One
+    /// search for the separators per row; the next keystroke refines the order anyway.
+    fn best_one_letter(&self, row: &str, first: usize) -> u32 {
+        let bytes = row.as_bytes();
+        let lead = self.needle.as_bytes()[0];
+        let weight = |k: usize| WEIGHTS.get(k).copied().unwrap_or(0);
+        let mut k_first = 0;
+        let mut best = 0;
+        for (k, sep) in memchr::memchr_iter(FIELD_SEP as u8, bytes).enumerate() {
+            if sep < first {
+                k_first = k + 1;
+                continue;
+            }
+            let start = sep + 1;
+            if bytes.get(start) == Some(&lead) {
+                best = best.max(occurrence_score(row, start, 1) + weight(k + 1));
+            }
+        }
+        best.max(occurrence_score(row, first, 1) + weight(k_first))
+    }
+
+    /// [`Alt::best_contains`] for a short needle, which occurs all over a row (`la`): each
+    /// field is scored on its first occurrence only, then the search jumps to the next field,
+    /// so a row costs a few SIMD searches instead of a visit to every `a`.
+    fn best_first_in_each_field(&self, row: &str, first: usize, to: usize, k0: usize) -> u32 {
+        let bytes = row.as_bytes();
+        let sep = FIELD_SEP as u8;
+        let n = self.needle.len();
+        let (mut best, mut k, mut p) = (0u32, k0, first);
+        loop {
+            let weight = WEIGHTS.get(k).copied().unwrap_or(0);
+            best = best.max(occurrence_score(row, p, n) + weight);
+            // On to the next field that has the needle.
+            let Some(end) = memchr::memchr(sep, &bytes[p..to]) else {
+                return best;
+            };
+            let from = p + end + 1;
+            let Some(next) = self.finder.find(&bytes[from..to]) else {
+                return best;
+            };
+            k += 1 + memchr::memchr_iter(sep, &bytes[from..from + next]).count();
+            p = from + next;
         }
     }
 
     /// The score of this alternative in one field, `None` when it does not match there.
     fn score(&self, field: &str, m: &mut Scorer) -> Option<u32> {
         match self.kind {
-            Kind::Contains => contains_score(field, &self.needle),
+            Kind::Contains => self.score_contiguous(field),
             Kind::Prefix => field.starts_with(self.needle.as_str()).then_some(150),
             Kind::Suffix => field.ends_with(self.needle.as_str()).then_some(120),
             Kind::Whole => (field == self.needle).then_some(220),
             Kind::Fuzzy => {
+                // Only reached when no field has the letters together (`Alt::best` scores
+                // those first, and they outrank letters spread out): the greedy matcher's
+                // score. Greedy alone would take the first `l` of "polarcraft labs" for
+                // `~labs` and rank the real match low; nucleo's optimal matcher gets that
+                // right but costs 3–4× more per field.
                 field_with_subsequence(field, &self.needle, &self.chars)?;
                 let hay = Utf32Str::new(field, &mut m.buf);
-                // The optimal matcher, not the greedy one: greedy takes the first `l` of
-                // "polarcraft labs" for `~labs` and ranks the real match below a scattered one.
-                let sc = m.matcher.fuzzy_match(hay, self.utf32.slice(..));
+                let sc = m.matcher.fuzzy_match_greedy(hay, self.utf32.slice(..));
                 Some(sc.map_or(1, u32::from))
             }
         }
     }
+
+    /// The best occurrence of the needle as a substring of one field.
+    fn score_contiguous(&self, field: &str) -> Option<u32> {
+        let mut best = None;
+        for p in self.finder.find_iter(field.as_bytes()) {
+            let sc = occurrence_score(field, p, self.needle.len());
+            best = best.max(Some(sc));
+        }
+        best
+    }
 }
 
-/// A word's score for a field that contains `needle`: higher at the start of a word, higher
-/// still for a whole word or the whole field, best occurrence wins.
-fn contains_score(field: &str, needle: &str) -> Option<u32> {
-    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let mut best = None;
-    for (p, _) in field.match_indices(needle) {
-        let before = field[..p].chars().next_back();
-        let after = field[p + needle.len()..].chars().next();
-        let mut sc = 100;
-        if !is_word(before) {
-            sc += 60;
-        }
-        if !is_word(after) {
-            sc += 30;
-        }
-        if p == 0 {
-            sc += 20;
-        }
-        if needle.len() == field.len() {
-            sc += 50;
-        }
-        best = best.max(Some(sc));
-        if sc >= 190 {
-            break;
-        }
+/// Needles this long or longer are scored on their best occurrence in each field; two
+/// letters on their first occurrence in each field, one letter on its first occurrence in the
+/// row or a field it starts (such short words occur all over a row, match most leads, and
+/// the next keystroke refines the order).
+const EVERY_OCCURRENCE_FROM: usize = 3;
+
+/// Added to a fuzzy word's score when its letters occur together in the field: above any
+/// score the greedy matcher gives letters spread out.
+const CONTIGUOUS: u32 = 1000;
+
+/// The best score one occurrence can have (see [`occurrence_score`]).
+const BEST_OCCURRENCE: u32 = 260;
+
+/// [`Field::weight`] by position in the row (the order of [`Field::ALL`]): name 12, headline
+/// 6, email 3, company 10, domain 3, industry 4.
+const WEIGHTS: [u32; 6] = [12, 6, 3, 10, 3, 4];
+
+/// The byte range of field `k` of a row.
+fn field_range(bytes: &[u8], k: usize) -> Option<(usize, usize)> {
+    let sep = FIELD_SEP as u8;
+    let mut start = 0;
+    for _ in 0..k {
+        start += memchr::memchr(sep, &bytes[start..])? + 1;
     }
-    best
+    let end = memchr::memchr(sep, &bytes[start..]).map_or(bytes.len(), |p| start + p);
+    Some((start, end))
+}
+
+/// The score of the needle found at byte `p` (length `n`) of a row or a field: higher at the
+/// start of a word, higher still for a whole word, the field's start, or the whole field.
+/// Fields are separated by `FIELD_SEP`, which is not a word character, so the field's bounds
+/// need no separate test.
+#[inline]
+fn occurrence_score(text: &str, p: usize, n: usize) -> u32 {
+    let bytes = text.as_bytes();
+    let sep = FIELD_SEP as u8;
+    let field_start = p == 0 || bytes[p - 1] == sep;
+    let word_char_before = !field_start && {
+        let b = bytes[p - 1];
+        if b.is_ascii() {
+            b.is_ascii_alphanumeric()
+        } else {
+            text[..p]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+        }
+    };
+    let q = p + n;
+    let field_end = q == bytes.len() || bytes[q] == sep;
+    let word_char_after = !field_end && {
+        let b = bytes[q];
+        if b.is_ascii() {
+            b.is_ascii_alphanumeric()
+        } else {
+            text[q..].chars().next().is_some_and(char::is_alphanumeric)
+        }
+    };
+    let mut sc = 100;
+    if !word_char_before {
+        sc += 60;
+    }
+    if !word_char_after {
+        sc += 30;
+    }
+    if field_start {
+        sc += 20;
+    }
+    if field_start && field_end {
+        sc += 50;
+    }
+    sc
 }
 
 /// One word of the filter: alternatives (ORed) in one field or any, maybe negated.
@@ -199,22 +389,76 @@ impl Term {
     }
 
     fn best(&self, row: &str, m: &mut Scorer) -> Option<u32> {
-        if self.field.is_none() && !self.alts.iter().any(|a| a.may_match(row)) {
-            return None;
-        }
         let mut best = None;
-        for (field, text) in Field::ALL.iter().zip(row.split(FIELD_SEP)) {
-            if self.field.is_some_and(|f| f != *field) || text.is_empty() {
-                continue;
-            }
-            for alt in &self.alts {
-                if let Some(sc) = alt.score(text, m) {
-                    best = best.max(Some(sc + field.weight()));
-                }
-            }
+        for alt in &self.alts {
+            best = best.max(alt.best(row, self.field, m));
         }
         best
     }
+}
+
+/// Which fields of `row` hold `needle`'s letters in order (bit k for field k), and where
+/// each field starts (`bounds[k]`; `bounds[k + 1] - 1` is where it ends, the last one ending
+/// at the row's end), found in one pass over the row.
+pub(super) fn fields_with_subsequence(row: &str, needle: &str, want: &[char]) -> (u8, [usize; 8]) {
+    let bytes = row.as_bytes();
+    let sep = FIELD_SEP as u8;
+    let mut bounds = [bytes.len() + 1; 8];
+    bounds[0] = 0;
+    let mut mask = 0u8;
+    let (mut field, mut k) = (0usize, 0usize);
+    if want.is_empty() {
+        return (0, bounds);
+    }
+    if needle.is_ascii() {
+        let want = needle.as_bytes();
+        let mut at = 0;
+        while let Some(p) = memchr::memchr2(want[k], sep, &bytes[at..]) {
+            let i = at + p;
+            if bytes[i] == sep {
+                field += 1;
+                if field < 7 {
+                    bounds[field] = i + 1;
+                }
+                k = 0;
+                at = i + 1;
+                continue;
+            }
+            k += 1;
+            at = i + 1;
+            if k == want.len() {
+                mask |= 1 << field.min(7);
+                // On to the next field.
+                match memchr::memchr(sep, &bytes[at..]) {
+                    Some(q) => {
+                        at += q;
+                        k = 0;
+                    }
+                    None => break,
+                }
+            }
+        }
+    } else {
+        for (i, c) in row.char_indices() {
+            if c == FIELD_SEP {
+                field += 1;
+                if field < 7 {
+                    bounds[field] = i + 1;
+                }
+                k = 0;
+            } else if k < want.len() && c == want[k] {
+                k += 1;
+                if k == want.len() {
+                    mask |= 1 << field.min(7);
+                }
+            }
+        }
+    }
+    // Fields after the last separator seen start past the end (empty).
+    for b in bounds.iter_mut().skip(field + 1) {
+        *b = bytes.len() + 1;
+    }
+    (mask, bounds)
 }
 
 /// The first field of `row` that contains `needle` as a subsequence, found in one pass.
