@@ -25,7 +25,13 @@ pub fn grapheme_width(g: &str) -> usize {
 /// 1 MB string costs no more than a short one.
 pub fn cut(s: &str, width: usize) -> (&str, usize, bool) {
     if width == 0 {
-        return ("", 0, !s.is_empty());
+        // Nothing fits, so something is cut only if something would show (a lone control
+        // character or joiner takes no column).
+        return if s.graphemes(true).any(|g| grapheme_width(g) > 0) {
+            ("", 0, true)
+        } else {
+            (s, 0, false)
+        };
     }
     let mut used = 0;
     // End and width of the longest prefix that still leaves room for `…`.

@@ -406,3 +406,11 @@ fn no_frame_leaves_a_ghost_of_the_one_before() {
         }
     }
 }
+
+#[test]
+fn nothing_is_cut_when_nothing_would_show() {
+    // Found by `a_cut_fits_and_splits_no_grapheme`: zero columns and a zero-width string.
+    assert_eq!(fit::cut("\u{1b}", 0), ("\u{1b}", 0, false));
+    assert_eq!(fit::cut("a", 0), ("", 0, true));
+    assert_eq!(fit::fit("a", 0), "");
+}
