@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! One filter keystroke at 100,000 leads: parse, match, sort and draw the frame, for the worst
 //! 1–4 character queries. Plain words are the default (substring of one field); `~` words are
 //! fuzzy (letters in order), the opt-in.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Flushing 10,000 changes against the built-in server with 50 ms latency, at concurrency 1, 4
 //! and 8. The floor is ceil(50 / c) × 50 ms.
 
@@ -10,10 +11,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lead_triage::api::{ApiKey, Client, ClientConfig};
 use lead_triage::app::state::LoadState;
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::sync::backoff::Jitter;
+use puffle_demo_server::{self as demo_server, ServerConfig};
 
 fn flush(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Frame cost at 200×50 with 1,000 and 100,000 leads (cursor moving one row per frame).
 
 mod support;

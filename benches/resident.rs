@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Memory and start-up of the real binary at 100,000 leads (not a criterion bench: it
 //! measures a whole process). Run with `cargo bench --bench resident`.
 //!

@@ -221,6 +221,7 @@ pub enum Command {
         force: bool,
     },
     /// Run the built-in Puffle-compatible server (demo data, tests, fault drills).
+    #[cfg(feature = "demo")]
     DemoServer(DemoServerArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
@@ -236,9 +237,9 @@ pub enum LeadsCommand {
     /// Print every lead with its status (with --filter, only the leads the TUI's filter shows
     /// for the query, in the TUI's order).
     List {
-        #[arg(long, value_enum, default_value_t = GroupBy::Person)]
+        #[arg(long, value_parser = group_by_parser(), default_value_t = GroupBy::Person)]
         group_by: GroupBy,
-        #[arg(long, value_enum, default_value_t = SortBy::Recency)]
+        #[arg(long, value_parser = sort_by_parser(), default_value_t = SortBy::Recency)]
         sort_by: SortBy,
         #[arg(long, value_enum, default_value_t = ListFormat::Json)]
         format: ListFormat,
@@ -278,7 +279,7 @@ pub enum LeadsCommand {
         #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         /// The view --filter lists [default: person].
-        #[arg(long, value_enum, requires = "filter", conflicts_with = "ids")]
+        #[arg(long, value_parser = group_by_parser(), requires = "filter", conflicts_with = "ids")]
         group_by: Option<GroupBy>,
         #[command(flatten)]
         guard: GuardArgs,
@@ -351,13 +352,28 @@ impl From<SettableStatus> for Status {
     }
 }
 
+/// `--group-by`: the API's own names (`person`, `company`), from its table.
+fn group_by_parser() -> impl clap::builder::TypedValueParser<Value = GroupBy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(GroupBy::ALL.map(GroupBy::as_str))
+        .map(|s| GroupBy::from_wire(&s).unwrap_or_default())
+}
+
+/// `--sort-by`: the API's own names (`recency`, `signalCount`, `topScore`), from its table.
+fn sort_by_parser() -> impl clap::builder::TypedValueParser<Value = SortBy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(SortBy::ALL.map(SortBy::as_str))
+        .map(|s| SortBy::from_wire(&s).unwrap_or_default())
+}
+
+#[cfg(feature = "demo")]
 #[derive(Args, Debug, Clone)]
 pub struct DemoServerArgs {
     /// Port on 127.0.0.1 (0 = random). The address is printed on the first line of stdout.
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// The key clients must send as `Authorization: Bearer <key>`.
-    #[arg(long, default_value = crate::demo_server::ServerConfig::DEFAULT_API_KEY)]
+    #[arg(long, default_value = puffle_demo_server::ServerConfig::DEFAULT_API_KEY)]
     pub api_key: String,
     /// Number of person leads (companies are about a third of that).
     #[arg(long, default_value_t = 500)]
@@ -416,9 +432,10 @@ impl Cli {
     }
 }
 
+#[cfg(feature = "demo")]
 impl DemoServerArgs {
-    pub fn to_config(&self) -> crate::demo_server::ServerConfig {
-        crate::demo_server::ServerConfig {
+    pub fn to_config(&self) -> puffle_demo_server::ServerConfig {
+        puffle_demo_server::ServerConfig {
             port: self.port,
             api_key: self.api_key.clone(),
             leads: self.leads,
@@ -438,7 +455,7 @@ impl DemoServerArgs {
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             strict_batch: self.strict_batch,
             repeat_lead: self.repeat_lead,
-            ..crate::demo_server::ServerConfig::default()
+            ..puffle_demo_server::ServerConfig::default()
         }
     }
 }

@@ -56,8 +56,9 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let ctx = Ctx { cli, config };
     let cli = &ctx.cli;
     match cli.command {
+        #[cfg(feature = "demo")]
         Some(Command::DemoServer(ref args)) => {
-            crate::demo_server::run_until_signal(args.to_config()).await?;
+            puffle_demo_server::run_until_signal(args.to_config()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Leads(ref cmd)) => Ok(leads::run(cmd, &ctx).await),
@@ -90,6 +91,26 @@ impl Ctx {
     }
 }
 
+#[cfg(feature = "demo")]
+type DemoHandle = puffle_demo_server::ServerHandle;
+#[cfg(not(feature = "demo"))]
+type DemoHandle = ();
+
+/// Start the built-in server for `--demo`: its handle and base URL.
+#[cfg(feature = "demo")]
+async fn start_demo() -> Result<(DemoHandle, String, String), String> {
+    let server = puffle_demo_server::start(puffle_demo_server::ServerConfig::default())
+        .await
+        .map_err(|e| format!("could not start the built-in demo server: {e}"))?;
+    let (url, key) = (server.base_url(), server.api_key().to_owned());
+    Ok((server, url, key))
+}
+
+#[cfg(not(feature = "demo"))]
+async fn start_demo() -> Result<(DemoHandle, String, String), String> {
+    Err("this build has no built-in demo server (it was built without the `demo` feature)".into())
+}
+
 /// What the commands talk to: the configured account, or the built-in server with `--demo`.
 struct Target {
     client: Client,
@@ -100,7 +121,7 @@ struct Target {
     /// Shown in the title bar.
     source: String,
     /// The built-in server with `--demo`, kept alive as long as the target.
-    _demo: Option<crate::demo_server::ServerHandle>,
+    _demo: Option<DemoHandle>,
 }
 
 /// Connect to the configured account (key from `PUFFLE_API_KEY` or the private config file),
@@ -109,11 +130,9 @@ struct Target {
 async fn connect(ctx: &Ctx) -> Result<Target, String> {
     let cli = &ctx.cli;
     if cli.demo {
-        let server = crate::demo_server::start(crate::demo_server::ServerConfig::default())
-            .await
-            .map_err(|e| format!("could not start the built-in demo server: {e}"))?;
-        let key = ApiKey::new(server.api_key()).map_err(|e| e.to_string())?;
-        let client = client_for(cli, &server.base_url(), key.clone())?;
+        let (server, url, key) = start_demo().await?;
+        let key = ApiKey::new(&key).map_err(|e| e.to_string())?;
+        let client = client_for(cli, &url, key.clone())?;
         Ok(Target {
             client,
             key,

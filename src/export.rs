@@ -119,9 +119,11 @@ mod tests {
     }
 
     fn example_leads() -> Vec<Lead> {
-        crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
-            .unwrap()
-            .leads
+        crate::api::parse::leads_page(include_bytes!(
+            "../crates/puffle-api/tests/fixtures/leads-page.json"
+        ))
+        .unwrap()
+        .leads
     }
 
     #[cfg(unix)]
@@ -187,9 +189,10 @@ mod tests {
 
     #[test]
     fn the_example_page_exports() {
-        let page =
-            crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
-                .unwrap();
+        let page = crate::api::parse::leads_page(include_bytes!(
+            "../crates/puffle-api/tests/fixtures/leads-page.json"
+        ))
+        .unwrap();
         let mut csv = Vec::new();
         write(&mut csv, &page.leads, Format::Csv).unwrap();
         let text = String::from_utf8(csv).unwrap();

@@ -83,7 +83,8 @@ pub fn create_new_private(path: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

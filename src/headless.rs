@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::api::client::hydration_pairs;
+use crate::api::hydration_pairs;
 use crate::api::{ApiError, Client, Lead, LeadQuery, Status, StatusChange};
 use crate::app::filter::Query;
 use crate::app::select::{Listing, Local};

@@ -8,7 +8,6 @@ pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
-pub mod demo_server;
 pub mod export;
 pub mod fsperm;
 pub mod headless;

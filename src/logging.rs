@@ -75,7 +75,8 @@ pub fn init(path: Option<&Path>) -> Option<WorkerGuard> {
     Some(guard)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::io::Write;

@@ -399,7 +399,7 @@ pub fn parse_cache_chunk(blob: &[u8]) -> Option<Vec<Lead>> {
         Ok(mut leads) => {
             // The file is ours, but anything could have written it: clean again, as the
             // parser does for the network (cheap when, as usual, nothing needs cleaning).
-            leads.iter_mut().for_each(Lead::reclean);
+            leads.iter_mut().for_each(crate::api::boundary::clean_lead);
             Some(leads)
         }
         Err(e) => {
@@ -482,9 +482,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("c.sqlite3")).unwrap();
         assert!(s.load_cache(GroupBy::Person, 0).unwrap().is_none());
-        let page =
-            crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
-                .unwrap();
+        let page = crate::api::parse::leads_page(include_bytes!(
+            "../crates/puffle-api/tests/fixtures/leads-page.json"
+        ))
+        .unwrap();
         let chunks = vec![page.leads[..3].to_vec(), page.leads[3..].to_vec()];
         s.save_cache(GroupBy::Person, chunks.clone().into_iter(), 1234)
             .unwrap();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Behaviour of the application core, driven through `update(&mut State, Msg) -> Vec<Effect>`
 //! with synthetic leads: no runtime, no terminal, no network.
 //!

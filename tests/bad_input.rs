@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Bad input from the server: the demo server's `malformed` fault modes (checked over raw HTTP),
 //! then the bad-input matrix: the app core (update + worker + SQLite store, no terminal) and the
 //! headless binary against every malformed mode, the `--hostile` data mode, dropped connections
@@ -13,12 +14,12 @@ use lead_triage::api::{ApiKey, Client, ClientConfig};
 use lead_triage::app::queue::Phase;
 use lead_triage::app::state::LoadState;
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig, ServerHandle};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::store::Store;
 use lead_triage::sync::backoff::{Backoff, Jitter};
 use lead_triage::text::is_terminal_safe;
+use puffle_demo_server::{self as demo_server, ServerConfig, ServerHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -893,7 +894,7 @@ async fn a_looping_cursor_fails_the_listing_instead_of_loading_one_page() {
 
 #[test]
 fn a_patch_answer_too_large_to_read_leaves_the_outcome_uncertain() {
-    use lead_triage::api::client::MAX_BODY_BYTES;
+    use lead_triage::api::MAX_BODY_BYTES;
     use lead_triage::api::{ApiError, GroupBy, Status};
     use lead_triage::app::queue::Queue;
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! What a status key acts on, through `update` and `ui::draw`: the scope in the header, the
 //! questions before acting on hidden or many leads, counts that stay true under a filter,
 //! `is:changed` / `is:conflict`, find-and-jump, and the header and hint bar at 60, 80 and 200

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Conflicts with teammates: a queued change whose lead was changed elsewhere (in Puffle's web
 //! app, by another rep) while it waited is held and shown, never sent over the teammate's
 //! status until the rep decides; `sync` reports it (exit 1) and `--force` sends it anyway.
@@ -12,11 +13,11 @@ use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, Status};
 use lead_triage::app::queue::CONFLICT;
 use lead_triage::app::state::LoadState;
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig, ServerHandle};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::store::{OutboxOp, OutboxRow, Store};
 use lead_triage::sync::backoff::{Backoff, Jitter};
+use puffle_demo_server::{self as demo_server, ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -1,9 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! End-to-end tests of the demo server over real HTTP on 127.0.0.1 (random ports).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use lead_triage::demo_server::{ServerConfig, ServerHandle, spawn_background, start};
+use puffle_demo_server::{ServerConfig, ServerHandle, spawn_background, start};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 

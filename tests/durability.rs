@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Nothing lost: the real binary in a pseudo terminal, killed mid-flight and started with the
 //! server down, against the built-in server.
 
@@ -8,9 +9,9 @@ use std::collections::HashMap;
 
 use common::{hook_get, hook_post, server, statuses};
 use lead_triage::api::ApiKey;
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use lead_triage::store::{Store, namespace_file};
 use pty::{Pty, count_after};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 
 fn app(h: &ServerHandle, dir: &str, extra: &[&str]) -> Pty {

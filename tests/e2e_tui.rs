@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! End-to-end: the real binary in a pseudo terminal against the built-in server.
 
 mod common;
@@ -6,14 +7,11 @@ mod pty;
 use common::{hook_post, server, stats, statuses};
 use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, LeadQuery, SortBy};
 use lead_triage::app::view;
-use lead_triage::demo_server::ServerConfig;
 use pty::{Pty, line_with};
+use puffle_demo_server::ServerConfig;
 
 /// The leads in the order the app shows them (server order) that a filter keeps.
-fn filtered(
-    h: &lead_triage::demo_server::ServerHandle,
-    needle: &str,
-) -> Vec<lead_triage::api::Lead> {
+fn filtered(h: &puffle_demo_server::ServerHandle, needle: &str) -> Vec<lead_triage::api::Lead> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

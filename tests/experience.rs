@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! The finishing touches, end to end: a user keymap, NO_COLOR, the OSC 52 clipboard, export,
 //! completions and the man page.
 
@@ -6,8 +7,8 @@ mod pty;
 
 use common::{bin, server, text};
 use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, LeadQuery, SortBy};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use pty::Pty;
+use puffle_demo_server::{ServerConfig, ServerHandle};
 
 fn first_page(h: &ServerHandle) -> Vec<lead_triage::api::Lead> {
     let rt = tokio::runtime::Builder::new_current_thread()

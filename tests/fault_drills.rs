@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Fault matrix: the app core (update + worker + store, no terminal) against the built-in
 //! server's fault switches, over real HTTP. Each drill ends with every change applied exactly
 //! as last intended and an empty outbox.
@@ -11,11 +12,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lead_triage::api::{ApiKey, Client, ClientConfig, Status};
 use lead_triage::app::state::LoadState;
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig, ServerHandle};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::store::Store;
 use lead_triage::sync::backoff::{Backoff, Jitter};
+use puffle_demo_server::{self as demo_server, ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 
 const LEADS: usize = 600;

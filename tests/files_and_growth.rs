@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Private files, formula-safe TSV and bounded growth: the real binary against the built-in
 //! server, real SQLite files, real modes on disk.
 
@@ -6,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::{bin, server, text};
-use lead_triage::demo_server::ServerConfig;
+use puffle_demo_server::ServerConfig;
 
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! The set a bulk key acts on is exactly the set the rep meant: the real binary in a pseudo
 //! terminal against the built-in server. `/labs` Enter, select all, `d` dismisses on the server
 //! exactly the leads a reference computed here (independently of the app's filter) finds; the
@@ -13,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::log::{items_len, key_of};
 use common::{hook_get, server, statuses};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use pty::{Pty, count_after};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::Value;
 
 const PATCH: &str = "PATCH /api/signals/leads";

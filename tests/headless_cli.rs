@@ -1,9 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! The headless commands, run as the real binary against the built-in server.
 
 mod common;
 
 use common::{bin, requests, run_with_stdin, server, stats, statuses, text};
-use lead_triage::demo_server::ServerConfig;
+use puffle_demo_server::ServerConfig;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -492,7 +493,7 @@ fn config_file_key_only_when_private_and_bad_files_stop_the_app() {
 }
 
 /// Every API request the server received, over all endpoints.
-fn total_requests(h: &lead_triage::demo_server::ServerHandle) -> u64 {
+fn total_requests(h: &puffle_demo_server::ServerHandle) -> u64 {
     stats(h)["requests"]
         .as_object()
         .expect("requests by endpoint")

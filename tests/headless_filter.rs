@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! `--filter`, `--dry-run`, `--yes` and `confirm_over` of the headless commands, run as the
 //! real binary against the built-in server. Every expected set of leads is computed here from
 //! the server's own data (the plain `leads list`) with simple string tests, never with the
@@ -10,7 +11,7 @@ use std::process::{Command, Output};
 
 use common::log::{items_len, key_of};
 use common::{bin, hook_get, run_with_stdin, server, stats, statuses, text};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! User keymap files: valid overrides apply, invalid ones are refused with a message that names
 //! the file, the line and the problem. Fixtures live in `tests/fixtures/keymaps/`.
 

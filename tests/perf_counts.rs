@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Counts that hold whatever the machine's speed: requests per flush, and the filter against
 //! a brute-force reference.
 
@@ -14,11 +15,11 @@ use lead_triage::app::queue::{Phase, Queue};
 use lead_triage::app::state::{Dataset, LoadState};
 use lead_triage::app::view::{SortKey, ViewInput, compute_rows};
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::sync::backoff::{Backoff, Jitter};
 use proptest::prelude::*;
+use puffle_demo_server::{self as demo_server, ServerConfig};
 use uuid::Uuid;
 
 fn key(c: char, m: KeyModifiers) -> Msg {

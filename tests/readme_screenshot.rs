@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! The README's screenshot is the app's own rendering of the demo (120×30), kept current:
 //! this test renders it and compares. Regenerate with `UPDATE_README=1 cargo test --test
 //! readme_screenshot`.
@@ -8,10 +9,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lead_triage::api::{ApiKey, Client, ClientConfig};
 use lead_triage::app::state::LoadState;
 use lead_triage::app::{Msg, Settings, State};
-use lead_triage::demo_server::{self, ServerConfig};
 use lead_triage::keymap::Keymap;
 use lead_triage::runner::Runner;
 use lead_triage::sync::backoff::Jitter;
+use puffle_demo_server::{self as demo_server, ServerConfig};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

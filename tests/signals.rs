@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Signals and a panicking sync worker end the real binary cleanly: the terminal is given back
 //! (main screen, cursor shown, cooked mode), the exit code says why, and a change queued but
 //! not sent is still in the outbox and goes out at the next `lead-triage sync`.
@@ -10,9 +11,9 @@ mod pty;
 
 use common::{bin, server, statuses, text};
 use lead_triage::api::{ApiKey, Status};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use lead_triage::store::{OutboxRow, Store, namespace_file};
 use pty::{Pty, count_after};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 
 const LEADS: usize = 40;
 const LEAVE_ALT_SCREEN: &[u8] = b"\x1b[?1049l";

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Fault drills for the shared local store: a damaged store file, a full disk, and two TUIs
 //! plus `lead-triage sync` sharing one outbox. Real binaries against the built-in server on
 //! 127.0.0.1, real SQLite files.
@@ -10,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use common::{bin, hook_get, server, statuses, text};
 use lead_triage::api::{ApiKey, GroupBy, Lead, Status};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use lead_triage::store::{OutboxOp, OutboxRow, Store, namespace_file, unix_now};
 use pty::{Pty, count_after};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 
 /// The leads of the person view, in the order the app shows them (server order).
 fn person_leads(h: &ServerHandle) -> Vec<Lead> {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Headless commands (the real binary) against a stricter, sloppier built-in server: answers
 //! that leave items out, echo ids in upper case, refuse large bodies or whole batches, ask to
 //! wait (seconds or an HTTP date), cap page sizes and id lists, repeat a lead across pages, cut
@@ -14,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::log::{items_len, key_of, limit_of, status_of, ts};
 use common::{bin, hook_get, hook_post, run_with_stdin, server, statuses, text};
 use lead_triage::api::{ApiKey, GroupBy, Status};
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use lead_triage::store::{OutboxOp, OutboxRow, Store, namespace_file};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

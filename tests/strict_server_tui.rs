@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! The TUI (the real binary in a pseudo terminal) against a stricter, sloppier built-in server:
 //! answers that leave items out, echo ids in upper case, refuse whole batches, ask to wait,
 //! cap page sizes, repeat a lead across pages, or cut a page. The counterpart of
@@ -13,9 +14,9 @@ use std::time::{Duration, Instant};
 use common::log::{items_len, key_of, limit_of, status_of, ts};
 use common::{hook_get, hook_post, server, statuses};
 use lead_triage::api::ApiKey;
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use lead_triage::store::OutboxRow;
 use pty::{Pty, count_after, line_with};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::{Value, json};
 
 const PATCH: &str = "PATCH /api/signals/leads";

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Hostile data never reaches the terminal raw, and the key never reaches any output.
 //!
 //! The real binary runs in a pseudo terminal against `demo-server --hostile` (names with
@@ -9,8 +10,8 @@ mod common;
 mod pty;
 
 use common::server;
-use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use pty::Pty;
+use puffle_demo_server::{ServerConfig, ServerHandle};
 
 const KEY: &str = "pk_live_SENTINEL_7e3f9a1c5b2d";
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Faithful text: what writing needs (zero-width joiner and non-joiner, variation selectors,
 //! emoji sequences, flag tag sequences) survives sanitising and every output, while escape
 //! sequences, controls, bidi overrides and stray tags are still removed; and the screen
@@ -9,11 +10,11 @@ mod common;
 mod screen;
 
 use common::{bin, server, text};
-use lead_triage::demo_server::ServerConfig;
 use lead_triage::text::{MAX_FIELD_CHARS, is_clean, is_terminal_safe, sanitize_line};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
+use puffle_demo_server::ServerConfig;
 use serde_json::Value;
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Feedback of the triage keys, driven through `update(&mut State, Msg)`: `$` during a retry
 //! wait, the detail pane's sync phase and history, its scroll bound, Ctrl-C on every screen,
 //! a status key that changes nothing, what undo and redo say, refused changes never counted

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! Whole-screen snapshots (ratatui TestBackend + insta) and frame-cost counts.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -13,7 +14,10 @@ use uuid::Uuid;
 /// The documented example page (accents, CJK, RTL, emoji, missing enrichment) plus
 /// synthetic leads, with varied statuses.
 fn sample_leads(extra: usize) -> Vec<Lead> {
-    let page = parse::leads_page(include_bytes!("fixtures/leads-page.json")).unwrap();
+    let page = parse::leads_page(include_bytes!(
+        "../crates/puffle-api/tests/fixtures/leads-page.json"
+    ))
+    .unwrap();
     let mut leads = page.leads;
     let statuses = [
         Status::New,

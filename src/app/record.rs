@@ -253,9 +253,10 @@ mod tests {
 
     #[test]
     fn round_trips_the_documented_example_and_shares_companies() {
-        let page =
-            crate::api::parse::leads_page(include_bytes!("../../tests/fixtures/leads-page.json"))
-                .unwrap();
+        let page = crate::api::parse::leads_page(include_bytes!(
+            "../../crates/puffle-api/tests/fixtures/leads-page.json"
+        ))
+        .unwrap();
         let mut interner = Interner::default();
         let recs: Vec<LeadRecord> = page
             .leads

@@ -17,7 +17,7 @@ use tokio::task::{JoinError, JoinHandle};
 
 use uuid::Uuid;
 
-use crate::api::client::hydration_pairs;
+use crate::api::hydration_pairs;
 use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
 use crate::app::Msg;
 use crate::app::queue::Batch;

@@ -7,13 +7,13 @@ const PATCH: &str = "PATCH /api/signals/leads";
 
 /// A built-in server with `leads` person leads, all `new`, and a private data dir.
 struct Env {
-    h: lead_triage::demo_server::ServerHandle,
+    h: puffle_demo_server::ServerHandle,
     dir: tempfile::TempDir,
 }
 
 impl Env {
     fn new(leads: usize) -> Env {
-        let h = common::server(lead_triage::demo_server::ServerConfig {
+        let h = common::server(puffle_demo_server::ServerConfig {
             leads,
             ..Default::default()
         });

@@ -3,18 +3,16 @@
 //! The contract leaves nullability open (PUFFLE_API.md, Unknowns 6, 7, 13), so parsing is done
 //! field by field over a `serde_json::Value`: a missing, `null` or wrongly typed field becomes
 //! "absent" instead of failing the page; unknown fields are ignored. Only a body that is not
-//! JSON at all, or whose top level has the wrong shape, is an error. Every string that can be
-//! shown is sanitized here (see `text.rs`), so nothing unsafe gets past this module. The one
-//! exception is the pagination cursor: it is kept verbatim because it goes back to the server
-//! (URL-encoded by reqwest) and is never drawn.
+//! JSON at all, or whose top level has the wrong shape, is an error. Strings are kept exactly as
+//! sent (a blank one counts as absent): this crate has no terminal policy, so a program that
+//! shows them must sanitise them first (lead-triage does it where text enters its state).
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::model::{
+use crate::model::{
     Company, ItemError, Lead, LeadsPage, PatchOutcome, Person, Signal, SignalsPage, Status,
 };
-use crate::text::{MAX_MESSAGE_CHARS, clean, sanitize_line};
 
 /// Why a response body could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -35,19 +33,10 @@ fn parse_json(body: &[u8]) -> Result<Value, ParseError> {
     })
 }
 
-/// A string field, sanitized; empty strings count as absent.
+/// A string field, kept exactly; blank strings count as absent.
 fn opt_str(obj: &Map<String, Value>, key: &str) -> Option<String> {
     match obj.get(key)? {
-        Value::String(s) => {
-            // Trimmed after cleaning: a CR or tab at either end would show as a space.
-            let s = clean(s);
-            let t = s.trim();
-            match t.len() {
-                0 => None,
-                n if n == s.len() => Some(s),
-                _ => Some(t.to_owned()),
-            }
-        }
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
     }
 }
@@ -181,7 +170,7 @@ pub fn leads_page(body: &[u8]) -> Result<LeadsPage, ParseError> {
 fn signal(v: &Value) -> Option<Signal> {
     let o = v.as_object()?;
     let id = match o.get("id")? {
-        Value::String(s) => clean(s),
+        Value::String(s) => s.clone(),
         _ => return None,
     };
     Some(Signal {
@@ -216,7 +205,7 @@ pub fn signals_page(body: &[u8]) -> Result<SignalsPage, ParseError> {
     })
 }
 
-/// Parse a `PATCH /api/signals/leads` 200 body. Ids are kept as given (sanitized), since the
+/// Parse a `PATCH /api/signals/leads` 200 body. Ids are kept as given, since the
 /// caller matches them against what it sent.
 pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
     let root = parse_json(body)?;
@@ -228,7 +217,7 @@ pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
         .and_then(Value::as_array)
         .ok_or(ParseError::MissingArray("updated"))?
         .iter()
-        .filter_map(|v| v.as_str().map(clean))
+        .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
     let errors = root
         .get("errors")
@@ -239,13 +228,11 @@ pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
                     let o = e.as_object()?;
                     let id = opt_str(o, "id")?;
                     let error = match o.get("error") {
-                        Some(Value::String(s)) => sanitize_line(s, 60),
-                        Some(Value::Object(inner)) => opt_str(inner, "code")
-                            .map(|c| sanitize_line(&c, 60))
-                            .unwrap_or_default(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Object(inner)) => opt_str(inner, "code").unwrap_or_default(),
                         _ => String::new(),
                     };
-                    // A blank reason (or one made only of control characters) still shows.
+                    // A blank reason still names the item as failed.
                     let error = if error.trim().is_empty() {
                         "error".to_string()
                     } else {
@@ -260,21 +247,15 @@ pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
 }
 
 /// The `{error:{code,message}}` envelope, or a bare `{error:"…"}`, or nothing useful.
-/// Returns `(code, message)`, both sanitized; tolerates any body.
+/// Returns `(code, message)` as sent; tolerates any body.
 pub fn error_envelope(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(Value::Object(root)) = serde_json::from_slice::<Value>(body) else {
         return (None, None);
     };
     match root.get("error") {
-        Some(Value::Object(e)) => (
-            opt_str(e, "code").map(|c| sanitize_line(&c, 60)),
-            opt_str(e, "message").map(|m| sanitize_line(&m, MAX_MESSAGE_CHARS)),
-        ),
-        Some(Value::String(s)) => (None, Some(sanitize_line(s, MAX_MESSAGE_CHARS))),
-        _ => (
-            None,
-            opt_str(&root, "message").map(|m| sanitize_line(&m, MAX_MESSAGE_CHARS)),
-        ),
+        Some(Value::Object(e)) => (opt_str(e, "code"), opt_str(e, "message")),
+        Some(Value::String(s)) => (None, Some(s.clone())),
+        _ => (None, opt_str(&root, "message")),
     }
 }
 
@@ -282,7 +263,7 @@ pub fn error_envelope(body: &[u8]) -> (Option<String>, Option<String>) {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../../tests/fixtures/leads-page.json");
+    const EXAMPLE: &str = include_str!("../tests/fixtures/leads-page.json");
 
     #[test]
     fn parses_the_documented_example() {
@@ -348,37 +329,28 @@ mod tests {
     }
 
     #[test]
-    fn hostile_strings_are_cleaned() {
-        let body = "{\"leads\":[{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"Evil\\u001b]0;PWNED\\u0007 Inc\\u202e\"}]}";
+    fn strings_are_kept_exactly_and_blank_ones_are_absent() {
+        // No terminal policy here: escapes, controls and long text are the caller's to clean.
+        let body = "{\"leads\":[{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"Evil\\u001b]0;PWNED\\u0007 Inc\\u202e\",\"person\":{\"headline\":\" \\t\\n\",\"email\":\" a@b.io\"}}]}";
         let page = leads_page(body.as_bytes()).unwrap();
-        assert_eq!(page.leads[0].name, "Evil Inc");
+        assert_eq!(page.leads[0].name, "Evil\u{1b}]0;PWNED\u{7} Inc\u{202e}");
+        assert_eq!(page.leads[0].headline(), None, "a blank field is absent");
+        assert_eq!(page.leads[0].email(), Some(" a@b.io"), "kept exactly");
     }
 
     #[test]
-    fn control_characters_at_either_end_leave_no_space() {
-        let body = "{\"leads\":[{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"\\rGraniteworks\\t\",\"person\":{\"headline\":\"\\n CTO \\u001b[2J\"}}]}";
-        let page = leads_page(body.as_bytes()).unwrap();
-        assert_eq!(page.leads[0].name, "Graniteworks");
-        assert_eq!(page.leads[0].headline(), Some("CTO"));
-    }
-
-    #[test]
-    fn a_megabyte_name_is_cut_at_once() {
+    fn a_megabyte_name_is_kept_whole() {
         let name = "x".repeat(1 << 20);
         let body = format!(
             "{{\"leads\":[{{\"id\":\"dde45278-8ffc-4934-b480-d8ebf87e5430\",\"name\":\"{name}\"}}]}}"
         );
         let page = leads_page(body.as_bytes()).unwrap();
-        assert_eq!(
-            page.leads[0].name.chars().count(),
-            crate::text::MAX_FIELD_CHARS
-        );
-        assert!(page.leads[0].name.ends_with('…'));
+        assert_eq!(page.leads[0].name.len(), 1 << 20);
     }
 
     #[test]
     fn patch_outcome_and_envelopes() {
-        let body = include_str!("../../tests/fixtures/patch-response.json");
+        let body = include_str!("../tests/fixtures/patch-response.json");
         let out = patch_outcome(body.as_bytes()).unwrap();
         assert_eq!(out.updated.len(), 3);
         assert_eq!(out.errors.len(), 2);

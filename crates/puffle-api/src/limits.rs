@@ -2,8 +2,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::client::{MAX_PAGE_SIZE, SIGNAL_IDS_PER_CALL};
-use super::error::ApiError;
+use crate::client::{MAX_PAGE_SIZE, SIGNAL_IDS_PER_CALL};
+use crate::error::ApiError;
 
 /// Request sizes the server accepts, learned during the session. The documented maximum is
 /// assumed first; a `400` that rejects a page size or a number of ids lowers it (to the number

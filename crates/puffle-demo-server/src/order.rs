@@ -95,7 +95,7 @@ pub(crate) fn find_by_id(by_id: &[u32], id: &Uuid, id_of: impl Fn(u32) -> Uuid) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo_server::rng::Rng;
+    use crate::rng::Rng;
 
     #[test]
     fn radix_sort_is_stable_and_ascending() {

@@ -1,17 +1,21 @@
-//! The API client against the built-in Puffle-compatible server over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
+//! The client against the built-in Puffle-compatible server over real HTTP. The server shares
+//! no code with this crate, so these tests check the documented contract, not the parser
+//! against itself.
 
+#[path = "support/hooks.rs"]
 mod common;
 
 use std::collections::HashSet;
 
 use common::{requests, server, stats, statuses};
-use lead_triage::api::{
+use puffle_api::{
     ApiError, ApiKey, Client, ClientConfig, GroupBy, LeadQuery, SortBy, Status, StatusChange,
 };
-use lead_triage::demo_server::ServerConfig;
+use puffle_demo_server::ServerConfig;
 use uuid::Uuid;
 
-fn client(h: &lead_triage::demo_server::ServerHandle, key: &str) -> Client {
+fn client(h: &puffle_demo_server::ServerHandle, key: &str) -> Client {
     let cfg = ClientConfig::new(&h.base_url(), ApiKey::new(key).unwrap()).unwrap();
     Client::new(cfg).unwrap()
 }

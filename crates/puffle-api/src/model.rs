@@ -1,9 +1,7 @@
 //! The lead model and the enums of the Puffle API.
 //!
-//! Wire parsing lives in `parse.rs`; these are the clean, already-sanitized types the rest of
-//! the program uses.
+//! Wire parsing lives in `parse.rs`. Strings hold exactly what the server sent.
 
-use crate::text::reclean;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -65,7 +63,7 @@ impl std::fmt::Display for Status {
 }
 
 /// `groupBy` of `GET /api/signals/leads`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     #[default]
     Person,
@@ -73,6 +71,14 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
+    /// Every view, in the order the API documents them.
+    pub const ALL: [GroupBy; 2] = [GroupBy::Person, GroupBy::Company];
+
+    /// Parse a wire value (`person`, `company`).
+    pub fn from_wire(s: &str) -> Option<GroupBy> {
+        GroupBy::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GroupBy::Person => "person",
@@ -89,23 +95,41 @@ impl GroupBy {
 }
 
 /// `sortBy` of `GET /api/signals/leads` (the server sorts descending).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SortBy {
     #[default]
     Recency,
-    #[value(name = "signalCount")]
     SignalCount,
-    #[value(name = "topScore")]
     TopScore,
 }
 
 impl SortBy {
+    /// Every sort key, in the order the API documents them.
+    pub const ALL: [SortBy; 3] = [SortBy::Recency, SortBy::SignalCount, SortBy::TopScore];
+
+    /// Parse a wire value (`recency`, `signalCount`, `topScore`).
+    pub fn from_wire(s: &str) -> Option<SortBy> {
+        SortBy::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SortBy::Recency => "recency",
             SortBy::SignalCount => "signalCount",
             SortBy::TopScore => "topScore",
         }
+    }
+}
+
+impl std::fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for SortBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -157,41 +181,6 @@ impl Lead {
 
     pub fn email(&self) -> Option<&str> {
         self.person.as_ref().and_then(|p| p.email.as_deref())
-    }
-
-    /// Clean every string again (see `text.rs`): for leads read back from the local cache.
-    pub fn reclean(&mut self) {
-        reclean(&mut self.name);
-        // As in the parser, an optional field that cleans to blank is absent.
-        let opt = |s: &mut Option<String>| {
-            if let Some(v) = s {
-                reclean(v);
-                if v.trim().is_empty() {
-                    *s = None;
-                }
-            }
-        };
-        if let Some(p) = &mut self.person {
-            [
-                &mut p.name,
-                &mut p.linkedin_url,
-                &mut p.headline,
-                &mut p.avatar,
-                &mut p.email,
-            ]
-            .into_iter()
-            .for_each(opt);
-        }
-        if let Some(c) = &mut self.company {
-            [
-                &mut c.name,
-                &mut c.domain,
-                &mut c.linkedin_url,
-                &mut c.industry,
-            ]
-            .into_iter()
-            .for_each(opt);
-        }
     }
 }
 

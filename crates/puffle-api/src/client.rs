@@ -11,13 +11,14 @@ use std::time::{Duration, SystemTime};
 use reqwest::{Method, StatusCode, Url};
 use uuid::Uuid;
 
-use super::config::{ApiKey, ConfigError, validate_base_url};
-use super::error::{ApiError, parse_retry_after};
-pub use super::limits::{LimitKind, Limits};
-use super::model::{
+use crate::config::{ApiKey, ConfigError, validate_base_url};
+use crate::error::{ApiError, parse_retry_after};
+pub use crate::limits::{LimitKind, Limits};
+use crate::model::{
     GroupBy, Lead, LeadsPage, PatchOutcome, Signal, SignalsPage, SortBy, Status, StatusChange,
 };
-use super::parse;
+pub use crate::pager::{LeadPager, Page, hydration_pairs};
+use crate::parse;
 
 /// Largest page the API allows for the lead and signal lists.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -426,133 +427,8 @@ impl Client {
 
     /// Walk every page of a listing.
     pub fn pager(&self, query: LeadQuery) -> LeadPager {
-        LeadPager {
-            client: self.clone(),
-            query,
-            cursor: None,
-            seen: HashSet::new(),
-            done: false,
-            pages: 0,
-        }
+        LeadPager::new(self.clone(), query)
     }
-}
-
-/// Follows `pagination.cursor` until `hasMore` is false, handing each page over as it
-/// arrives with statuses hydrated. Stops with an error if the server repeats a cursor or
-/// exceeds [`MAX_PAGES`].
-#[derive(Debug)]
-pub struct LeadPager {
-    client: Client,
-    query: LeadQuery,
-    cursor: Option<String>,
-    seen: HashSet<String>,
-    done: bool,
-    pages: usize,
-}
-
-/// One page as handed to the caller.
-#[derive(Debug, Default)]
-pub struct Page {
-    pub leads: Vec<Lead>,
-    /// Rows without a usable id.
-    pub skipped: usize,
-    /// Hydration could not run for this page (the leads keep `unknown`); the error is why.
-    pub hydration_error: Option<ApiError>,
-}
-
-impl LeadPager {
-    pub fn query(&self) -> LeadQuery {
-        self.query
-    }
-
-    /// Pages fetched so far.
-    pub fn pages(&self) -> usize {
-        self.pages
-    }
-
-    /// The listing is over (every page came, or it was stopped for looping); retrying cannot
-    /// bring more pages.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    /// The next page as the server sent it (statuses not yet learned), or `None` after the
-    /// last one. An error leaves the pager where it was, so calling again retries the page.
-    pub async fn next_raw_page(&mut self) -> Result<Option<LeadsPage>, ApiError> {
-        if self.done {
-            return Ok(None);
-        }
-        let raw = self
-            .client
-            .leads_page(&self.query, self.cursor.as_deref())
-            .await?;
-        self.pages += 1;
-        match raw.cursor.clone() {
-            Some(c) if raw.has_more => {
-                if !self.seen.insert(c.clone()) {
-                    self.done = true;
-                    return Err(ApiError::Broken(
-                        "the lead list repeated a cursor (the server is looping); stopped".into(),
-                    ));
-                }
-                if self.pages >= MAX_PAGES {
-                    self.done = true;
-                    return Err(ApiError::Broken(format!(
-                        "the lead list did not end after {MAX_PAGES} pages; stopped"
-                    )));
-                }
-                self.cursor = Some(c);
-            }
-            _ => self.done = true,
-        }
-        Ok(Some(raw))
-    }
-
-    /// The next page with statuses learned, or `None` after the last one.
-    pub async fn next_page(&mut self) -> Result<Option<Page>, ApiError> {
-        let Some(raw) = self.next_raw_page().await? else {
-            return Ok(None);
-        };
-        let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
-        let mut leads = raw.leads;
-        let hydration_error = match self
-            .client
-            .hydrate(self.query.group_by, &mut leads, &needs)
-            .await
-        {
-            Ok(()) => None,
-            Err(e @ ApiError::Unauthorized { .. }) => return Err(e),
-            Err(e) => Some(e),
-        };
-        Ok(Some(Page {
-            leads,
-            skipped: raw.skipped,
-            hydration_error,
-        }))
-    }
-
-    /// Every remaining page, concatenated.
-    pub async fn collect_all(&mut self) -> Result<Page, ApiError> {
-        let mut all = Page::default();
-        while let Some(page) = self.next_page().await? {
-            all.leads.extend(page.leads);
-            all.skipped += page.skipped;
-            if all.hydration_error.is_none() {
-                all.hydration_error = page.hydration_error;
-            }
-        }
-        Ok(all)
-    }
-}
-
-/// `(lead id, first signal id)` of the leads that need their status learned.
-pub fn hydration_pairs(leads: &[Lead], needs: &[bool]) -> Vec<(Uuid, Uuid)> {
-    leads
-        .iter()
-        .zip(needs)
-        .filter(|(_, need)| **need)
-        .filter_map(|(l, _)| l.signal_ids.first().map(|s| (l.id, *s)))
-        .collect()
 }
 
 fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
@@ -585,7 +461,7 @@ fn root_cause(e: &reqwest::Error) -> String {
         msg = s.to_string();
         source = s.source();
     }
-    crate::text::sanitize_line(&msg, 160)
+    msg
 }
 
 enum ReadError {
@@ -608,66 +484,4 @@ async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_codes_map_to_typed_errors() {
-        let env = br#"{"error":{"code":"invalid_request","message":"items must contain between 1 and 200 entries"}}"#;
-        assert!(matches!(
-            status_error(StatusCode::BAD_REQUEST, env, None),
-            ApiError::Invalid { status: 400, .. }
-        ));
-        assert!(matches!(
-            status_error(StatusCode::UNAUTHORIZED, b"", None),
-            ApiError::Unauthorized { .. }
-        ));
-        assert_eq!(
-            status_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                b"slow down",
-                Some(Duration::from_secs(3))
-            )
-            .retry_after(),
-            Some(Duration::from_secs(3))
-        );
-        assert!(matches!(
-            status_error(StatusCode::BAD_GATEWAY, b"<html>", None),
-            ApiError::Server { status: 502, .. }
-        ));
-        assert!(matches!(
-            status_error(StatusCode::NOT_FOUND, b"", None),
-            ApiError::Http { status: 404, .. }
-        ));
-    }
-
-    #[test]
-    fn debug_output_never_shows_the_key() {
-        let key = ApiKey::new("pk_live_TOPSECRET").unwrap();
-        let cfg = ClientConfig::new("https://app.puffle.ai", key).unwrap();
-        let c = Client::new(cfg.clone()).unwrap();
-        for text in [
-            format!("{cfg:?}"),
-            format!("{c:?}"),
-            format!("{:?}", c.pager(LeadQuery::default())),
-        ] {
-            assert!(!text.contains("TOPSECRET"), "{text}");
-        }
-    }
-
-    #[test]
-    fn url_keeps_a_base_path() {
-        let key = ApiKey::new("pk_test").unwrap();
-        let c = Client::new(ClientConfig::new("http://127.0.0.1:9/prefix/", key).unwrap()).unwrap();
-        assert_eq!(
-            c.url("/api/signals/leads").as_str(),
-            "http://127.0.0.1:9/prefix/api/signals/leads"
-        );
-    }
-
-    #[test]
-    fn status_is_kept() {
-        use crate::api::Status;
-        assert_eq!(Status::from_wire("contacted"), Some(Status::Contacted));
-    }
-}
+mod tests;

@@ -95,14 +95,14 @@ pub fn is_loopback_host(host: &url::Host<String>) -> bool {
 pub fn validate_base_url(raw: &str) -> Result<Url, ConfigError> {
     let trimmed = raw.trim();
     let url = Url::parse(trimmed).map_err(|e| ConfigError::BadUrl {
-        url: crate::text::clean(trimmed),
+        url: trimmed.to_owned(),
         reason: e.to_string(),
     })?;
     let host = url
         .host()
         .map(|h| h.to_owned())
         .ok_or_else(|| ConfigError::BadUrl {
-            url: crate::text::clean(trimmed),
+            url: trimmed.to_owned(),
             reason: "no host".into(),
         })?;
     match url.scheme() {
@@ -110,10 +110,10 @@ pub fn validate_base_url(raw: &str) -> Result<Url, ConfigError> {
         "http" if is_loopback_host(&host) => {}
         "http" => {
             return Err(ConfigError::InsecureUrl {
-                host: crate::text::clean(&host.to_string()),
+                host: host.to_string(),
             });
         }
-        other => return Err(ConfigError::BadScheme(crate::text::clean(other))),
+        other => return Err(ConfigError::BadScheme(other.to_owned())),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ConfigError::BadUrl {
