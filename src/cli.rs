@@ -265,8 +265,8 @@ pub enum LeadsCommand {
     /// Set one status on many leads: the ids given (`-` reads them from stdin, one per line),
     /// or the leads the TUI's filter shows for --filter.
     Set {
-        #[arg(value_enum)]
-        status: SettableStatus,
+        #[arg(value_parser = settable_status_parser())]
+        status: Status,
         /// Entity ids (UUIDs), or `-` for stdin.
         #[arg(
             required_unless_present = "filter",
@@ -334,36 +334,25 @@ pub enum ListFormat {
     Csv,
 }
 
-/// The statuses a rep can set.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettableStatus {
-    New,
-    Contacted,
-    Dismissed,
-}
-
-impl From<SettableStatus> for Status {
-    fn from(s: SettableStatus) -> Status {
-        match s {
-            SettableStatus::New => Status::New,
-            SettableStatus::Contacted => Status::Contacted,
-            SettableStatus::Dismissed => Status::Dismissed,
-        }
-    }
+/// A status the API accepts in a PATCH, by its wire name (from `Status::SETTABLE`).
+fn settable_status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Status::SETTABLE.map(Status::as_str))
+        .try_map(|s| Status::from_wire(&s).ok_or(format!("not a settable status: {s}")))
 }
 
 /// `--group-by`: the API's own names (`person`, `company`), from its table.
 fn group_by_parser() -> impl clap::builder::TypedValueParser<Value = GroupBy> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(GroupBy::ALL.map(GroupBy::as_str))
-        .map(|s| GroupBy::from_wire(&s).unwrap_or_default())
+        .try_map(|s| GroupBy::from_wire(&s).ok_or(format!("not a view: {s}")))
 }
 
 /// `--sort-by`: the API's own names (`recency`, `signalCount`, `topScore`), from its table.
 fn sort_by_parser() -> impl clap::builder::TypedValueParser<Value = SortBy> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(SortBy::ALL.map(SortBy::as_str))
-        .map(|s| SortBy::from_wire(&s).unwrap_or_default())
+        .try_map(|s| SortBy::from_wire(&s).ok_or(format!("not a sort key: {s}")))
 }
 
 #[cfg(feature = "demo")]

@@ -103,7 +103,6 @@ impl FileConfig {
 #[derive(Clone, Debug, Default)]
 pub struct LoadedConfig {
     pub file: FileConfig,
-    pub path: Option<PathBuf>,
     /// The file may hold a key: it is readable by its owner alone.
     private: bool,
 }
@@ -182,11 +181,7 @@ pub fn load(path: &Path) -> Result<LoadedConfig, FileError> {
             mode: mode.unwrap_or(0) & 0o777,
         });
     }
-    Ok(LoadedConfig {
-        file,
-        path: Some(path.to_owned()),
-        private,
-    })
+    Ok(LoadedConfig { file, private })
 }
 
 #[cfg(unix)]
@@ -289,11 +284,7 @@ mod tests {
         std::fs::write(&path, "debounce_ms = 10\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(load(&path).unwrap().file.debounce_ms, Some(10));
-        assert!(
-            load(&dir.path().join("absent.toml"))
-                .unwrap()
-                .path
-                .is_none()
-        );
+        let absent = load(&dir.path().join("absent.toml")).unwrap();
+        assert_eq!(absent.file.debounce_ms, None, "no file: the defaults");
     }
 }

@@ -1,22 +1,26 @@
 //! lead-triage: triage Puffle signal leads from the keyboard.
 //!
 //! The library holds every piece so that tests, benches and the tiny `main.rs` share them.
+//! Its public surface is what those need: the API boundary, the pure `app` core (`State`,
+//! `Msg`, `update`), the store, the keymap, the sync engine, rendering, the runner and the
+//! headless commands. The terminal loop, the configuration file, clipboard, file modes and
+//! progress lines are internal.
 
 pub mod api;
 pub mod app;
 pub mod cli;
-pub mod clipboard;
+pub(crate) mod clipboard;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod export;
-pub mod fsperm;
+pub(crate) mod fsperm;
 pub mod headless;
 pub mod keymap;
 pub mod logging;
-pub mod progress;
+pub(crate) mod progress;
 pub mod runner;
 pub mod store;
 pub mod sync;
 pub mod text;
-pub mod tui;
+pub(crate) mod tui;
 pub mod ui;

@@ -64,6 +64,7 @@ impl<W: Write> Progress<W> {
     }
 
     /// True when a bar is drawn (stderr is a terminal).
+    #[cfg(test)]
     pub fn is_drawn(&self) -> bool {
         self.bar.is_some()
     }
@@ -85,6 +86,7 @@ impl<W: Write> Progress<W> {
         }
     }
 
+    #[cfg(test)]
     /// The last value given to [`Progress::set`].
     pub fn done(&self) -> u64 {
         self.done
@@ -104,6 +106,7 @@ impl<W: Write> Progress<W> {
         }
     }
 
+    #[cfg(test)]
     /// Run `f` with the bar hidden, e.g. to write rows to stdout when stdout is the same
     /// terminal; without a bar it just runs `f`.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {

@@ -19,9 +19,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::KeyEvent;
+use lead_triage::api::boundary as parse;
 use lead_triage::api::error::parse_retry_after;
 use lead_triage::api::model::{Company, ItemError, LeadsPage, Person, Signal};
-use lead_triage::api::parse::{self, ParseError};
+use lead_triage::api::parse::ParseError;
 use lead_triage::api::{Lead, Status};
 use lead_triage::app::action::Action;
 use lead_triage::headless::{InputError, parse_ids, parse_items};

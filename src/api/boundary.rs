@@ -6,7 +6,8 @@
 //! absent, as the parser would have made it. Clean text passes without an allocation, which
 //! matters for the 100,000 leads read back from the cache.
 
-use puffle_api::model::{Company, Person, Signal};
+use puffle_api::model::{Company, LeadsPage, Person, Signal, SignalsPage};
+use puffle_api::parse::{self, ParseError};
 use puffle_api::{ApiError, Lead, Page, PatchOutcome};
 
 use crate::text::{MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, is_clean, sanitize_line};
@@ -16,24 +17,35 @@ const MAX_CODE_CHARS: usize = 60;
 /// Longest transport detail kept (a reqwest cause such as "connection refused").
 const MAX_DETAIL_CHARS: usize = 160;
 
-/// Clean one field in place: sanitised, cut, trimmed. Allocates only when something changes.
-fn clean_field(s: &mut String, max: usize) {
+/// Sanitised and cut to `max` in place; allocates only when something changes.
+fn sanitized(s: &mut String, max: usize) {
     if !is_clean(s, max) {
         *s = sanitize_line(s, max);
     }
-    let t = s.trim();
-    if t.len() != s.len() {
-        *s = t.to_owned();
+}
+
+/// An optional field as the app keeps it: sanitised, trimmed (a CR or tab at either end would
+/// show as a space), and absent when nothing is left.
+fn field(s: &mut Option<String>) {
+    if let Some(v) = s {
+        sanitized(v, MAX_FIELD_CHARS);
+        let t = v.trim();
+        if t.is_empty() {
+            *s = None;
+        } else if t.len() != v.len() {
+            *v = t.to_owned();
+        }
     }
 }
 
-fn clean_opt(s: &mut Option<String>) {
-    if let Some(v) = s {
-        clean_field(v, MAX_FIELD_CHARS);
-        if v.is_empty() {
-            *s = None;
-        }
-    }
+/// A field, then cut to `max` (codes, messages).
+fn short(s: Option<String>, max: usize) -> Option<String> {
+    let mut s = s;
+    field(&mut s);
+    s.map(|mut v| {
+        sanitized(&mut v, max);
+        v
+    })
 }
 
 fn clean_person(p: &mut Person) {
@@ -45,7 +57,7 @@ fn clean_person(p: &mut Person) {
         &mut p.email,
     ]
     .into_iter()
-    .for_each(clean_opt);
+    .for_each(field);
 }
 
 fn clean_company(c: &mut Company) {
@@ -56,25 +68,32 @@ fn clean_company(c: &mut Company) {
         &mut c.industry,
     ]
     .into_iter()
-    .for_each(clean_opt);
+    .for_each(field);
 }
 
-/// Clean every string of a lead: from the wire, and again when read back from the cache.
+/// Clean every string of a lead: from the wire, and again when read back from the cache. A
+/// name that cleans to nothing falls back to the person's or company's name, as a missing one
+/// does in the parser.
 pub fn clean_lead(lead: &mut Lead) {
-    clean_field(&mut lead.name, MAX_FIELD_CHARS);
     if let Some(p) = &mut lead.person {
         clean_person(p);
     }
     if let Some(c) = &mut lead.company {
         clean_company(c);
     }
+    let mut name = Some(std::mem::take(&mut lead.name));
+    field(&mut name);
+    lead.name = name
+        .or_else(|| lead.person.as_ref().and_then(|p| p.name.clone()))
+        .or_else(|| lead.company.as_ref().and_then(|c| c.name.clone()))
+        .unwrap_or_default();
 }
 
 pub fn clean_signal(mut s: Signal) -> Signal {
-    clean_field(&mut s.id, MAX_FIELD_CHARS);
+    sanitized(&mut s.id, MAX_FIELD_CHARS);
     [&mut s.label, &mut s.title, &mut s.created_at, &mut s.url]
         .into_iter()
-        .for_each(clean_opt);
+        .for_each(field);
     s
 }
 
@@ -84,42 +103,40 @@ pub fn clean_page(mut page: Page) -> Page {
     page
 }
 
-/// Ids stay as sent (they are matched as UUIDs); reasons are cut like codes, and a reason
-/// that cleans to nothing still says the item failed.
+/// Ids stay as sent apart from sanitising (they are matched as UUIDs); an error item whose id
+/// cleans to nothing names no item and is dropped; a reason that cleans to nothing still says
+/// the item failed.
 pub fn clean_outcome(mut out: PatchOutcome) -> PatchOutcome {
     for id in &mut out.updated {
-        clean_field(id, MAX_FIELD_CHARS);
+        sanitized(id, MAX_FIELD_CHARS);
     }
-    for e in &mut out.errors {
-        clean_field(&mut e.id, MAX_FIELD_CHARS);
-        clean_field(&mut e.error, MAX_CODE_CHARS);
-        if e.error.is_empty() {
+    out.errors.retain_mut(|e| {
+        let mut id = Some(std::mem::take(&mut e.id));
+        field(&mut id);
+        let Some(id) = id else { return false };
+        e.id = id;
+        sanitized(&mut e.error, MAX_CODE_CHARS);
+        if e.error.trim().is_empty() {
             e.error = "error".to_owned();
         }
-    }
+        true
+    });
     out
 }
 
-fn clean_message(m: Option<String>) -> Option<String> {
-    let mut m = m?;
-    clean_field(&mut m, MAX_MESSAGE_CHARS);
-    (!m.is_empty()).then_some(m)
-}
-
 fn line(s: String, max: usize) -> String {
-    let mut s = s;
-    clean_field(&mut s, max);
-    s
+    short(Some(s), max).unwrap_or_default()
 }
 
 /// Clean the server's words inside an error (messages, codes, transport details).
 pub fn clean_error(e: ApiError) -> ApiError {
+    let msg = |m: Option<String>| short(m, MAX_MESSAGE_CHARS);
     match e {
         ApiError::Unauthorized { message } => ApiError::Unauthorized {
-            message: clean_message(message),
+            message: msg(message),
         },
         ApiError::Forbidden { message } => ApiError::Forbidden {
-            message: clean_message(message),
+            message: msg(message),
         },
         ApiError::Invalid {
             status,
@@ -127,8 +144,8 @@ pub fn clean_error(e: ApiError) -> ApiError {
             message,
         } => ApiError::Invalid {
             status,
-            code: line(code, MAX_CODE_CHARS),
-            message: clean_message(message),
+            code: short(Some(code), MAX_CODE_CHARS).unwrap_or_else(|| "invalid_request".into()),
+            message: msg(message),
         },
         ApiError::Server {
             status,
@@ -136,15 +153,15 @@ pub fn clean_error(e: ApiError) -> ApiError {
             retry_after,
         } => ApiError::Server {
             status,
-            message: clean_message(message),
+            message: msg(message),
             retry_after,
         },
         ApiError::PayloadTooLarge { message } => ApiError::PayloadTooLarge {
-            message: clean_message(message),
+            message: msg(message),
         },
         ApiError::Http { status, message } => ApiError::Http {
             status,
-            message: clean_message(message),
+            message: msg(message),
         },
         ApiError::Connect { host, detail } => ApiError::Connect {
             host: line(host, MAX_FIELD_CHARS),
@@ -158,16 +175,40 @@ pub fn clean_error(e: ApiError) -> ApiError {
     }
 }
 
+/// The parser as the app sees it: `puffle_api::parse`, then this boundary. The client wrapper
+/// applies the same cleaning to every answer; these exist so the parser properties
+/// (`tests/parser_props.rs`) check exactly what reaches the app.
+pub fn leads_page(body: &[u8]) -> Result<LeadsPage, ParseError> {
+    let mut page = parse::leads_page(body)?;
+    page.leads.iter_mut().for_each(clean_lead);
+    Ok(page)
+}
+
+pub fn signals_page(body: &[u8]) -> Result<SignalsPage, ParseError> {
+    let mut page = parse::signals_page(body)?;
+    page.signals = page.signals.into_iter().map(clean_signal).collect();
+    Ok(page)
+}
+
+pub fn patch_outcome(body: &[u8]) -> Result<PatchOutcome, ParseError> {
+    parse::patch_outcome(body).map(clean_outcome)
+}
+
+/// `(code, message)` of an error body, cleaned as [`clean_error`] cleans them.
+pub fn error_envelope(body: &[u8]) -> (Option<String>, Option<String>) {
+    let (code, message) = parse::error_envelope(body);
+    (
+        short(code, MAX_CODE_CHARS),
+        short(message, MAX_MESSAGE_CHARS),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use puffle_api::parse::leads_page;
 
     fn lead_from(body: &str) -> Lead {
-        let mut page = leads_page(body.as_bytes()).unwrap();
-        let mut lead = page.leads.remove(0);
-        clean_lead(&mut lead);
-        lead
+        leads_page(body.as_bytes()).unwrap().leads.remove(0)
     }
 
     #[test]

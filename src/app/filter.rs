@@ -76,28 +76,15 @@ impl Cmp {
     }
 }
 
-/// The statuses a `status:` token names, as names for prefix matching.
-const STATUS_NAMES: [(&str, Status); 4] = [
-    ("new", Status::New),
-    ("contacted", Status::Contacted),
-    ("dismissed", Status::Dismissed),
-    ("unknown", Status::Unknown),
-];
-
 /// A set of statuses (bit per status).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatusSet(u8);
 
 impl StatusSet {
-    const ALL: StatusSet = StatusSet(0b1111);
+    const ALL: StatusSet = StatusSet((1 << Status::ALL.len()) - 1);
 
     fn bit(s: Status) -> u8 {
-        match s {
-            Status::New => 1,
-            Status::Contacted => 2,
-            Status::Dismissed => 4,
-            Status::Unknown => 8,
-        }
+        1 << s.index()
     }
 
     pub fn contains(self, s: Status) -> bool {
@@ -296,18 +283,17 @@ impl Query {
         let value = value.to_lowercase();
         let mut set = StatusSet::default();
         let parts = alternatives(&value);
+        let names = Status::ALL.map(|st| (st.as_str(), st));
+        let known = || names.map(|(n, _)| n).join(", ");
         if parts.is_empty() {
-            self.errors
-                .push("status:? (new, contacted, dismissed, unknown)".into());
+            self.errors.push(format!("status:? ({})", known()));
             return None;
         }
         for part in parts {
-            match resolve(part, &STATUS_NAMES) {
+            match resolve(part, &names) {
                 Some(st) => set.insert(st),
                 None => {
-                    self.errors.push(format!(
-                        "status:{part}? (new, contacted, dismissed, unknown)"
-                    ));
+                    self.errors.push(format!("status:{part}? ({})", known()));
                     return None;
                 }
             }

@@ -205,13 +205,7 @@ fn step_summary(
             None => format!("{verb} 1 change → {}", to(one)),
         },
         many => {
-            let order = [
-                Status::New,
-                Status::Contacted,
-                Status::Dismissed,
-                Status::Unknown,
-            ];
-            let mut by: Vec<(Status, usize)> = order
+            let mut by: Vec<(Status, usize)> = Status::ALL
                 .iter()
                 .map(|&st| (st, many.iter().filter(|c| to(c) == st).count()))
                 .filter(|(_, k)| *k > 0)

@@ -59,13 +59,8 @@ impl SortKey {
     }
 }
 
-fn status_rank(s: Status) -> u8 {
-    match s {
-        Status::New => 0,
-        Status::Contacted => 1,
-        Status::Dismissed => 2,
-        Status::Unknown => 3,
-    }
+fn status_rank(s: Status) -> usize {
+    s.index()
 }
 
 fn cmp_text(a: Option<&str>, b: Option<&str>) -> Ordering {

@@ -70,7 +70,7 @@ pub(super) async fn run(cmd: &LeadsCommand, ctx: &Ctx) -> ExitCode {
             guard,
             send,
         } => {
-            let status = Status::from(*status);
+            let status = *status;
             let wanted = match filter {
                 Some(f) if f.trim().is_empty() => {
                     // An unset shell variable (`--filter "$Q"`) must not select every lead.

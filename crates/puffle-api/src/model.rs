@@ -21,9 +21,19 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order lists and counts show them. `Status::index` is the position
+    /// here, so tables elsewhere (colours, counters, filter bits) can be indexed by it.
+    pub const ALL: [Status; 4] = [
+        Status::New,
+        Status::Contacted,
+        Status::Dismissed,
+        Status::Unknown,
+    ];
+
     /// The three values the API accepts in a PATCH.
     pub const SETTABLE: [Status; 3] = [Status::New, Status::Contacted, Status::Dismissed];
 
+    /// The wire name, and the name used by filters, the store and the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::New => "new",
@@ -33,22 +43,19 @@ impl Status {
         }
     }
 
+    /// Position in [`Status::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Parse one of the settable wire values (`new`, `contacted`, `dismissed`).
     pub fn from_wire(s: &str) -> Option<Status> {
-        match s {
-            "new" => Some(Status::New),
-            "contacted" => Some(Status::Contacted),
-            "dismissed" => Some(Status::Dismissed),
-            _ => None,
-        }
+        Status::SETTABLE.into_iter().find(|st| st.as_str() == s)
     }
 
     /// Parse any status name, `unknown` included (filters, the local store).
     pub fn from_name(s: &str) -> Option<Status> {
-        match s {
-            "unknown" => Some(Status::Unknown),
-            other => Status::from_wire(other),
-        }
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
     pub fn is_settable(self) -> bool {

@@ -57,7 +57,21 @@ fn url_keeps_a_base_path() {
 }
 
 #[test]
-fn status_is_kept() {
-    use crate::Status;
-    assert_eq!(Status::from_wire("contacted"), Some(Status::Contacted));
+fn the_enum_tables_agree_with_their_parsers() {
+    use crate::{GroupBy, SortBy, Status};
+    for (i, st) in Status::ALL.into_iter().enumerate() {
+        assert_eq!(st.index(), i, "index is the position in ALL");
+        assert_eq!(Status::from_name(st.as_str()), Some(st));
+        assert_eq!(Status::from_wire(st.as_str()).is_some(), st.is_settable());
+        assert_eq!(st.to_string(), st.as_str());
+    }
+    assert!(Status::SETTABLE.iter().all(|s| Status::ALL.contains(s)));
+    for g in GroupBy::ALL {
+        assert_eq!(GroupBy::from_wire(g.as_str()), Some(g));
+    }
+    for k in SortBy::ALL {
+        assert_eq!(SortBy::from_wire(k.as_str()), Some(k));
+    }
+    assert_eq!(Status::from_wire("unknown"), None, "never sent in a PATCH");
+    assert_eq!(Status::from_name("Contacted"), None, "names are exact");
 }
