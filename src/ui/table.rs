@@ -12,6 +12,7 @@ use crate::app::queue::Phase;
 use crate::app::record::LeadRecord;
 use crate::app::state::{State, gi};
 
+use super::Layout;
 use super::fit::cut;
 use super::theme::Theme;
 
@@ -101,8 +102,10 @@ fn put(
     }
 }
 
-/// Draw the table into `area`; returns the number of rows drawn.
-pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
+/// Draw the table into `layout.table` (titles) and `layout.rows` (the window of
+/// [`Layout::window`]); returns the number of rows drawn.
+pub fn draw(frame: &mut Frame, layout: &Layout, s: &State, theme: &Theme) -> usize {
+    let area = layout.table;
     let with_error = s.queue.counts.failed > 0;
     let cols = columns(area.width, with_error);
     let list = s.list();
@@ -130,22 +133,14 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
         put(buf, area, area.y, e, "error", ts, false);
     }
 
-    let body = usize::from(area.height - 1);
-    // The window: the stored offset, nudged so the cursor is visible even before a resize
-    // reached the state.
-    let mut offset = list.offset.min(list.rows.len().saturating_sub(1));
-    if list.cursor >= offset + body.max(1) {
-        offset = list.cursor + 1 - body.max(1);
-    }
-    if list.cursor < offset {
-        offset = list.cursor;
-    }
-    let end = (offset + body).min(list.rows.len());
+    let body = usize::from(layout.rows.height);
+    let window = layout.window(list);
+    let (offset, end) = (window.start, window.end);
     let range = list.range_bounds();
 
     for (k, &i) in list.rows[offset..end].iter().enumerate() {
         let pos = offset + k;
-        let y = area.y + 1 + k as u16;
+        let y = layout.rows.y + k as u16;
         let row = Rect {
             y,
             height: 1,
@@ -169,7 +164,7 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
         && body > 0
         && let Some(msg) = empty_message(s)
     {
-        let y = area.y + 1 + (body as u16).saturating_sub(1) / 2;
+        let y = layout.rows.y + (body as u16).saturating_sub(1) / 2;
         let w = super::fit::width(&msg).min(usize::from(area.width));
         let x = area.x + (area.width.saturating_sub(w as u16)) / 2;
         buf.set_string(x, y, super::fit::fit(&msg, w), theme.dim());
