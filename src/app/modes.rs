@@ -110,45 +110,6 @@ pub(super) fn on_paste(s: &mut State, text: &str) {
     }
 }
 
-/// Mouse (opt-in): the wheel scrolls, a click moves the cursor, a click in the mark column
-/// toggles the row's selection.
-pub(super) fn on_mouse(s: &mut State, m: crossterm::event::MouseEvent) {
-    use crossterm::event::{MouseButton, MouseEventKind};
-    if s.mode != Mode::Normal || crate::ui::too_small(s.size) {
-        return;
-    }
-    match m.kind {
-        MouseEventKind::ScrollDown => nav::move_by(s, 3, false),
-        MouseEventKind::ScrollUp => nav::move_by(s, -3, false),
-        MouseEventKind::Down(MouseButton::Left) => {
-            // Line 0 is the header, line 1 the column titles; rows start at line 2.
-            let Some(k) = usize::from(m.row).checked_sub(2) else {
-                return;
-            };
-            if k >= s.page_rows() {
-                return;
-            }
-            let pos = s.list().offset + k;
-            if pos >= s.list().rows.len() {
-                return;
-            }
-            if m.column <= 1 {
-                let list = s.list_mut();
-                let i = list.rows[pos];
-                if list.selected.remove(&i) {
-                    list.visible_selected -= 1;
-                } else {
-                    list.selected.insert(i);
-                    list.visible_selected += 1;
-                }
-            } else {
-                nav::move_to(s, pos as isize);
-            }
-        }
-        _ => {}
-    }
-}
-
 pub(super) fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
     if is_ctrl_c(key) {
         if quits_in_list(s, key) {
@@ -159,7 +120,7 @@ pub(super) fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mu
     // Scrolling stops at the end of the content (the same lines the pane draws), so `k` after
     // holding `j` moves at once.
     let max = crate::ui::detail::max_scroll(s);
-    let page = crate::ui::detail::visible_lines(s.size).max(1);
+    let page = s.layout().detail_lines().max(1);
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let scroll = scroll.min(max);
     let to = |n: usize| Mode::Detail { scroll: n.min(max) };
@@ -219,7 +180,7 @@ pub(super) fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut 
         _ => {
             let max = s.help_max_scroll();
             // The overlay shows fewer lines than the table: page by what it shows.
-            let page = usize::from(s.size.1.saturating_sub(7)).max(1);
+            let page = s.layout().help_lines().max(1);
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             let scroll = scroll.min(max);
             let to = match key.code {

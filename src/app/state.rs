@@ -18,9 +18,6 @@ use super::record::{Interner, LeadRecord};
 use super::undo::History;
 use super::view::{self, SortKey, ViewInput};
 
-/// Lines of the screen that are not table rows: header, column titles, toast, status, hints.
-pub const CHROME_LINES: u16 = 5;
-
 /// How long a toast stays on screen (banners and the filter line stay until resolved).
 pub const TOAST_TTL: Duration = Duration::from_secs(8);
 
@@ -457,15 +454,18 @@ impl State {
             .count()
             + usize::from(!bindings.is_empty());
         let lines = bindings.len() + groups + groups.saturating_sub(1);
-        // The overlay spans the screen less the header and the three bottom bars; inside,
-        // two border lines and the filter line.
-        let visible = usize::from(self.size.1.saturating_sub(1 + 3 + 3));
-        lines.saturating_sub(visible)
+        lines.saturating_sub(self.layout().help_lines())
+    }
+
+    /// The screen's layout at the terminal size the state knows: the one `ui::draw` draws
+    /// (it computes it from the frame, which has this size once `Msg::Resize` arrived).
+    pub fn layout(&self) -> crate::ui::Layout {
+        crate::ui::Layout::of_size(self.size)
     }
 
     /// Table rows that fit on screen.
     pub fn page_rows(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(CHROME_LINES)).max(1)
+        self.layout().page_rows()
     }
 
     /// The status shown for a lead of the current view.

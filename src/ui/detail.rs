@@ -259,39 +259,31 @@ fn explain(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Where the pane is drawn in `area`: above the toast, status and hint lines, so what
-/// `o`/`y`/`Y` say stays visible.
-fn popup_rect(area: Rect) -> Rect {
-    let w = area.width.saturating_sub(4).min(100);
-    Rect {
-        x: area.x + area.width.saturating_sub(w) / 2,
-        y: area.y + 1,
-        width: w,
-        height: area.height.saturating_sub(1 + super::BOTTOM_BARS),
-    }
-}
-
 /// Lines of content the pane shows at once in a terminal of `size` (columns, rows).
 pub fn visible_lines(size: (u16, u16)) -> usize {
-    let popup = popup_rect(Rect::new(0, 0, size.0, size.1));
-    usize::from(popup.height.saturating_sub(2))
+    super::Layout::of_size(size).detail_lines()
 }
 
 /// Largest useful scroll of the pane in the terminal size the state knows: its lines (the
 /// same [`lines`] it draws) less those it shows.
 pub fn max_scroll(s: &State) -> usize {
-    let popup = popup_rect(Rect::new(0, 0, s.size.0, s.size.1));
+    let layout = s.layout();
     let theme = Theme {
         color: s.settings.color,
         palette: s.settings.palette,
     };
-    let all = lines(s, usize::from(popup.width.saturating_sub(2)), &theme).len();
-    all.saturating_sub(visible_lines(s.size))
+    let all = lines(
+        s,
+        usize::from(layout.detail.width.saturating_sub(2)),
+        &theme,
+    )
+    .len();
+    all.saturating_sub(layout.detail_lines())
 }
 
-/// Draw the pane over the list.
-pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &Theme) {
-    let popup = popup_rect(area);
+/// Draw the pane in its box (`Layout::detail`), above the toast, status and hint lines, so
+/// what `o`/`y`/`Y` say stays visible.
+pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Theme) {
     let inner = usize::from(popup.width.saturating_sub(2));
     let all = lines(s, inner, theme);
     let visible = usize::from(popup.height.saturating_sub(2));

@@ -127,16 +127,8 @@ pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-/// Draw the overlay centred in `area`.
-pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &Theme) {
-    let w = area.width.saturating_sub(4).min(72);
-    let h = area.height.saturating_sub(1 + super::BOTTOM_BARS);
-    let popup = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + 1,
-        width: w,
-        height: h,
-    };
+/// Draw the overlay in its box (`Layout::help`).
+pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Theme) {
     let mut all = lines(s, theme);
     if all.is_empty() {
         all.push(Line::from(Span::styled(
@@ -154,7 +146,7 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, scroll: usize, theme: &The
     } else {
         Line::from(Span::styled(" / to filter", theme.dim()))
     };
-    let visible = usize::from(h.saturating_sub(3));
+    let visible = super::layout::help_lines(popup);
     let total = all.len();
     let scroll = scroll.min(total.saturating_sub(visible));
     let position = if total > visible {

@@ -5,12 +5,12 @@ pub mod bars;
 pub mod detail;
 pub mod fit;
 pub mod help;
+pub mod layout;
 pub mod popup;
 pub mod table;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
@@ -22,8 +22,7 @@ use theme::Theme;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 8;
 
-/// Lines under the table: toast, sync status, key hints.
-pub const BOTTOM_BARS: u16 = 3;
+pub use layout::{BOTTOM_BARS, CHROME_LINES, Hit, Layout};
 
 /// What a frame cost, in counts (not time).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,38 +58,31 @@ pub fn too_small_message(s: &State, (width, height): (u16, u16)) -> String {
     }
 }
 
-/// Draw the whole screen.
+/// Draw the whole screen, every area where [`Layout`] puts it (the layout `update` reads).
 pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
-    let area = frame.area();
+    let layout = Layout::new(frame.area());
     let theme = Theme {
         color: s.settings.color,
         palette: s.settings.palette,
     };
-    if too_small((area.width, area.height)) {
-        let msg = too_small_message(s, (area.width, area.height));
+    if layout.too_small {
+        let msg = too_small_message(s, (layout.area.width, layout.area.height));
         frame.render_widget(
             Paragraph::new(Line::from(msg)).wrap(ratatui::widgets::Wrap { trim: true }),
-            area,
+            layout.area,
         );
         return FrameStats::default();
     }
-    let [header, table_area, toast, status, hints] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(2),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    bars::header(frame, header, s, &theme);
-    let rows_built = table::draw(frame, table_area, s, &theme);
-    bars::toast(frame, toast, s, &theme);
-    bars::status(frame, status, s, &theme);
-    bars::hints(frame, hints, s, &theme);
+    let area = layout.area;
+    bars::header(frame, layout.header, s, &theme);
+    let rows_built = table::draw(frame, &layout, s, &theme);
+    bars::toast(frame, layout.toast, s, &theme);
+    bars::status(frame, layout.status, s, &theme);
+    bars::hints(frame, layout.hints, s, &theme);
     match &s.mode {
-        Mode::Help { scroll } => help::draw(frame, area, s, *scroll, &theme),
+        Mode::Help { scroll } => help::draw(frame, layout.help, s, *scroll, &theme),
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
-        Mode::Detail { scroll } => detail::draw(frame, area, s, *scroll, &theme),
+        Mode::Detail { scroll } => detail::draw(frame, layout.detail, s, *scroll, &theme),
         Mode::Ask(ask) => ask::draw(frame, area, s, ask, &theme),
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
         Mode::Normal | Mode::Filter | Mode::Find => {}

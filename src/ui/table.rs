@@ -12,6 +12,7 @@ use crate::app::queue::Phase;
 use crate::app::record::LeadRecord;
 use crate::app::state::{State, gi};
 
+use super::Layout;
 use super::fit::cut;
 use super::theme::Theme;
 
@@ -101,8 +102,10 @@ fn put(
     }
 }
 
-/// Draw the table into `area`; returns the number of rows drawn.
-pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
+/// Draw the table into `layout.table` (titles) and `layout.rows` (the window of
+/// [`Layout::window`]); returns the number of rows drawn.
+pub fn draw(frame: &mut Frame, layout: &Layout, s: &State, theme: &Theme) -> usize {
+    let area = layout.table;
     let with_error = s.queue.counts.failed > 0;
     let cols = columns(area.width, with_error);
     let list = s.list();
@@ -130,22 +133,14 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
         put(buf, area, area.y, e, "error", ts, false);
     }
 
-    let body = usize::from(area.height - 1);
-    // The window: the stored offset, nudged so the cursor is visible even before a resize
-    // reached the state.
-    let mut offset = list.offset.min(list.rows.len().saturating_sub(1));
-    if list.cursor >= offset + body.max(1) {
-        offset = list.cursor + 1 - body.max(1);
-    }
-    if list.cursor < offset {
-        offset = list.cursor;
-    }
-    let end = (offset + body).min(list.rows.len());
+    let body = usize::from(layout.rows.height);
+    let window = layout.window(list);
+    let (offset, end) = (window.start, window.end);
     let range = list.range_bounds();
 
     for (k, &i) in list.rows[offset..end].iter().enumerate() {
         let pos = offset + k;
-        let y = area.y + 1 + k as u16;
+        let y = layout.rows.y + k as u16;
         let row = Rect {
             y,
             height: 1,
@@ -169,7 +164,7 @@ pub fn draw(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) -> usize {
         && body > 0
         && let Some(msg) = empty_message(s)
     {
-        let y = area.y + 1 + (body as u16).saturating_sub(1) / 2;
+        let y = layout.rows.y + (body as u16).saturating_sub(1) / 2;
         let w = super::fit::width(&msg).min(usize::from(area.width));
         let x = area.x + (area.width.saturating_sub(w as u16)) / 2;
         buf.set_string(x, y, super::fit::fit(&msg, w), theme.dim());
@@ -208,6 +203,23 @@ struct Marks {
     changed_elsewhere: bool,
 }
 
+/// Writes the cells of one row (see [`put`]).
+struct Pen<'a> {
+    buf: &'a mut Buffer,
+    area: Rect,
+    y: u16,
+}
+
+impl Pen<'_> {
+    fn left(&mut self, col: (u16, u16), text: &str, style: Style) {
+        put(self.buf, self.area, self.y, col, text, style, false);
+    }
+
+    fn right(&mut self, col: (u16, u16), text: &str, style: Style) {
+        put(self.buf, self.area, self.y, col, text, style, true);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn draw_row(
     buf: &mut Buffer,
@@ -219,6 +231,7 @@ fn draw_row(
     marks: &Marks,
     theme: &Theme,
 ) {
+    let mut pen = Pen { buf, area, y };
     let entry = s.queue.entries.get(&lead.id);
     let shown: Status = entry.map_or(lead.status, |e| e.shown());
     let (glyph, glyph_style) = match entry.map(|e| e.phase) {
@@ -230,84 +243,36 @@ fn draw_row(
         None => (" ", theme.dim()),
     };
     if marks.selected {
-        put(
-            buf,
-            area,
-            y,
-            (cols.mark, 1),
-            MARK_SELECTED,
-            theme.selected_mark(),
-            false,
-        );
+        pen.left((cols.mark, 1), MARK_SELECTED, theme.selected_mark());
     } else if marks.in_range {
-        put(
-            buf,
-            area,
-            y,
-            (cols.mark, 1),
-            MARK_RANGE,
-            theme.selected_mark(),
-            false,
-        );
+        pen.left((cols.mark, 1), MARK_RANGE, theme.selected_mark());
     }
-    put(buf, area, y, (cols.sync, 1), glyph, glyph_style, false);
+    pen.left((cols.sync, 1), glyph, glyph_style);
     let pending = entry.is_some_and(|e| e.phase != Phase::Failed);
     let status_style = if pending {
         theme.status(shown).patch(theme.pending())
     } else {
         theme.status(shown)
     };
-    put(
-        buf,
-        area,
-        y,
-        (cols.status, 9),
-        shown.as_str(),
-        status_style,
-        false,
-    );
+    pen.left((cols.status, 9), shown.as_str(), status_style);
     let second = match s.group {
         GroupBy::Person => lead.company_name(),
         GroupBy::Company => lead.industry(),
     };
-    put(buf, area, y, cols.name, lead.name(), Style::new(), false);
-    put(
-        buf,
-        area,
-        y,
-        cols.company,
-        second.unwrap_or(""),
-        Style::new(),
-        false,
-    );
-    put(
-        buf,
-        area,
-        y,
-        cols.headline,
-        lead.headline().unwrap_or(""),
-        theme.dim(),
-        false,
-    );
+    pen.left(cols.name, lead.name(), Style::new());
+    pen.left(cols.company, second.unwrap_or(""), Style::new());
+    pen.left(cols.headline, lead.headline().unwrap_or(""), theme.dim());
     let mut num = itoa_buf();
-    put(
-        buf,
-        area,
-        y,
+    pen.right(
         cols.signals,
         fmt_u32(&mut num, lead.signal_count),
         Style::new(),
-        true,
     );
     let mut score = itoa_buf();
-    put(
-        buf,
-        area,
-        y,
+    pen.right(
         cols.score,
         fmt_score(&mut score, lead.top_score()),
         Style::new(),
-        true,
     );
     if let Some(col) = cols.error
         && let Some(entry) = entry
@@ -326,16 +291,8 @@ fn draw_row(
         } else {
             GLYPH_FAILED
         };
-        put(buf, area, y, (col.0, 2), glyph, theme.error(), false);
-        put(
-            buf,
-            area,
-            y,
-            (col.0 + 2, col.1.saturating_sub(2)),
-            text,
-            theme.error(),
-            false,
-        );
+        pen.left((col.0, 2), glyph, theme.error());
+        pen.left((col.0 + 2, col.1.saturating_sub(2)), text, theme.error());
     }
 }
 

@@ -54,22 +54,7 @@ impl Queue {
                 }
                 Claim::Gone => {
                     leave.insert(*id);
-                    let next = self.entries.get(id).and_then(|e| e.next);
-                    match (next, self.entries.get_mut(id)) {
-                        // The rep changed it again here meanwhile: that is a new intent.
-                        (Some(next), Some(e)) => {
-                            e.intent = next;
-                            e.attempts = 0;
-                            e.next = None;
-                            e.phase = Phase::Pending;
-                            self.intents.insert(*id);
-                        }
-                        _ => {
-                            self.entries.remove(id);
-                        }
-                    }
-                    self.dirty.insert(*id);
-                    out.gone.push(*id);
+                    self.gone(*id, out);
                 }
                 Claim::Busy => {
                     leave.insert(*id);
@@ -101,6 +86,26 @@ impl Queue {
             out.retry_in = Some(d);
         }
         self.recount();
+    }
+
+    /// A claimed lead was undone or sent elsewhere: it leaves the batch, and the queue unless
+    /// the rep changed it again here meanwhile (that is a new intent).
+    fn gone(&mut self, id: Uuid, out: &mut Reconciled) {
+        let next = self.entries.get(&id).and_then(|e| e.next);
+        match (next, self.entries.get_mut(&id)) {
+            (Some(next), Some(e)) => {
+                e.intent = next;
+                e.attempts = 0;
+                e.next = None;
+                e.phase = Phase::Pending;
+                self.intents.insert(id);
+            }
+            _ => {
+                self.entries.remove(&id);
+            }
+        }
+        self.dirty.insert(id);
+        out.gone.push(id);
     }
 
     /// The server now says `status` for a lead. A queued change (not in flight) is never

@@ -1,5 +1,5 @@
 use super::*;
-use crate::api::ItemError;
+use crate::api::{ApiError, ItemError, PatchOutcome};
 
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
