@@ -7,8 +7,8 @@
 //! 58 s"); everything shown is passed through [`crate::text::sanitize_line`] first, since
 //! notes can quote server messages.
 //!
-//! ```no_run
-//! let mut p = lead_triage::progress::Progress::new("sending", Some(450));
+//! ```text
+//! let mut p = Progress::new("sending", Some(450));
 //! p.set(200);
 //! p.note("Puffle asked to wait 58 s");
 //! p.set(450);

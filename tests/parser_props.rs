@@ -233,14 +233,25 @@ fn put(obj: &mut Map<String, Value>, key: &str, field: &Field) {
 }
 
 /// What `opt_str` must make of a field: the cleaned string, `None` when blank or not a string.
+/// A text field as the app keeps it: a blank string is absent (the client's rule), then the
+/// app's boundary cleans and trims it, and what cleans to nothing is absent too.
 fn expect_str(field: &Field) -> Option<String> {
     match field {
-        Some(Value::String(s)) => {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
             let c = clean(s);
             let t = c.trim();
             (!t.is_empty()).then(|| t.to_owned())
         }
         _ => None,
+    }
+}
+
+/// Of two fields the client reads in turn, the one it picks: the first that is a string with
+/// something besides whitespace. (What the app's cleaning leaves of it comes after.)
+fn first_present<'a>(a: &'a Field, b: &'a Field) -> &'a Field {
+    match a {
+        Some(Value::String(s)) if !s.trim().is_empty() => a,
+        _ => b,
     }
 }
 
@@ -861,7 +872,10 @@ proptest! {
                     expect_str(&e.get("code").cloned()).map(|c| cut(c, 60)),
                     expect_str(&e.get("message").cloned()).map(|m| cut(m, MAX_MESSAGE_CHARS)),
                 ),
-                Some(Value::String(s)) => (None, Some(sanitize_line(s, MAX_MESSAGE_CHARS))),
+                Some(Value::String(s)) => (
+                    None,
+                    expect_str(&Some(Value::String(s.clone()))).map(|m| cut(m, MAX_MESSAGE_CHARS)),
+                ),
                 _ => (
                     None,
                     expect_str(&root.get("message").cloned()).map(|m| cut(m, MAX_MESSAGE_CHARS)),
@@ -920,8 +934,8 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
                     person_entity_id,
                     entity_status,
                     person_entity_status,
-                    label: expect_str(&type_label).or_else(|| expect_str(&label)),
-                    title: expect_str(&formatted).or_else(|| expect_str(&title)),
+                    label: expect_str(first_present(&type_label, &label)),
+                    title: expect_str(first_present(&formatted, &title)),
                     score,
                     created_at: expect_str(&created),
                     url: expect_str(&url),
@@ -969,7 +983,9 @@ fn expect_item_error(v: &Value) -> Option<ItemError> {
     let o = v.as_object()?;
     let id = expect_str(&o.get("id").cloned())?;
     let error = match o.get("error") {
-        Some(Value::String(s)) => sanitize_line(s, 60),
+        Some(Value::String(s)) => expect_str(&Some(Value::String(s.clone())))
+            .map(|c| sanitize_line(&c, 60))
+            .unwrap_or_default(),
         Some(Value::Object(inner)) => expect_str(&inner.get("code").cloned())
             .map(|c| sanitize_line(&c, 60))
             .unwrap_or_default(),

@@ -115,10 +115,8 @@ pub fn clean_outcome(mut out: PatchOutcome) -> PatchOutcome {
         field(&mut id);
         let Some(id) = id else { return false };
         e.id = id;
-        sanitized(&mut e.error, MAX_CODE_CHARS);
-        if e.error.trim().is_empty() {
-            e.error = "error".to_owned();
-        }
+        e.error = short(Some(std::mem::take(&mut e.error)), MAX_CODE_CHARS)
+            .unwrap_or_else(|| "error".to_owned());
         true
     });
     out

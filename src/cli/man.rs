@@ -9,7 +9,7 @@ use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 use super::{Cli, ENVIRONMENT, EXIT_CODES};
 use crate::keymap::{Keymap, chord_label};
 
-/// The whole page, as roff source.
+/// The whole page, as roff source. Long on purpose: it is the page's text, section by section.
 pub fn page() -> String {
     let mut cmd = Cli::command();
     cmd.build();

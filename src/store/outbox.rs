@@ -169,6 +169,10 @@ impl Store {
 
     /// Apply outbox writes in one transaction (see [`OutboxOp`] for what each may overwrite).
     /// Returns the cancels that became changes back (see [`OutboxOp::Cancel`]).
+    ///
+    /// Long on purpose: one transaction, its six prepared statements and one arm per
+    /// operation read top to bottom as the durability rule they implement; split up, the
+    /// statements would be threaded through every piece.
     pub fn write_outbox(&mut self, ops: &[OutboxOp]) -> Result<Vec<OutboxRow>, StoreError> {
         let mut revived = Vec::new();
         if ops.is_empty() {

@@ -186,17 +186,6 @@ pub async fn run(
     opts: &EngineOptions,
     observer: &mut impl Observer,
 ) -> Report {
-    let settings = Settings {
-        debounce: Duration::ZERO,
-        concurrency: opts.concurrency.max(1),
-        backoff: opts.backoff,
-        ..Settings::default()
-    };
-    let state = State::new(
-        settings,
-        crate::keymap::Keymap::default(),
-        Jitter::from_entropy(),
-    );
     let (outbox, first) = match (&scope, store.as_mut()) {
         (Scope::Outbox { .. }, Some(s)) => match s.outbox() {
             Ok(rows) => (rows, None),
@@ -208,7 +197,7 @@ pub async fn run(
     // `sync` stopped before it put refused rows back: none of them was sent this time.
     let mut retried = headless_changes;
     let client_for_check = client.clone();
-    let mut runner = Runner::new(client, state, store);
+    let mut runner = Runner::new(client, engine_state(opts), store);
     let mut report = Report::default();
     if let Some(m) = first {
         runner.apply(m);
@@ -221,50 +210,13 @@ pub async fn run(
         }
         Scope::Outbox { force } => {
             let ids = outbox.iter().map(|r| r.id).collect();
-            let mut by_group: [Vec<Uuid>; 2] = Default::default();
-            for r in &outbox {
-                by_group[usize::from(r.group == GroupBy::Company)].push(r.id);
-            }
-            runner.apply(Msg::Restore {
-                outbox,
-                cache: Vec::new(),
-                check: false,
-            });
-            if !force {
-                let mut budget = RetryBudget::new(opts.backoff, Some(opts.max_wait));
-                for (group, ids) in [GroupBy::Person, GroupBy::Company]
-                    .into_iter()
-                    .zip(by_group)
-                {
-                    if ids.is_empty() {
-                        continue;
-                    }
-                    let asked = ids.clone();
-                    let found = with_retries(
-                        &mut budget,
-                        |e, wait| {
-                            if wait >= crate::sync::retry::QUIET_WAIT {
-                                observer.note(&crate::sync::retry::describe_wait(e, wait));
-                            }
-                        },
-                        async || client_for_check.current_statuses(group, &ids).await,
-                    )
-                    .await;
-                    match found {
-                        Ok(statuses) => runner.apply(Msg::Observed {
-                            checked: asked,
-                            statuses,
-                        }),
-                        Err(e) => {
-                            // Sending without the check could overwrite a teammate: stop.
-                            report.stopped = Some(match e {
-                                ApiError::Unauthorized { .. } => Stopped::Unauthorized(e),
-                                other => Stopped::Check(other.to_string()),
-                            });
-                        }
-                    }
-                }
-            }
+            let check = Check {
+                client: &client_for_check,
+                opts,
+            };
+            check
+                .restore(&mut runner, outbox, force, observer, &mut report)
+                .await;
             if report.stopped.is_none() {
                 runner.apply(Msg::RetryAllNow {
                     conflicts_too: force,
@@ -274,26 +226,125 @@ pub async fn run(
             ids
         }
     };
+    drive(&mut runner, &ours, opts, observer, &mut report).await;
+    finish(&mut runner, &ours, retried, headless_changes, report)
+}
+
+/// The state the engine runs: no debounce, the command's concurrency and backoff.
+fn engine_state(opts: &EngineOptions) -> State {
+    let settings = Settings {
+        debounce: Duration::ZERO,
+        concurrency: opts.concurrency.max(1),
+        backoff: opts.backoff,
+        ..Settings::default()
+    };
+    State::new(
+        settings,
+        crate::keymap::Keymap::default(),
+        Jitter::from_entropy(),
+    )
+}
+
+/// `sync`'s look at Puffle before it sends the outbox again.
+struct Check<'a> {
+    client: &'a Client,
+    opts: &'a EngineOptions,
+}
+
+impl Check<'_> {
+    /// Put the outbox back in the queue and, unless `force`, learn the statuses Puffle has now
+    /// for its leads, so a lead changed elsewhere is held as a conflict rather than overwritten.
+    async fn restore(
+        &self,
+        runner: &mut Runner,
+        outbox: Vec<crate::store::OutboxRow>,
+        force: bool,
+        observer: &mut impl Observer,
+        report: &mut Report,
+    ) {
+        let mut by_group: [Vec<Uuid>; 2] = Default::default();
+        for r in &outbox {
+            by_group[usize::from(r.group == GroupBy::Company)].push(r.id);
+        }
+        runner.apply(Msg::Restore {
+            outbox,
+            cache: Vec::new(),
+            check: false,
+        });
+        if force {
+            return;
+        }
+        let mut budget = RetryBudget::new(self.opts.backoff, Some(self.opts.max_wait));
+        for (group, ids) in [GroupBy::Person, GroupBy::Company]
+            .into_iter()
+            .zip(by_group)
+        {
+            if ids.is_empty() {
+                continue;
+            }
+            let asked = ids.clone();
+            let found = with_retries(
+                &mut budget,
+                |e, wait| {
+                    if wait >= crate::sync::retry::QUIET_WAIT {
+                        observer.note(&crate::sync::retry::describe_wait(e, wait));
+                    }
+                },
+                async || self.client.current_statuses(group, &ids).await,
+            )
+            .await;
+            match found {
+                Ok(statuses) => runner.apply(Msg::Observed {
+                    checked: asked,
+                    statuses,
+                }),
+                Err(e) => {
+                    // Sending without the check could overwrite a teammate: stop.
+                    report.stopped = Some(match e {
+                        ApiError::Unauthorized { .. } => Stopped::Unauthorized(e),
+                        other => Stopped::Check(other.to_string()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Why the command must stop now, read from the runner (store, worker, key).
+fn must_stop(runner: &Runner) -> Option<Stopped> {
+    if let Some(e) = runner.store_error() {
+        return Some(Stopped::Store(e));
+    }
+    if let Some(e) = runner.worker_failure() {
+        return Some(Stopped::Internal(e.to_owned()));
+    }
+    runner
+        .state
+        .queue
+        .auth_blocked
+        .then_some(Stopped::Unauthorized(ApiError::Unauthorized {
+            message: None,
+        }))
+}
+
+/// Run the engine until every change of `ours` has an outcome, or until it must stop.
+async fn drive(
+    runner: &mut Runner,
+    ours: &HashSet<Uuid>,
+    opts: &EngineOptions,
+    observer: &mut impl Observer,
+    report: &mut Report,
+) {
     let mut waited = Duration::ZERO;
     let mut noted_retry: Option<Duration> = None;
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
     while report.stopped.is_none() {
-        if let Some(e) = runner.store_error() {
-            report.stopped = Some(Stopped::Store(e));
-            break;
-        }
-        if let Some(e) = runner.worker_failure() {
-            report.stopped = Some(Stopped::Internal(e.to_owned()));
+        if let Some(why) = must_stop(runner) {
+            report.stopped = Some(why);
             break;
         }
         let s = &runner.state;
-        if s.queue.auth_blocked {
-            report.stopped = Some(Stopped::Unauthorized(ApiError::Unauthorized {
-                message: None,
-            }));
-            break;
-        }
         let outcomes = ours
             .iter()
             .filter(|id| {
@@ -346,34 +397,65 @@ pub async fn run(
             }
         }
     }
-    let started = Instant::now();
+}
+
+/// The outcome of one change once the engine stopped (`None`: cancelled by a later change in
+/// the same command, nothing to report). Refusals of `leads set`/`update` are dropped from the
+/// outbox (`forget`): they are reported here, and the outbox is for what can still be sent.
+fn outcome_of(
+    runner: &Runner,
+    id: &Uuid,
+    retried: bool,
+    headless_changes: bool,
+    report: &mut Report,
+    forget: &mut Vec<OutboxOp>,
+) -> Option<Outcome> {
     let s = &runner.state;
+    Some(match s.queue.entries.get(id) {
+        None if s.queue.done.contains(id) => Outcome::Applied,
+        // Never saved (the store failed): not sent, and not kept either.
+        None if matches!(report.stopped, Some(Stopped::Store(_))) => Outcome::NotSent,
+        None => return None,
+        Some(e) if e.phase == Phase::Failed && retried => {
+            if headless_changes {
+                forget.push(OutboxOp::Delete(*id));
+            }
+            match e.error.as_deref() {
+                Some(NOT_ACKNOWLEDGED) => Outcome::NotAcknowledged,
+                Some(CONFLICT) => Outcome::Conflict {
+                    theirs: e.confirmed,
+                },
+                Some(code) => Outcome::Refused(code.to_owned()),
+                None => Outcome::Refused("error".into()),
+            }
+        }
+        Some(_) => {
+            report.kept += 1;
+            Outcome::NotSent
+        }
+    })
+}
+
+/// The report once the engine stopped: one outcome per change, sorted by id.
+fn finish(
+    runner: &mut Runner,
+    ours: &HashSet<Uuid>,
+    retried: bool,
+    headless_changes: bool,
+    mut report: Report,
+) -> Report {
+    let started = Instant::now();
     let mut forget = Vec::new();
-    for id in &ours {
-        let outcome = match s.queue.entries.get(id) {
-            None if s.queue.done.contains(id) => Outcome::Applied,
-            // Never saved (the store failed): not sent, and not kept either.
-            None if matches!(report.stopped, Some(Stopped::Store(_))) => Outcome::NotSent,
-            // Cancelled by a later change in the same command: nothing to send.
-            None => continue,
-            Some(e) if e.phase == Phase::Failed && retried => {
-                if headless_changes {
-                    // Reported here; the outbox is for what can still be sent.
-                    forget.push(OutboxOp::Delete(*id));
-                }
-                match e.error.as_deref() {
-                    Some(NOT_ACKNOWLEDGED) => Outcome::NotAcknowledged,
-                    Some(CONFLICT) => Outcome::Conflict {
-                        theirs: e.confirmed,
-                    },
-                    Some(code) => Outcome::Refused(code.to_owned()),
-                    None => Outcome::Refused("error".into()),
-                }
-            }
-            Some(_) => {
-                report.kept += 1;
-                Outcome::NotSent
-            }
+    for id in ours {
+        let Some(outcome) = outcome_of(
+            runner,
+            id,
+            retried,
+            headless_changes,
+            &mut report,
+            &mut forget,
+        ) else {
+            continue;
         };
         match &outcome {
             Outcome::Applied => report.updated.push(*id),

@@ -207,6 +207,8 @@ pub(crate) struct Dataset {
 
 impl Dataset {
     /// Generates `leads` persons with `leads / 3` companies (at least one when `leads > 0`).
+    /// Long on purpose: every draw from the seeded generator happens here in one fixed order,
+    /// which is what keeps a seed's data the same from release to release.
     pub(crate) fn generate(leads: usize, seed: u64, with_hostile: bool) -> Dataset {
         let mut rng = Rng::new(seed);
         let n_companies = if leads == 0 { 0 } else { (leads / 3).max(1) };
