@@ -136,6 +136,8 @@ fn group_from(s: &str) -> GroupBy {
 }
 
 /// FNV-1a 64 of a string, hex.
+// TODO(lead): the same FNV-1a is in the API key fingerprint (src/api/config.rs); dedupe them
+// when the client moves to its crate. The store file names depend on it: keep the output.
 fn fnv(s: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
@@ -146,13 +148,9 @@ fn fnv(s: &str) -> String {
 }
 
 /// The default data directory.
+/// (The rule is [`crate::config::paths`], shared with the configuration and the log.)
 pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from(".local/share"))
-        .join("lead-triage")
+    crate::config::paths::app_dir_or_relative(crate::config::paths::Base::Data)
 }
 
 /// The store file for a base URL (or `demo`) and a key.

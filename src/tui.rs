@@ -14,12 +14,11 @@ use crate::runner::{Runner, TerminalEffect};
 
 /// Stop this process as Ctrl-Z would in a shell (SIGTSTP); returns when it is continued.
 fn suspend_self() {
-    let pid = std::process::id().to_string();
-    if let Err(e) = std::process::Command::new("kill")
-        .args(["-TSTP", &pid])
-        .status()
-    {
-        tracing::warn!(error = %e, "could not suspend");
+    // SAFETY: `raise` only sends a signal to this thread; SIGTSTP has its default action
+    // (stop the process) as no handler is installed for it, so the call returns once the
+    // process is continued (SIGCONT).
+    if unsafe { libc::raise(libc::SIGTSTP) } != 0 {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "could not suspend");
     }
 }
 
