@@ -259,21 +259,8 @@ pub fn write_leads<'a>(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match format {
-        ListFormat::Tsv => {
-            writeln!(
-                out,
-                "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
-            )?;
-            for l in leads {
-                write_tsv_row(out, l)?;
-            }
-        }
-        ListFormat::Csv => {
-            writeln!(out, "{}", crate::export::CSV_HEADER)?;
-            for l in leads {
-                writeln!(out, "{}", crate::export::csv_row(l))?;
-            }
-        }
+        ListFormat::Tsv => write_tsv(out, leads)?,
+        ListFormat::Csv => crate::export::write_csv(out, leads)?,
         ListFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
@@ -292,20 +279,39 @@ pub fn write_leads<'a>(
     out.flush()
 }
 
-fn write_tsv_row(out: &mut impl Write, l: &Lead) -> std::io::Result<()> {
-    let opt = |s: Option<&str>| s.map(tsv_cell).unwrap_or_default();
-    writeln!(
-        out,
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-        l.id,
-        l.status,
-        tsv_cell(&l.name),
-        opt(l.company_name()),
-        opt(l.headline()),
-        opt(l.email()),
-        l.signal_count,
-        l.top_score.map(|s| s.to_string()).unwrap_or_default()
-    )
+/// The TSV listing: a header, then one row per lead (text cells made safe by [`tsv_cell`]).
+fn write_tsv<'a>(
+    out: &mut impl Write,
+    leads: impl Iterator<Item = &'a Lead>,
+) -> std::io::Result<()> {
+    use crate::export::io_error;
+    const HEADER: [&str; 8] = [
+        "id",
+        "status",
+        "name",
+        "company",
+        "headline",
+        "email",
+        "signals",
+        "top_score",
+    ];
+    let mut w = crate::export::tsv_writer(out);
+    w.write_record(HEADER).map_err(io_error)?;
+    for l in leads {
+        let opt = |s: Option<&str>| s.map(tsv_cell).unwrap_or_default();
+        let row = [
+            l.id.to_string(),
+            l.status.to_string(),
+            tsv_cell(&l.name),
+            opt(l.company_name()),
+            opt(l.headline()),
+            opt(l.email()),
+            l.signal_count.to_string(),
+            l.top_score.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        w.write_record(&row).map_err(io_error)?;
+    }
+    w.flush()
 }
 
 /// Failure of `leads list`.
