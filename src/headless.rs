@@ -397,4 +397,60 @@ mod tests {
         assert!(parse_filter("status:new acme").is_ok());
         assert!(parse_filter("").is_ok());
     }
+
+    fn example_leads() -> Vec<Lead> {
+        let mut leads =
+            crate::api::parse::leads_page(include_bytes!("../tests/fixtures/leads-page.json"))
+                .unwrap()
+                .leads;
+        leads[0].name = "Ann \"Jr\", =1\tx".into();
+        leads
+    }
+
+    #[test]
+    fn tsv_cells_are_never_quoted_and_hold_no_tab() {
+        let leads = example_leads();
+        let mut out = Vec::new();
+        write_leads(ListFormat::Tsv, leads.iter(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), leads.len() + 1);
+        assert!(text.ends_with('\n') && !text.contains('\r'));
+        let first: Vec<&str> = lines[1].split('\t').collect();
+        assert_eq!(first.len(), 8, "{first:?}");
+        assert_eq!(first[2], "Ann \"Jr\", =1 x");
+    }
+
+    #[test]
+    fn csv_listing_quotes_and_matches_the_export() {
+        let leads = example_leads();
+        let mut listed = Vec::new();
+        write_leads(ListFormat::Csv, leads.iter(), &mut listed).unwrap();
+        let mut exported = Vec::new();
+        crate::export::write(&mut exported, &leads, crate::export::Format::Csv).unwrap();
+        assert_eq!(listed, exported);
+        let text = String::from_utf8(listed).unwrap();
+        assert!(text.contains(",\"Ann \"\"Jr\"\", =1\tx\","), "{text}");
+    }
+
+    /// Writes fail as a closed pipe does.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_stdout_stays_a_broken_pipe_in_every_format() {
+        let leads = example_leads();
+        for format in [ListFormat::Tsv, ListFormat::Csv, ListFormat::Json] {
+            let e = write_leads(format, leads.iter(), &mut ClosedPipe).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{format:?}");
+        }
+    }
 }
