@@ -273,6 +273,10 @@ mod tests {
     /// orphaned (the kernel discards SIGTSTP sent to an orphaned group); `waitpid` with
     /// `WUNTRACED` reports the stop, so nothing here waits for a time.
     #[test]
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is reaped by libc::waitpid, which sees stops too"
+    )]
     fn suspend_stops_the_process_until_it_is_continued() {
         use std::io::Read;
         use std::os::unix::process::CommandExt;
