@@ -18,20 +18,17 @@
 //! file > defaults. An invalid file (bad TOML, an unknown key, a wrong type) is an error that
 //! names the file and the line; the app does not start half-configured.
 
+pub mod paths;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::api::{ApiKey, ConfigError};
 
-/// The configuration directory.
+/// The configuration directory (see [`paths`] for the rule shared with the data and log).
 pub fn config_dir() -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .unwrap_or_else(|| PathBuf::from(".config"))
-        .join("lead-triage")
+    paths::app_dir_or_relative(paths::Base::Config)
 }
 
 /// The user's keymap file (optional; overrides the defaults per action).
@@ -126,10 +123,11 @@ pub enum FileError {
     KeyNotPrivate { path: String, mode: u32 },
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.bytes().filter(|b| *b == b'\n').count() + 1)
+/// 1-based line of a byte offset in a TOML text (for the spans `toml` errors and tables
+/// carry); an offset past the end counts as the last line. Shared with the keymap file.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
 }
 
 /// Parse the text of a configuration file; `origin` names it in errors.

@@ -1,14 +1,17 @@
 //! Writing leads to CSV or JSON (`leads list --format csv`, and `e` / `E` in the TUI).
 //!
-//! CSV cells are quoted when needed, and a cell that a spreadsheet would run as a formula
-//! (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`: lead data comes from the
-//! internet. The rule is [`crate::text::defuse_formula`], shared with the TSV listing. Files
-//! are created with mode 0600: they hold names and emails.
+//! CSV is written by the `csv` crate (cells quoted when they hold a comma, a quote or a line
+//! break), and a cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+//! `@`, tab or CR) is first prefixed with `'`: lead data comes from the internet. The rule is
+//! [`crate::text::defuse_formula`], shared with the TSV listings, which [`tsv_writer`] writes.
+//! Files are created with mode 0600: they hold names and emails.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::api::Lead;
+use crate::text::defuse_formula;
 
 /// Export formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,44 +33,69 @@ impl Format {
 pub const CSV_HEADER: &str =
     "id,status,name,company,headline,email,domain,linkedin_url,signals,top_score";
 
-/// One CSV cell: quoted if it holds a comma, a quote or a line break; defused if a
-/// spreadsheet would read it as a formula.
-pub fn csv_cell(s: &str) -> String {
-    let defused = crate::text::defuse_formula(s);
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused.into_owned()
+/// A CSV writer: comma-separated, quoted where needed, `\n` after each record.
+pub fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().from_writer(out)
+}
+
+/// A TSV writer: tab-separated, never quoted, `\n` after each record. Every text cell must
+/// have gone through [`crate::text::tsv_cell`] (which leaves no tab or line break in it).
+pub fn tsv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .quote_style(csv::QuoteStyle::Never)
+        .from_writer(out)
+}
+
+/// The I/O error behind a `csv` error, kept as it is (a closed stdout stays
+/// [`std::io::ErrorKind::BrokenPipe`]); the writers here make no other kind.
+pub fn io_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 
-/// One lead as a CSV line (without the line break).
-pub fn csv_row(l: &Lead) -> String {
-    let opt = |s: Option<&str>| csv_cell(s.unwrap_or(""));
+/// One lead's CSV cells, text cells defused.
+pub fn csv_record(l: &Lead) -> [Cow<'_, str>; 10] {
+    fn opt(s: Option<&str>) -> Cow<'_, str> {
+        defuse_formula(s.unwrap_or(""))
+    }
     [
-        l.id.to_string(),
-        l.status.to_string(),
-        csv_cell(&l.name),
+        l.id.to_string().into(),
+        l.status.to_string().into(),
+        defuse_formula(&l.name),
         opt(l.company_name()),
         opt(l.headline()),
         opt(l.email()),
         opt(l.company.as_ref().and_then(|c| c.domain.as_deref())),
         opt(l.person.as_ref().and_then(|p| p.linkedin_url.as_deref())),
-        l.signal_count.to_string(),
-        l.top_score.map(|s| s.to_string()).unwrap_or_default(),
+        l.signal_count.to_string().into(),
+        l.top_score
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+            .into(),
     ]
-    .join(",")
+}
+
+/// Write the CSV header and one record per lead.
+pub fn write_csv<'a>(
+    out: &mut impl Write,
+    leads: impl IntoIterator<Item = &'a Lead>,
+) -> std::io::Result<()> {
+    let mut w = csv_writer(out);
+    w.write_record(CSV_HEADER.split(',')).map_err(io_error)?;
+    for l in leads {
+        w.write_record(csv_record(l).iter().map(|c| c.as_bytes()))
+            .map_err(io_error)?;
+    }
+    w.flush()
 }
 
 /// Write leads in a format.
 pub fn write(out: &mut impl Write, leads: &[Lead], format: Format) -> std::io::Result<()> {
     match format {
-        Format::Csv => {
-            writeln!(out, "{CSV_HEADER}")?;
-            for l in leads {
-                writeln!(out, "{}", csv_row(l))?;
-            }
-        }
+        Format::Csv => write_csv(out, leads)?,
         Format::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
@@ -104,9 +132,21 @@ pub fn to_file(dir: &Path, view: &str, leads: &[Lead], format: Format) -> std::i
 mod tests {
     use super::*;
 
+    /// One cell as the CSV writer writes it (in a row of two, so an empty cell stays empty).
+    fn csv_cell(s: &str) -> String {
+        let mut out = Vec::new();
+        let mut w = csv_writer(&mut out);
+        w.write_record([defuse_formula(s).as_ref(), "x"]).unwrap();
+        drop(w);
+        let line = String::from_utf8(out).unwrap();
+        line.strip_suffix(",x\n").unwrap().to_owned()
+    }
+
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
         assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");

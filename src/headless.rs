@@ -259,21 +259,8 @@ pub fn write_leads<'a>(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     match format {
-        ListFormat::Tsv => {
-            writeln!(
-                out,
-                "id\tstatus\tname\tcompany\theadline\temail\tsignals\ttop_score"
-            )?;
-            for l in leads {
-                write_tsv_row(out, l)?;
-            }
-        }
-        ListFormat::Csv => {
-            writeln!(out, "{}", crate::export::CSV_HEADER)?;
-            for l in leads {
-                writeln!(out, "{}", crate::export::csv_row(l))?;
-            }
-        }
+        ListFormat::Tsv => write_tsv(out, leads)?,
+        ListFormat::Csv => crate::export::write_csv(out, leads)?,
         ListFormat::Json => {
             #[derive(serde::Serialize)]
             struct Out<'a> {
@@ -292,20 +279,39 @@ pub fn write_leads<'a>(
     out.flush()
 }
 
-fn write_tsv_row(out: &mut impl Write, l: &Lead) -> std::io::Result<()> {
-    let opt = |s: Option<&str>| s.map(tsv_cell).unwrap_or_default();
-    writeln!(
-        out,
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-        l.id,
-        l.status,
-        tsv_cell(&l.name),
-        opt(l.company_name()),
-        opt(l.headline()),
-        opt(l.email()),
-        l.signal_count,
-        l.top_score.map(|s| s.to_string()).unwrap_or_default()
-    )
+/// The TSV listing: a header, then one row per lead (text cells made safe by [`tsv_cell`]).
+fn write_tsv<'a>(
+    out: &mut impl Write,
+    leads: impl Iterator<Item = &'a Lead>,
+) -> std::io::Result<()> {
+    use crate::export::io_error;
+    const HEADER: [&str; 8] = [
+        "id",
+        "status",
+        "name",
+        "company",
+        "headline",
+        "email",
+        "signals",
+        "top_score",
+    ];
+    let mut w = crate::export::tsv_writer(out);
+    w.write_record(HEADER).map_err(io_error)?;
+    for l in leads {
+        let opt = |s: Option<&str>| s.map(tsv_cell).unwrap_or_default();
+        let row = [
+            l.id.to_string(),
+            l.status.to_string(),
+            tsv_cell(&l.name),
+            opt(l.company_name()),
+            opt(l.headline()),
+            opt(l.email()),
+            l.signal_count.to_string(),
+            l.top_score.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        w.write_record(&row).map_err(io_error)?;
+    }
+    w.flush()
 }
 
 /// Failure of `leads list`.
@@ -390,5 +396,61 @@ mod tests {
         );
         assert!(parse_filter("status:new acme").is_ok());
         assert!(parse_filter("").is_ok());
+    }
+
+    fn example_leads() -> Vec<Lead> {
+        let mut leads =
+            crate::api::parse::leads_page(include_bytes!("../crates/puffle-api/tests/fixtures/leads-page.json"))
+                .unwrap()
+                .leads;
+        leads[0].name = "Ann \"Jr\", =1\tx".into();
+        leads
+    }
+
+    #[test]
+    fn tsv_cells_are_never_quoted_and_hold_no_tab() {
+        let leads = example_leads();
+        let mut out = Vec::new();
+        write_leads(ListFormat::Tsv, leads.iter(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), leads.len() + 1);
+        assert!(text.ends_with('\n') && !text.contains('\r'));
+        let first: Vec<&str> = lines[1].split('\t').collect();
+        assert_eq!(first.len(), 8, "{first:?}");
+        assert_eq!(first[2], "Ann \"Jr\", =1 x");
+    }
+
+    #[test]
+    fn csv_listing_quotes_and_matches_the_export() {
+        let leads = example_leads();
+        let mut listed = Vec::new();
+        write_leads(ListFormat::Csv, leads.iter(), &mut listed).unwrap();
+        let mut exported = Vec::new();
+        crate::export::write(&mut exported, &leads, crate::export::Format::Csv).unwrap();
+        assert_eq!(listed, exported);
+        let text = String::from_utf8(listed).unwrap();
+        assert!(text.contains(",\"Ann \"\"Jr\"\", =1\tx\","), "{text}");
+    }
+
+    /// Writes fail as a closed pipe does.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_stdout_stays_a_broken_pipe_in_every_format() {
+        let leads = example_leads();
+        for format in [ListFormat::Tsv, ListFormat::Csv, ListFormat::Json] {
+            let e = write_leads(format, leads.iter(), &mut ClosedPipe).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{format:?}");
+        }
     }
 }

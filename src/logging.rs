@@ -16,12 +16,10 @@ use tracing_subscriber::EnvFilter;
 use crate::fsperm;
 
 /// The default log file path, if a home or state directory is known.
+/// (The rule is [`crate::config::paths`], shared with the configuration and the data.)
 pub fn default_log_path() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(state.join("lead-triage").join("lead-triage.log"))
+    let dir = crate::config::paths::app_dir(crate::config::paths::Base::State)?;
+    Some(dir.join("lead-triage.log"))
 }
 
 /// Size beyond which the log is rotated at start.

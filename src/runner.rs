@@ -65,13 +65,41 @@ pub struct Runner {
 fn trim_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
         // SAFETY: `malloc_trim` only releases free memory; it touches no live allocation and
         // is safe to call at any time from any thread.
-        let _ = unsafe { malloc_trim(0) };
+        let _ = unsafe { libc::malloc_trim(0) };
     }
+}
+
+/// The program that opens web addresses: `$BROWSER` when set and not empty (one program,
+/// given the address as its argument, as the `opener` crate reads it), else `open` on macOS
+/// and `xdg-open` elsewhere.
+fn opener_program(browser: Option<std::ffi::OsString>) -> std::ffi::OsString {
+    match browser {
+        Some(b) if !b.is_empty() => b,
+        _ if cfg!(target_os = "macos") => "open".into(),
+        _ => "xdg-open".into(),
+    }
+}
+
+/// Run the opener on `url` and wait for it (reaping it); an error if it cannot start or
+/// fails (`xdg-open` exits non-zero when it finds no browser, as over SSH).
+fn run_opener(program: &std::ffi::OsStr, url: &str) -> std::io::Result<()> {
+    let status = std::process::Command::new(program)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!("the opener {status}")))
+    }
+}
+
+fn no_browser_notice(url: &str) -> String {
+    format!("no browser here: the address is {url} · Y copies it")
 }
 
 /// Write records to the cache in chunks of [`CACHE_CHUNK`].
@@ -146,25 +174,24 @@ impl Runner {
         std::mem::take(&mut self.for_terminal)
     }
 
-    /// Open a web address with the system's opener, detached; if there is none (SSH, a
-    /// server), say so and show the address.
+    /// Open a web address with `$BROWSER` or the system's opener, on a thread of its own that
+    /// waits for the opener (so the event loop never blocks and no zombie is left); if there
+    /// is none, or it fails (SSH, a server), say so and show the address.
     fn open(&mut self, url: String) {
-        let opener = if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        };
-        let spawned = std::process::Command::new(opener)
-            .arg(&url)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
+        let program = opener_program(std::env::var_os("BROWSER"));
+        let tx = self.msg_tx.clone();
+        let shown = url.clone();
+        let spawned = std::thread::Builder::new()
+            .name("open-url".into())
+            .spawn(move || {
+                if let Err(e) = run_opener(&program, &url) {
+                    tracing::info!(error = %e, opener = ?program, "no browser opener");
+                    let _ = tx.send(Msg::Notice(no_browser_notice(&url)));
+                }
+            });
         if let Err(e) = spawned {
-            tracing::info!(error = %e, opener = %opener, "no browser opener");
-            let _ = self.msg_tx.send(Msg::Notice(format!(
-                "no browser here: the address is {url} · Y copies it"
-            )));
+            tracing::warn!(error = %e, "could not start the opener thread");
+            let _ = self.msg_tx.send(Msg::Notice(no_browser_notice(&shown)));
         }
     }
 

@@ -135,24 +135,19 @@ fn group_from(s: &str) -> GroupBy {
     }
 }
 
-/// FNV-1a 64 of a string, hex.
+/// FNV-1a 64 of a string's bytes, hex (the `fnv` crate, as the key fingerprint uses). Store
+/// file names depend on it: `fnv_is_fnv1a_64` pins the output.
 fn fnv(s: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(s.as_bytes());
+    format!("{:016x}", h.finish())
 }
 
 /// The default data directory.
+/// (The rule is [`crate::config::paths`], shared with the configuration and the log.)
 pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from(".local/share"))
-        .join("lead-triage")
+    crate::config::paths::app_dir_or_relative(crate::config::paths::Base::Data)
 }
 
 /// The store file for a base URL (or `demo`) and a key.
@@ -420,6 +415,14 @@ pub fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fnv_is_fnv1a_64() {
+        // Reference values of FNV-1a 64; a change here would orphan every existing store.
+        assert_eq!(fnv(""), "cbf29ce484222325");
+        assert_eq!(fnv("a"), "af63dc4c8601ec8c");
+        assert_eq!(fnv("foobar"), "85944171f73967e8");
+    }
 
     fn row(n: u128, status: Status, seq: u64) -> OutboxRow {
         OutboxRow {

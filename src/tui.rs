@@ -14,12 +14,11 @@ use crate::runner::{Runner, TerminalEffect};
 
 /// Stop this process as Ctrl-Z would in a shell (SIGTSTP); returns when it is continued.
 fn suspend_self() {
-    let pid = std::process::id().to_string();
-    if let Err(e) = std::process::Command::new("kill")
-        .args(["-TSTP", &pid])
-        .status()
-    {
-        tracing::warn!(error = %e, "could not suspend");
+    // SAFETY: `raise` only sends a signal to this thread; SIGTSTP has its default action
+    // (stop the process) as no handler is installed for it, so the call returns once the
+    // process is continued (SIGCONT).
+    if unsafe { libc::raise(libc::SIGTSTP) } != 0 {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "could not suspend");
     }
 }
 
@@ -255,4 +254,65 @@ async fn event_loop(
         ),
         None => Exit::Quit,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Runs in a child process (see below): suspend, then say it was continued.
+    #[test]
+    fn child_suspends_itself() {
+        if std::env::var_os("LT_SUSPEND_CHILD").is_none() {
+            return;
+        }
+        super::suspend_self();
+        println!("LT_CONTINUED");
+    }
+
+    /// `suspend_self` stops the process with SIGTSTP (as Ctrl-Z in a shell) and returns when
+    /// it is continued. The child gets a process group of its own, so the group is not
+    /// orphaned (the kernel discards SIGTSTP sent to an orphaned group); `waitpid` with
+    /// `WUNTRACED` reports the stop, so nothing here waits for a time.
+    #[test]
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is reaped by libc::waitpid, which sees stops too"
+    )]
+    fn suspend_stops_the_process_until_it_is_continued() {
+        use std::io::Read;
+        use std::os::unix::process::CommandExt;
+
+        let exe = std::env::current_exe().unwrap();
+        let mut child = std::process::Command::new(exe)
+            .args(["--exact", "tui::tests::child_suspends_itself"])
+            .args(["--nocapture", "--test-threads", "1"])
+            .env("LT_SUSPEND_CHILD", "1")
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: `pid` is our own child, not yet waited for; `status` is a valid out-pointer.
+        assert_eq!(
+            unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) },
+            pid
+        );
+        assert!(
+            libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTSTP,
+            "the child was not stopped by SIGTSTP (status {status:#x})"
+        );
+        // SAFETY: sends SIGCONT to our stopped child.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+        // SAFETY: as above; this reaps the child (std's `Child` is not waited on after this).
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert!(out.contains("LT_CONTINUED"), "{out}");
+    }
 }

@@ -130,19 +130,21 @@ impl Plan {
     /// The leads that would change as TSV: `id status set_to name company` (status
     /// `not_listed` for a lead the listing does not hold).
     pub fn write_tsv(&self, out: &mut impl Write) -> std::io::Result<()> {
-        writeln!(out, "id\tstatus\tset_to\tname\tcompany")?;
+        use crate::export::io_error;
+        let mut w = crate::export::tsv_writer(&mut *out);
+        w.write_record(["id", "status", "set_to", "name", "company"])
+            .map_err(io_error)?;
         for p in &self.changes {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                p.id,
-                p.now.map_or("not_listed", Status::as_str),
-                p.to,
+            let row = [
+                p.id.to_string(),
+                p.now.map_or("not_listed", Status::as_str).to_owned(),
+                p.to.to_string(),
                 p.name.as_deref().map(tsv_cell).unwrap_or_default(),
                 p.company.as_deref().map(tsv_cell).unwrap_or_default(),
-            )?;
+            ];
+            w.write_record(&row).map_err(io_error)?;
         }
-        out.flush()
+        w.flush()
     }
 }
 

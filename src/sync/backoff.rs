@@ -48,32 +48,24 @@ impl Backoff {
     }
 }
 
-/// A small xorshift generator for jitter (no cryptographic use).
+/// The random source for jitter (no cryptographic use): `fastrand`'s generator, seeded for
+/// tests and from the system's entropy otherwise.
 #[derive(Clone, Debug)]
-pub struct Jitter(u64);
+pub struct Jitter(fastrand::Rng);
 
 impl Jitter {
     pub fn seeded(seed: u64) -> Jitter {
-        Jitter(seed | 1)
+        Jitter(fastrand::Rng::with_seed(seed))
     }
 
-    /// Seeded from the clock and the process id.
+    /// Seeded by `fastrand` (from the system's entropy, different per process and thread).
     pub fn from_entropy() -> Jitter {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        Jitter::seeded(nanos ^ (u64::from(std::process::id()) << 32))
+        Jitter(fastrand::Rng::new())
     }
 
     /// A number in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        (x >> 11) as f64 / (1u64 << 53) as f64
+        self.0.f64()
     }
 }
 
@@ -111,5 +103,17 @@ mod tests {
             let u = j.unit();
             assert!((0.0..1.0).contains(&u));
         }
+    }
+
+    #[test]
+    fn jitter_is_reproducible_when_seeded_and_spread() {
+        let draw = |seed| {
+            let mut j = Jitter::seeded(seed);
+            (0..100).map(|_| j.unit()).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(3), draw(3));
+        assert_ne!(draw(3), draw(4));
+        let mean = draw(5).iter().sum::<f64>() / 100.0;
+        assert!((0.35..0.65).contains(&mean), "{mean}");
     }
 }

@@ -73,12 +73,10 @@ impl ApiKey {
     /// A stable, non-reversible fingerprint (FNV-1a 64 over the key, hex), used to keep one
     /// local namespace per account without storing the key.
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.0.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        use std::hash::Hasher;
+        let mut h = fnv::FnvHasher::default();
+        h.write(self.0.as_bytes());
+        format!("{:016x}", h.finish())
     }
 }
 
