@@ -399,10 +399,11 @@ mod tests {
     }
 
     fn example_leads() -> Vec<Lead> {
-        let mut leads =
-            crate::api::parse::leads_page(include_bytes!("../crates/puffle-api/tests/fixtures/leads-page.json"))
-                .unwrap()
-                .leads;
+        let mut leads = crate::api::parse::leads_page(include_bytes!(
+            "../crates/puffle-api/tests/fixtures/leads-page.json"
+        ))
+        .unwrap()
+        .leads;
         leads[0].name = "Ann \"Jr\", =1\tx".into();
         leads
     }

@@ -16,8 +16,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::server;
-use puffle_demo_server::{ServerConfig, ServerHandle};
 use pty::Pty;
+use puffle_demo_server::{ServerConfig, ServerHandle};
 
 fn app(h: &ServerHandle, dir: &Path, browser: &str) -> Pty {
     let d = dir.to_str().unwrap();

@@ -22,10 +22,12 @@
 //! `status:contaced` never silently selects every lead. The headless `--filter` uses this same
 //! code.
 
+pub mod tokens;
 mod words;
 
+use tokens::{IS_NAMES, TokenKind};
 use words::{Alt, Term};
-pub use words::{Field, QUALIFIERS, Scorer};
+pub use words::{Field, Scorer};
 
 use crate::api::Status;
 
@@ -107,19 +109,6 @@ fn resolve<'a, T: Copy>(value: &str, names: &'a [(&'a str, T)]) -> Option<T> {
         _ => None,
     }
 }
-
-/// What `is:` can name, as bits of a mask.
-const IS_NAMES: [(&str, u8); 5] = [
-    ("failed", 1),
-    ("pending", 2),
-    ("selected", 4),
-    ("changed", 8),
-    ("conflict", 16),
-];
-
-/// The token kinds, for the error about an unknown one.
-const TOKENS: &str =
-    "status:, is:, score:, signals:, name:, company:, headline:, email:, domain:, industry:";
 
 /// A parsed filter.
 #[derive(Debug, Default)]
@@ -205,34 +194,34 @@ impl Query {
                 continue;
             };
             let key_lc = key.to_ascii_lowercase();
-            if let Some(&(_, field)) = QUALIFIERS.iter().find(|(n, _)| *n == key_lc) {
-                if alternatives(value).is_empty() {
-                    q.errors
-                        .push(format!("{key_lc}:? needs a word (e.g. {key_lc}:labs)"));
-                } else {
-                    q.add_words(Some(field), value, negated, word, &mut text);
+            match tokens::find(&key_lc).map(|t| t.kind) {
+                Some(TokenKind::Field(field)) => {
+                    if alternatives(value).is_empty() {
+                        q.errors
+                            .push(format!("{key_lc}:? needs a word (e.g. {key_lc}:labs)"));
+                    } else {
+                        q.add_words(Some(field), value, negated, word, &mut text);
+                    }
                 }
-                continue;
-            }
-            match key_lc.as_str() {
-                "status" => {
+                Some(TokenKind::Status) => {
                     if let Some(set) = q.status_token(value, negated) {
                         status_tokens.push((set, word.clone()));
                     }
                 }
-                "is" => q.is_token(value, negated),
-                "score" | "signals" => q.cmp_token(&key_lc, value, negated),
+                Some(TokenKind::Is) => q.is_token(value, negated),
+                Some(kind @ (TokenKind::Score | TokenKind::Signals)) => {
+                    q.cmp_token(kind, &key_lc, value, negated)
+                }
                 // `word:…` with an unknown word is almost always a mistyped token
                 // (`stauts:new`); a URL (`https://…`) or a time (`10:30`) is text.
-                other
-                    if !other.is_empty()
-                        && other.chars().all(|c| c.is_ascii_alphabetic())
-                        && !value.starts_with('/') =>
+                None if !key_lc.is_empty()
+                    && key_lc.chars().all(|c| c.is_ascii_alphabetic())
+                    && !value.starts_with('/') =>
                 {
                     q.errors
-                        .push(format!("{other}:? is not a token ({TOKENS})"));
+                        .push(format!("{key_lc}:? is not a token ({})", tokens::keys()));
                 }
-                _ => q.add_words(None, bare, negated, word, &mut text),
+                None => q.add_words(None, bare, negated, word, &mut text),
             }
         }
         if !status_tokens.is_empty() {
@@ -328,11 +317,11 @@ impl Query {
         self.flags.push((mask, negated));
     }
 
-    fn cmp_token(&mut self, named: &str, value: &str, negated: bool) {
+    fn cmp_token(&mut self, kind: TokenKind, named: &str, value: &str, negated: bool) {
         let cmps: Option<Vec<Cmp>> = alternatives(value).into_iter().map(Cmp::parse).collect();
         match cmps {
             Some(c) if !c.is_empty() => {
-                if named == "score" {
+                if kind == TokenKind::Score {
                     self.score.push((c, negated));
                 } else {
                     self.signals.push((c, negated));

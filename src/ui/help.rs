@@ -46,13 +46,7 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         .collect();
     let sections: [(&str, Vec<(String, String)>); 2] = [
         ("Questions before a bulk change", prompt),
-        (
-            "Filter (/) and find (f)",
-            FILTER_HELP
-                .iter()
-                .map(|(k, d)| ((*k).to_string(), (*d).to_string()))
-                .collect(),
-        ),
+        ("Filter (/) and find (f)", filter_help()),
     ];
     for (title, rows) in sections {
         let rows: Vec<_> = rows
@@ -77,23 +71,6 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     }
     out
 }
-
-/// The filter language, for the overlay (the README says the same at more length).
-const FILTER_HELP: [(&str, &str); 13] = [
-    ("labs", "a field contains it (accents, case ignored)"),
-    ("ada labs", "spaces: every word must hold (AND)"),
-    ("labs,data", "commas: either one (OR), in any token"),
-    ("\"two words\"", "a phrase"),
-    ("~lbs", "fuzzy: the letters in order, in one field"),
-    ("^ada  labs$", "start / end of a field; ^x$ the whole field"),
-    ("-labs  !labs", "not: the lead must not match"),
-    ("company:labs", "one field: name: company: headline: title:"),
-    ("email:  domain:", "… email: domain: industry:"),
-    ("status:new,c", "status shown (a prefix is enough)"),
-    ("is:changed", "is: failed pending selected changed conflict"),
-    ("score:>=2", "score: signals: with = > >= < <= a..b"),
-    ("f 48213 Enter", "find jumps to row 48,213 (no filter)"),
-];
 
 /// The which-key popup: after the first key of a chord (e.g. `*`), what may follow.
 pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
@@ -168,4 +145,21 @@ pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Th
         .title_bottom(Line::from(position).right_aligned());
     super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
+}
+
+/// The filter language, for the overlay, from its one table (the README says the same at more
+/// length): the word forms, every token with its example, and find.
+fn filter_help() -> Vec<(String, String)> {
+    use crate::app::filter::tokens::{TOKENS, WORD_FORMS};
+    let words = WORD_FORMS
+        .iter()
+        .map(|(k, d)| ((*k).to_owned(), (*d).to_owned()));
+    let tokens = TOKENS
+        .iter()
+        .map(|t| (t.example.to_owned(), t.help.to_owned()));
+    let find = std::iter::once((
+        "f 48213 Enter".to_owned(),
+        "find jumps to row 48,213 (no filter)".to_owned(),
+    ));
+    words.chain(tokens).chain(find).collect()
 }

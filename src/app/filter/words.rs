@@ -40,17 +40,6 @@ impl Field {
     }
 }
 
-/// Qualifier names (`company:labs`) and the field each searches.
-pub const QUALIFIERS: [(&str, Field); 7] = [
-    ("name", Field::Name),
-    ("company", Field::Company),
-    ("headline", Field::Headline),
-    ("title", Field::Headline),
-    ("email", Field::Email),
-    ("domain", Field::Domain),
-    ("industry", Field::Industry),
-];
-
 /// How one alternative of a word matches a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
