@@ -75,7 +75,7 @@ pub fn theme_help() -> [(String, String); 2] {
             "[theme]".to_owned(),
             format!(
                 "colours per role: {}",
-                crate::ui::theme::Palette::ROLES.join(", ")
+                crate::ui::theme::Palette::roles().join(", ")
             ),
         ),
         (

@@ -261,7 +261,7 @@ mod tests {
         .unwrap();
         let p = ok.palette().unwrap();
         assert_eq!(p.error, ratatui::style::Color::LightRed);
-        assert_eq!(p.new, ratatui::style::Color::Rgb(0, 0xaa, 0xff));
+        assert_eq!(p.status[crate::api::Status::New.index()], ratatui::style::Color::Rgb(0, 0xaa, 0xff));
     }
 
     #[cfg(unix)]

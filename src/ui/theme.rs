@@ -17,10 +17,8 @@ pub struct Palette {
     pub error: Color,
     pub dim: Color,
     pub ok: Color,
-    pub new: Color,
-    pub contacted: Color,
-    pub dismissed: Color,
-    pub unknown: Color,
+    /// One colour per status, in the order of `Status::ALL` (indexed by `Status::index`).
+    pub status: [Color; Status::ALL.len()],
 }
 
 impl Default for Palette {
@@ -32,28 +30,21 @@ impl Default for Palette {
             error: Color::Red,
             dim: Color::DarkGray,
             ok: Color::Green,
-            new: Color::Cyan,
-            contacted: Color::Green,
-            dismissed: Color::DarkGray,
-            unknown: Color::Yellow,
+            // new, contacted, dismissed, unknown
+            status: [Color::Cyan, Color::Green, Color::DarkGray, Color::Yellow],
         }
     }
 }
 
 impl Palette {
-    /// The role names, as written in the `[theme]` table.
-    pub const ROLES: [&'static str; 10] = [
-        "accent",
-        "selected",
-        "pending",
-        "error",
-        "dim",
-        "ok",
-        "new",
-        "contacted",
-        "dismissed",
-        "unknown",
-    ];
+    /// The roles that are not a status, as written in the `[theme]` table.
+    const GENERAL: [&'static str; 6] = ["accent", "selected", "pending", "error", "dim", "ok"];
+
+    /// Every role name of the `[theme]` table: the general roles, then one per status.
+    pub fn roles() -> Vec<&'static str> {
+        let statuses = Status::ALL.map(Status::as_str);
+        Palette::GENERAL.into_iter().chain(statuses).collect()
+    }
 
     /// Set one role from a colour name (`red`, `lightblue`, `#ff8800`, `208`).
     pub fn set(&mut self, role: &str, value: &str) -> Result<(), String> {
@@ -67,16 +58,15 @@ impl Palette {
             "error" => &mut self.error,
             "dim" => &mut self.dim,
             "ok" => &mut self.ok,
-            "new" => &mut self.new,
-            "contacted" => &mut self.contacted,
-            "dismissed" => &mut self.dismissed,
-            "unknown" => &mut self.unknown,
-            other => {
-                return Err(format!(
-                    "unknown theme role {other:?} (roles: {})",
-                    Palette::ROLES.join(", ")
-                ));
-            }
+            other => match Status::from_name(other) {
+                Some(st) => &mut self.status[st.index()],
+                None => {
+                    return Err(format!(
+                        "unknown theme role {other:?} (roles: {})",
+                        Palette::roles().join(", ")
+                    ));
+                }
+            },
         };
         *slot = color;
         Ok(())
@@ -120,12 +110,7 @@ impl Theme {
     }
 
     pub fn status(&self, s: Status) -> Style {
-        match s {
-            Status::New => self.fg(self.palette.new),
-            Status::Contacted => self.fg(self.palette.contacted),
-            Status::Dismissed => self.fg(self.palette.dismissed),
-            Status::Unknown => self.fg(self.palette.unknown),
-        }
+        self.fg(self.palette.status[s.index()])
     }
 
     pub fn pending(&self) -> Style {

@@ -6,6 +6,7 @@
 //! program that draws them must sanitise them first. The API key never appears in `Debug`
 //! output or error messages.
 
+pub mod budget;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod pager;
 pub mod parse;
 
+pub use budget::{Budget, BudgetView, Lane};
 pub use client::{Client, ClientConfig, LeadQuery, MAX_PAGE_SIZE, MAX_PATCH_ITEMS};
 pub use config::{ApiKey, ConfigError};
 pub use error::ApiError;
