@@ -56,6 +56,10 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
         "confirm_over = 500",
         "a change of more leads than this asks first (headless: needs --yes); 0 never asks",
     ),
+    (
+        "rate_limit_per_min = 100",
+        "requests a minute for the key, paced, writes first (--rate-limit-per-min); 0: none",
+    ),
 ];
 
 /// The `[theme]` table: the example lines and what they mean.
@@ -197,6 +201,16 @@ pub struct Cli {
     /// column selects.
     #[arg(long)]
     pub mouse: bool,
+
+    /// Requests a minute this process may send with the key, paced so the server never has to
+    /// answer 429; the rep's changes go first [default: 100, Puffle's limit; 0: no pacing].
+    #[arg(
+        long,
+        global = true,
+        env = "LEAD_TRIAGE_RATE_LIMIT_PER_MIN",
+        value_name = "N"
+    )]
+    pub rate_limit_per_min: Option<u32>,
 
     /// PATCH requests in flight at once in the TUI [default: 4].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=32))]

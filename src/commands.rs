@@ -132,7 +132,7 @@ async fn connect(ctx: &Ctx) -> Result<Target, String> {
     if cli.demo {
         let (server, url, key) = start_demo().await?;
         let key = ApiKey::new(&key).map_err(|e| e.to_string())?;
-        let client = client_for(cli, &url, key.clone())?;
+        let client = client_for(ctx, &url, key.clone())?;
         Ok(Target {
             client,
             key,
@@ -302,14 +302,20 @@ async fn send_through_engine(
 /// base URL, or explain what is wrong.
 fn client_from_env(ctx: &Ctx) -> Result<(Client, ApiKey), String> {
     let key = ctx.config.api_key().map_err(|e| e.to_string())?;
-    let client = client_for(&ctx.cli, &ctx.base_url(), key.clone())?;
+    let client = client_for(ctx, &ctx.base_url(), key.clone())?;
     Ok((client, key))
 }
 
-fn client_for(cli: &Cli, base_url: &str, key: ApiKey) -> Result<Client, String> {
+fn client_for(ctx: &Ctx, base_url: &str, key: ApiKey) -> Result<Client, String> {
+    let cli = &ctx.cli;
     let mut cfg = ClientConfig::new(base_url, key).map_err(|e| e.to_string())?;
     cfg.timeout = std::time::Duration::from_millis(cli.timeout_ms.max(1));
     cfg.connect_timeout = cfg.timeout.min(cfg.connect_timeout);
+    let per_min = cli
+        .rate_limit_per_min
+        .or(ctx.config.file.rate_limit_per_min)
+        .unwrap_or(crate::api::DEFAULT_PER_MIN);
+    cfg.rate_limit_per_min = (per_min > 0).then_some(per_min);
     Client::new(cfg).map_err(|e| e.to_string())
 }
 

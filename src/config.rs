@@ -9,6 +9,7 @@
 //! color = true               # NO_COLOR still wins
 //! mouse = false              # or --mouse
 //! confirm_over = 500         # bulk changes above this many leads ask first (0: never)
+//! rate_limit_per_min = 100   # requests a minute for this key (Puffle's limit; 0: no pacing)
 //!
 //! [theme]                    # any of: accent selected pending error dim ok new contacted
 //! error = "lightred"         #         dismissed unknown (names, #rrggbb or 0–255)
@@ -54,6 +55,8 @@ pub struct FileConfig {
     /// Bulk changes of more leads than this ask first (the TUI) or need `--yes` (headless
     /// commands); 0 never asks. See [`FileConfig::confirm_over`].
     pub confirm_over: Option<usize>,
+    /// The request budget per minute (every request of the process, paced; 0: no pacing).
+    pub rate_limit_per_min: Option<u32>,
     /// Colours per role, e.g. `error = "lightred"`.
     pub theme: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -68,6 +71,7 @@ impl std::fmt::Debug for FileConfig {
             .field("color", &self.color)
             .field("mouse", &self.mouse)
             .field("confirm_over", &self.confirm_over)
+            .field("rate_limit_per_min", &self.rate_limit_per_min)
             .field("theme", &self.theme)
             .finish()
     }
@@ -261,7 +265,10 @@ mod tests {
         .unwrap();
         let p = ok.palette().unwrap();
         assert_eq!(p.error, ratatui::style::Color::LightRed);
-        assert_eq!(p.status[crate::api::Status::New.index()], ratatui::style::Color::Rgb(0, 0xaa, 0xff));
+        assert_eq!(
+            p.status[crate::api::Status::New.index()],
+            ratatui::style::Color::Rgb(0, 0xaa, 0xff)
+        );
     }
 
     #[cfg(unix)]

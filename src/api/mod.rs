@@ -10,6 +10,7 @@ pub mod boundary;
 
 use uuid::Uuid;
 
+pub use puffle_api::budget::{Budget, BudgetView, DEFAULT_PER_MIN, Holdup, Lane};
 pub use puffle_api::client::{
     LimitKind, Limits, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, MAX_PAGES, SIGNAL_IDS_PER_CALL,
 };
@@ -34,6 +35,18 @@ impl Client {
         puffle_api::Client::new(cfg)
             .map(|inner| Client { inner })
             .map_err(clean_error)
+    }
+
+    /// The request budget shared by this client's clones, when it paces.
+    pub fn budget(&self) -> Option<&Budget> {
+        self.inner.budget()
+    }
+
+    /// A handle whose reads go in `lane` (see [`puffle_api::Client::in_lane`]).
+    pub fn in_lane(&self, lane: Lane) -> Client {
+        Client {
+            inner: self.inner.in_lane(lane),
+        }
     }
 
     /// The request sizes learned so far.

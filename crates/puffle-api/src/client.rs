@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::{Method, StatusCode, Url};
 use uuid::Uuid;
 
+use crate::budget::{Budget, DEFAULT_PER_MIN, Lane};
 use crate::config::{ApiKey, ConfigError, validate_base_url};
 use crate::error::{ApiError, parse_retry_after};
 pub use crate::limits::{LimitKind, Limits};
@@ -41,6 +42,9 @@ pub struct ClientConfig {
     /// Whole-request timeout (connect + send + receive).
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// The request budget per minute shared by every request of this client and its clones
+    /// (see [`Budget`]); `None` sends without pacing (a server known to have no limit).
+    pub rate_limit_per_min: Option<u32>,
 }
 
 impl ClientConfig {
@@ -50,6 +54,7 @@ impl ClientConfig {
             key,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            rate_limit_per_min: Some(DEFAULT_PER_MIN),
         })
     }
 }
@@ -80,6 +85,9 @@ pub struct Client {
     base: Url,
     key: ApiKey,
     limits: Arc<Limits>,
+    budget: Option<Arc<Budget>>,
+    /// The lane of this handle's reads (see [`Client::in_lane`]); `None`: each method's own.
+    lane: Option<Lane>,
 }
 
 impl Client {
@@ -100,7 +108,27 @@ impl Client {
             base: cfg.base_url,
             key: cfg.key,
             limits: Arc::new(Limits::default()),
+            budget: cfg.rate_limit_per_min.map(|n| Arc::new(Budget::new(n))),
+            lane: None,
         })
+    }
+
+    /// The request budget shared by this client's clones, when it has one.
+    pub fn budget(&self) -> Option<&Budget> {
+        self.budget.as_deref()
+    }
+
+    /// A handle whose reads go in `lane` (writes are always [`Lane::Write`]): for example the
+    /// statuses of the rows on screen, ahead of background hydration. Shares the budget.
+    pub fn in_lane(&self, lane: Lane) -> Client {
+        Client {
+            lane: Some(lane),
+            ..self.clone()
+        }
+    }
+
+    fn lane_or(&self, default: Lane) -> Lane {
+        self.lane.unwrap_or(default)
     }
 
     /// The request sizes learned so far.
@@ -122,6 +150,7 @@ impl Client {
     /// Send a request and return the body of a 2xx answer, or a typed error.
     async fn send(
         &self,
+        lane: Lane,
         method: Method,
         path: &str,
         query: &[(&str, String)],
@@ -140,6 +169,9 @@ impl Client {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
+        if let Some(b) = &self.budget {
+            b.acquire(lane).await;
+        }
         let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status();
         let retry_after = resp
@@ -147,6 +179,13 @@ impl Client {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        if let Some(b) = &self.budget {
+            let (limit, remaining, reset) = rate_headers(resp.headers(), SystemTime::now());
+            b.observe_headers(limit, remaining, reset);
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                b.rate_limited(retry_after);
+            }
+        }
         if !status.is_success() {
             // An error page is read only for its envelope; a huge or broken one still leaves
             // the status to classify the failure (a 503 stays retryable).
@@ -196,7 +235,13 @@ impl Client {
                 query.push(("cursor", c.to_owned()));
             }
             match self
-                .send(Method::GET, "/api/signals/leads", &query, None)
+                .send(
+                    self.lane_or(Lane::Listing),
+                    Method::GET,
+                    "/api/signals/leads",
+                    &query,
+                    None,
+                )
                 .await
             {
                 Ok(body) => {
@@ -217,8 +262,9 @@ impl Client {
             ("ids", id.to_string()),
             ("limit", "1".to_owned()),
         ];
+        let lane = self.lane_or(Lane::OnScreen);
         let body = self
-            .send(Method::GET, "/api/signals/leads", &query, None)
+            .send(lane, Method::GET, "/api/signals/leads", &query, None)
             .await?;
         let page = parse::leads_page(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
         let ids: Vec<Uuid> = page
@@ -227,7 +273,7 @@ impl Client {
             .find(|l| l.id == id)
             .map(|l| l.signal_ids)
             .unwrap_or_default();
-        let mut signals = self.signals(&ids).await?;
+        let mut signals = self.signals_in(lane, &ids).await?;
         signals.sort_by(|a, b| b.created_at.cmp(&a.created_at));
         Ok(signals)
     }
@@ -236,6 +282,10 @@ impl Client {
     /// [`SIGNAL_IDS_PER_CALL`] (fewer once the server refused that many, see [`Limits`]),
     /// following pagination within a chunk.
     pub async fn signals(&self, ids: &[Uuid]) -> Result<Vec<Signal>, ApiError> {
+        self.signals_in(self.lane_or(Lane::OnScreen), ids).await
+    }
+
+    async fn signals_in(&self, lane: Lane, ids: &[Uuid]) -> Result<Vec<Signal>, ApiError> {
         let mut out = Vec::with_capacity(ids.len());
         let mut start = 0;
         'chunks: while start < ids.len() {
@@ -255,7 +305,8 @@ impl Client {
                 if let Some(c) = &cursor {
                     query.push(("cursor", c.clone()));
                 }
-                let body = match self.send(Method::GET, "/api/signals", &query, None).await {
+                let sent = self.send(lane, Method::GET, "/api/signals", &query, None);
+                let body = match sent.await {
                     Ok(b) => b,
                     // Which of the two sizes was refused is not said: lower the ids first
                     // (the more likely cap), then the page size.
@@ -298,7 +349,9 @@ impl Client {
             return Ok(Vec::new());
         }
         let wanted: Vec<Uuid> = pairs.iter().map(|(_, sig)| *sig).collect();
-        let signals = self.signals(&wanted).await?;
+        let signals = self
+            .signals_in(self.lane_or(Lane::Hydration), &wanted)
+            .await?;
         let by_id: HashMap<&str, &Signal> = signals.iter().map(|s| (s.id.as_str(), s)).collect();
         let mut out = Vec::with_capacity(pairs.len());
         for (lead, sig_id) in pairs {
@@ -366,8 +419,9 @@ impl Client {
                 ("ids", joined),
                 ("limit", n.to_string()),
             ];
+            let lane = self.lane_or(Lane::OnScreen);
             let body = match self
-                .send(Method::GET, "/api/signals/leads", &query, None)
+                .send(lane, Method::GET, "/api/signals/leads", &query, None)
                 .await
             {
                 Ok(b) => b,
@@ -385,7 +439,8 @@ impl Client {
                 needs.push(mine && !*on_row);
             }
             let pairs = hydration_pairs(&page.leads, &needs);
-            out.extend(self.statuses_from_signals(group, &pairs).await?);
+            let on_screen = self.in_lane(lane);
+            out.extend(on_screen.statuses_from_signals(group, &pairs).await?);
             start += n;
         }
         Ok(out)
@@ -420,7 +475,13 @@ impl Client {
             message: Some(e.to_string()),
         })?;
         let resp = self
-            .send(Method::PATCH, "/api/signals/leads", &[], Some(body))
+            .send(
+                Lane::Write,
+                Method::PATCH,
+                "/api/signals/leads",
+                &[],
+                Some(body),
+            )
             .await?;
         parse::patch_outcome(&resp).map_err(|e| ApiError::Malformed(e.to_string()))
     }
@@ -429,6 +490,28 @@ impl Client {
     pub fn pager(&self, query: LeadQuery) -> LeadPager {
         LeadPager::new(self.clone(), query)
     }
+}
+
+/// `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds from now, or a Unix time when it
+/// is that large), when the server sends them.
+fn rate_headers(
+    headers: &reqwest::header::HeaderMap,
+    now: SystemTime,
+) -> (Option<u32>, Option<u32>, Option<Duration>) {
+    let num = |name: &str| -> Option<u64> {
+        headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok()
+    };
+    let limit = num("x-ratelimit-limit").and_then(|n| u32::try_from(n).ok());
+    let remaining = num("x-ratelimit-remaining").and_then(|n| u32::try_from(n).ok());
+    let reset = num("x-ratelimit-reset").map(|n| {
+        if n > 1_000_000_000 {
+            let at = std::time::UNIX_EPOCH + Duration::from_secs(n);
+            at.duration_since(now).unwrap_or(Duration::ZERO)
+        } else {
+            Duration::from_secs(n)
+        }
+    });
+    (limit, remaining, reset)
 }
 
 fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
