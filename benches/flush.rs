@@ -37,6 +37,7 @@ fn flush(c: &mut Criterion) {
                 &server.base_url(),
                 ApiKey::new(server.api_key()).expect("key"),
             )
+            .map(ClientConfig::unpaced)
             .expect("config"),
         )
         .expect("client");

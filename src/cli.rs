@@ -414,6 +414,9 @@ pub struct DemoServerArgs {
     /// Echo the ids of PATCH answers in upper case.
     #[arg(long)]
     pub upper_case_ids: bool,
+    /// With --rate-limit: send X-RateLimit-Limit, -Remaining and -Reset on every answer.
+    #[arg(long)]
+    pub rate_headers: bool,
     /// Largest PATCH body in bytes; larger ones get 413 payload_too_large.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_bytes: Option<u64>,
@@ -453,6 +456,7 @@ impl DemoServerArgs {
             ids_cap: self.ids_cap.and_then(|n| usize::try_from(n).ok()),
             omit_rate: self.omit_rate.clamp(0.0, 1.0),
             upper_case_ids: self.upper_case_ids,
+            rate_headers: self.rate_headers,
             max_body_bytes: self
                 .max_body_bytes
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),

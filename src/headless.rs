@@ -199,8 +199,10 @@ pub async fn fetch_all(
                 .push(crate::sync::retry::describe_wait(e, wait));
         }
     };
+    let mut paced = false;
     loop {
-        let raw = with_retries(budget, say, async || pager.next_raw_page().await).await;
+        let next = with_retries(budget, say, async || pager.next_raw_page().await);
+        let raw = crate::sync::pacing::noting(client.budget(), &mut paced, observer, next).await;
         for n in notes.borrow_mut().drain(..) {
             observer.note(&n);
         }
@@ -220,11 +222,10 @@ pub async fn fetch_all(
         }
         let pairs = hydration_pairs(&leads, &needs);
         if !pairs.is_empty() {
-            match with_retries(budget, say, async || {
+            let learn = with_retries(budget, say, async || {
                 client.statuses_from_signals(query.group_by, &pairs).await
-            })
-            .await
-            {
+            });
+            match crate::sync::pacing::noting(client.budget(), &mut paced, observer, learn).await {
                 Ok(statuses) => {
                     let learned: HashMap<Uuid, Status> = statuses.into_iter().collect();
                     for l in &mut leads {

@@ -58,6 +58,8 @@ pub struct Runner {
     unsaved: bool,
     /// Leads claimed in the store per batch in flight.
     claimed: std::collections::HashMap<u64, Vec<uuid::Uuid>>,
+    /// The worker's client, for its request budget (shared with the worker's clones).
+    client: Client,
 }
 
 /// Give freed heap pages back to the system after a large load (glibc keeps them otherwise,
@@ -122,7 +124,7 @@ impl Runner {
     /// Start the worker for `client`. With a store, changes are durable.
     pub fn new(client: Client, mut state: State, store: Option<Store>) -> Runner {
         let (msg_tx, msgs) = unbounded_channel();
-        let (worker, worker_task) = worker::spawn(client, msg_tx.clone());
+        let (worker, worker_task) = worker::spawn(client.clone(), msg_tx.clone());
         state.settings.durable = store.is_some();
         Runner {
             for_terminal: Vec::new(),
@@ -140,7 +142,13 @@ impl Runner {
             patches: 0,
             unsaved: false,
             claimed: std::collections::HashMap::new(),
+            client,
         }
+    }
+
+    /// The request budget now, when the client paces.
+    pub fn budget_view(&self) -> Option<crate::api::BudgetView> {
+        self.client.budget().map(|b| b.view())
     }
 
     /// Why the last outbox write failed, if it did (and none succeeded since).
@@ -263,6 +271,10 @@ impl Runner {
         }
         for fx in update(&mut self.state, msg) {
             self.execute(fx);
+        }
+        if let Some(budget) = self.client.budget() {
+            // Reads wait while the rep's changes are queued: the write is the next request.
+            budget.set_writes_pending(self.state.queue.counts.pending > 0);
         }
         if let Some(ids) = release
             && let Some(store) = &mut self.store
@@ -529,6 +541,11 @@ impl Runner {
     /// Apply a message after advancing the clock, then everything already queued behind it.
     pub fn handle(&mut self, msg: Msg) {
         self.apply(Msg::Tick(self.start.elapsed()));
+        if let Some(view) = self.client.budget().map(|b| b.view())
+            && self.state.budget != Some(view)
+        {
+            self.apply(Msg::Budget(view));
+        }
         self.apply(msg);
         while let Ok(m) = self.msgs.try_recv() {
             self.apply(m);

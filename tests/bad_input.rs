@@ -602,6 +602,7 @@ async fn start_runner(server: &ServerHandle, store: &std::path::Path) -> Runner 
         &server.base_url(),
         ApiKey::new(server.api_key()).expect("key"),
     )
+    .map(ClientConfig::unpaced)
     .expect("config");
     cfg.timeout = Duration::from_secs(10);
     let client = Client::new(cfg).expect("client");

@@ -42,9 +42,12 @@ async fn status_on_server(h: &ServerHandle, id: Uuid) -> String {
 }
 
 fn runner_for(h: &ServerHandle, store: &std::path::Path) -> Runner {
-    let client =
-        Client::new(ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap()).unwrap())
-            .unwrap();
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let settings = Settings {
         // Long enough that nothing is sent unless the test says so.
         debounce: Duration::from_secs(600),

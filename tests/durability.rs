@@ -53,7 +53,12 @@ fn person_ids(h: &ServerHandle) -> Vec<String> {
         .build()
         .unwrap();
     let key = ApiKey::new(h.api_key()).unwrap();
-    let client = Client::new(ClientConfig::new(&h.base_url(), key).unwrap()).unwrap();
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), key)
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let q = LeadQuery {
         group_by: GroupBy::Person,
         sort_by: SortBy::Recency,

@@ -16,9 +16,12 @@ fn filtered(h: &puffle_demo_server::ServerHandle, needle: &str) -> Vec<lead_tria
         .enable_all()
         .build()
         .unwrap();
-    let client =
-        Client::new(ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap()).unwrap())
-            .unwrap();
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let all = rt
         .block_on(
             client

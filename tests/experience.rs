@@ -15,9 +15,12 @@ fn first_page(h: &ServerHandle) -> Vec<lead_triage::api::Lead> {
         .enable_all()
         .build()
         .unwrap();
-    let client =
-        Client::new(ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap()).unwrap())
-            .unwrap();
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let q = LeadQuery {
         group_by: GroupBy::Person,
         sort_by: SortBy::Recency,

@@ -47,8 +47,9 @@ async fn drill_with(timeout: Duration, leads: usize) -> Drill {
     })
     .await
     .unwrap();
-    let mut cfg =
-        ClientConfig::new(&server.base_url(), ApiKey::new(server.api_key()).unwrap()).unwrap();
+    let mut cfg = ClientConfig::new(&server.base_url(), ApiKey::new(server.api_key()).unwrap())
+        .map(ClientConfig::unpaced)
+        .unwrap();
     cfg.timeout = timeout;
     let client = Client::new(cfg).unwrap();
     let dir = tempfile::tempdir().unwrap();

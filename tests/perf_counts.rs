@@ -36,7 +36,12 @@ async fn ten_thousand_changes_take_exactly_fifty_patch_calls() {
     .await
     .unwrap();
     let key_ = ApiKey::new(server.api_key()).unwrap();
-    let client = Client::new(ClientConfig::new(&server.base_url(), key_).unwrap()).unwrap();
+    let client = Client::new(
+        ClientConfig::new(&server.base_url(), key_)
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let settings = Settings {
         debounce: Duration::from_secs(3600),
         concurrency: 8,
@@ -357,7 +362,12 @@ async fn the_first_page_shows_after_one_round_trip() {
     .await
     .unwrap();
     let key_ = ApiKey::new(server.api_key()).unwrap();
-    let client = Client::new(ClientConfig::new(&server.base_url(), key_).unwrap()).unwrap();
+    let client = Client::new(
+        ClientConfig::new(&server.base_url(), key_)
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let state = State::new(
         Settings::default(),
         Keymap::default_keymap(),

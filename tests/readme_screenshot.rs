@@ -22,7 +22,12 @@ const END: &str = "<!-- screenshot:end -->";
 async fn render_demo() -> String {
     let server = demo_server::start(ServerConfig::default()).await.unwrap();
     let key = ApiKey::new(server.api_key()).unwrap();
-    let client = Client::new(ClientConfig::new(&server.base_url(), key).unwrap()).unwrap();
+    let client = Client::new(
+        ClientConfig::new(&server.base_url(), key)
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let settings = Settings {
         debounce: Duration::from_secs(3600),
         source: "demo: built-in server, no account".into(),

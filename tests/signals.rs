@@ -239,6 +239,7 @@ fn a_real_hangup_with_the_terminal_gone_still_shuts_down_cleanly() {
     cmd.env_clear();
     cmd.env("TERM", "xterm-256color");
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("LEAD_TRIAGE_RATE_LIMIT_PER_MIN", "0");
     for (k, v) in [
         ("PUFFLE_API_KEY", h.api_key()),
         ("HOME", d),

@@ -23,7 +23,12 @@ fn person_leads(h: &ServerHandle) -> Vec<Lead> {
         .build()
         .unwrap();
     let key = ApiKey::new(h.api_key()).unwrap();
-    let client = Client::new(ClientConfig::new(&h.base_url(), key).unwrap()).unwrap();
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), key)
+            .map(ClientConfig::unpaced)
+            .unwrap(),
+    )
+    .unwrap();
     let q = LeadQuery {
         group_by: GroupBy::Person,
         sort_by: SortBy::Recency,

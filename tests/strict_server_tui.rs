@@ -119,8 +119,12 @@ fn person_ids(h: &ServerHandle) -> Vec<String> {
         .build()
         .expect("runtime");
     let key = ApiKey::new(h.api_key()).expect("key");
-    let client =
-        Client::new(ClientConfig::new(&h.base_url(), key).expect("config")).expect("client");
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), key)
+            .map(ClientConfig::unpaced)
+            .expect("config"),
+    )
+    .expect("client");
     let q = LeadQuery {
         group_by: GroupBy::Person,
         sort_by: SortBy::Recency,

@@ -77,6 +77,9 @@ pub enum Msg {
     RetryDue,
     /// Time passed (spinner, countdowns); carries the time since start.
     Tick(Duration),
+    /// The request budget changed (who waits, why, how much was sent): for the header's
+    /// refresh estimate and the status line's "waiting for the budget".
+    Budget(crate::api::BudgetView),
     /// What an earlier run left: unsent changes and the cached listings, with their age in
     /// seconds.
     Restore {

@@ -334,6 +334,8 @@ pub struct State {
     pub now: Duration,
     /// When the scheduled retry fires, on the `now` clock.
     pub retry_at: Option<Duration>,
+    /// The request budget as last seen (`None`: the client does not pace).
+    pub budget: Option<crate::api::BudgetView>,
     /// The last outbox write failed (the banner says so until a write succeeds).
     pub store_failed: bool,
     pub quit: bool,
@@ -386,6 +388,7 @@ impl State {
             size: (120, 30),
             now: Duration::ZERO,
             retry_at: None,
+            budget: None,
             store_failed: false,
             quit: false,
             quit_when_idle: false,

@@ -31,7 +31,7 @@ pub fn init(s: &mut State) -> Vec<Effect> {
 /// Apply one message.
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     let toast_before = s.toast.clone();
-    let recount = !matches!(msg, Msg::Tick(_));
+    let recount = !matches!(msg, Msg::Tick(_) | Msg::Budget(_));
     let fx = apply(s, msg);
     if recount && s.query.has_tokens() {
         s.recount_stale();
@@ -89,6 +89,7 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         Msg::FlushDue => triage::flush(s, fx),
         Msg::RetryDue => triage::retry_due(s, fx),
         Msg::Tick(now) => s.now = now,
+        Msg::Budget(view) => s.budget = Some(view),
         Msg::Restore {
             outbox,
             cache,

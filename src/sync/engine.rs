@@ -337,6 +337,7 @@ async fn drive(
 ) {
     let mut waited = Duration::ZERO;
     let mut noted_retry: Option<Duration> = None;
+    let mut paced = false;
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
     while report.stopped.is_none() {
@@ -391,6 +392,12 @@ async fn drive(
         }
         tokio::select! {
             m = runner.next_msg() => runner.handle(m),
+            _ = tokio::time::sleep(QUIET_WAIT), if !paced => {
+                if let Some(line) = runner.budget_view().and_then(|v| crate::sync::pacing::line(&v)) {
+                    observer.note(&line);
+                    paced = true;
+                }
+            }
             _ = &mut interrupt => {
                 report.stopped = Some(Stopped::Interrupted);
                 break;

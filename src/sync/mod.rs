@@ -4,5 +4,6 @@
 pub mod backoff;
 pub mod batch;
 pub mod engine;
+pub mod pacing;
 pub mod retry;
 pub mod worker;

@@ -19,6 +19,9 @@ pub fn bin(log_dir: &std::path::Path) -> Command {
         .env("XDG_STATE_HOME", log_dir)
         .env("XDG_DATA_HOME", log_dir)
         .env("XDG_CONFIG_HOME", log_dir)
+        // The built-in server has no rate limit unless a test sets one (and then the test
+        // sets the budget too, with this variable or the flag).
+        .env("LEAD_TRIAGE_RATE_LIMIT_PER_MIN", "0")
         .arg("--log-file")
         .arg(log_dir.join("test.log"));
     cmd

@@ -48,6 +48,9 @@ impl Pty {
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        // The built-in server has no rate limit unless a test sets one; a test of the budget
+        // passes its own value, which wins.
+        cmd.env("LEAD_TRIAGE_RATE_LIMIT_PER_MIN", "0");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -12,6 +12,9 @@
 //! * **Headroom.** Reads leave [`Budget::reserve`] slots of every window to writes, so a burst
 //!   of changes is not answered 429 because of our own reads, and background reads are paced
 //!   (one every window ÷ their share) instead of spent in a burst at start.
+//! * **Writes first, even before they are sent.** While the program says writes are queued
+//!   ([`Budget::set_writes_pending`], e.g. during the short pause before a batch goes), reads
+//!   wait, so the write is the next request the server sees.
 //! * **Learning.** A 429 stops every lane until its `Retry-After` (a minute without one) and
 //!   lowers the limit for the session to what the window held; `X-RateLimit-Limit`,
 //!   `-Remaining` and `-Reset` headers, when a server sends them, lower it too.
@@ -65,6 +68,8 @@ impl Lane {
 pub enum Holdup {
     /// The server answered 429; nothing is sent until then.
     RateLimited,
+    /// Writes are queued: reads wait for them.
+    Writes,
     /// Our own pacing: the window is full (or the lane's share of it is).
     Window,
 }
@@ -115,6 +120,7 @@ struct Inner {
     sent_total: [u64; 4],
     rate_limited: u64,
     holdup: Option<(Holdup, Instant)>,
+    writes_pending: bool,
 }
 
 impl Inner {
@@ -138,6 +144,10 @@ impl Inner {
 
     /// `Ok(())` when `lane` may send now; else the instant to look again.
     fn try_take(&mut self, lane: Lane, now: Instant) -> Result<(), (Holdup, Instant)> {
+        if self.writes_pending && lane != Lane::Write {
+            // Looked at again when the writes are sent (`set_writes_pending(false)` notifies).
+            return Err((Holdup::Writes, now + WINDOW));
+        }
         if let Some(until) = self.blocked_until {
             if until > now {
                 return Err((Holdup::RateLimited, until));
@@ -192,6 +202,7 @@ impl Budget {
                 sent_total: [0; 4],
                 rate_limited: 0,
                 holdup: None,
+                writes_pending: false,
             }),
             changed: Notify::new(),
         }
@@ -257,6 +268,17 @@ impl Budget {
                 None => notified.await,
             }
         }
+    }
+
+    /// Say whether writes are queued; while they are, reads wait (see the module docs).
+    pub fn set_writes_pending(&self, pending: bool) {
+        let mut inner = self.lock();
+        if inner.writes_pending == pending {
+            return;
+        }
+        inner.writes_pending = pending;
+        drop(inner);
+        self.changed.notify_waiters();
     }
 
     /// The server answered 429: nothing goes until `retry_after` (a window without one), and

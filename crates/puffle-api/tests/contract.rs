@@ -16,7 +16,9 @@ use puffle_demo_server::ServerConfig;
 use uuid::Uuid;
 
 fn client(h: &puffle_demo_server::ServerHandle, key: &str) -> Client {
-    let cfg = ClientConfig::new(&h.base_url(), ApiKey::new(key).unwrap()).unwrap();
+    let cfg = ClientConfig::new(&h.base_url(), ApiKey::new(key).unwrap())
+        .map(ClientConfig::unpaced)
+        .unwrap();
     Client::new(cfg).unwrap()
 }
 
@@ -242,6 +244,7 @@ async fn http_failures_become_typed_errors() {
         &h.base_url(),
         ApiKey::new(ServerConfig::DEFAULT_API_KEY).unwrap(),
     )
+    .map(ClientConfig::unpaced)
     .unwrap();
     cfg.timeout = std::time::Duration::from_millis(200);
     let slow = Client::new(cfg).unwrap();
@@ -258,6 +261,7 @@ async fn http_failures_become_typed_errors() {
         &format!("http://127.0.0.1:{port}"),
         ApiKey::new("k").unwrap(),
     )
+    .map(ClientConfig::unpaced)
     .unwrap();
     let gone = Client::new(cfg).unwrap();
     let err = gone

@@ -50,7 +50,7 @@ pub(crate) const RATE_WINDOW_MS: u64 = 60_000;
 /// Every key `POST /__faults` accepts, for the "unknown fault setting" message.
 const KEYS: &str = "latency_ms, fail_rate, fail_retry_after, rate_limit, rate_window_ms, \
     drop_rate, down, page_cap, ids_cap, omit_rate, upper_case_ids, max_body_bytes, strict_batch, \
-    repeat_lead, script, malformed";
+    repeat_lead, rate_headers, script, malformed";
 
 /// Current fault settings; `GET`/`POST /__faults` return them (see [`FaultsView`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,6 +76,9 @@ pub(crate) struct FaultSettings {
     pub omit_rate: f64,
     /// Echo the ids of the PATCH answer in upper case.
     pub upper_case_ids: bool,
+    /// With `rate_limit`: send `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) on
+    /// every `/api` answer, 429 included.
+    pub rate_headers: bool,
     /// Largest PATCH body in bytes; larger ones get 413 `payload_too_large`.
     pub max_body_bytes: Option<usize>,
     /// A PATCH naming any unknown entity is rejected whole with 400.
@@ -100,6 +103,7 @@ impl FaultSettings {
             ids_cap: None,
             omit_rate: 0.0,
             upper_case_ids: false,
+            rate_headers: false,
             max_body_bytes: None,
             strict_batch: false,
             repeat_lead: false,
@@ -338,6 +342,7 @@ impl Faults {
                 "max_body_bytes" => next.max_body_bytes = cap(key, value)?,
                 "down" => next.down = flag(key, value)?,
                 "upper_case_ids" => next.upper_case_ids = flag(key, value)?,
+                "rate_headers" => next.rate_headers = flag(key, value)?,
                 "strict_batch" => next.strict_batch = flag(key, value)?,
                 "repeat_lead" => next.repeat_lead = flag(key, value)?,
                 "malformed" => next.malformed = malformed_setting(value)?,
@@ -395,9 +400,10 @@ impl Faults {
             .collect()
     }
 
-    /// Sliding-window rate limiter: admits the request, or returns whole seconds until a slot
-    /// frees (at least 1). Rejected requests are not added to the window.
-    fn admit(&self, limit: u32) -> Result<(), u64> {
+    /// Sliding-window rate limiter: admits the request (with the slots left and the whole
+    /// seconds until the oldest request leaves the window), or returns whole seconds until a
+    /// slot frees (at least 1). Rejected requests are not added to the window.
+    pub(crate) fn admit(&self, limit: u32) -> Result<(u32, u64), u64> {
         let now = Instant::now();
         let mut st = lock(&self.state);
         let window = Duration::from_millis(st.settings.rate_window_ms);
@@ -409,9 +415,12 @@ impl Faults {
             st.window.pop_front();
         }
         let limit = limit as usize;
+        let whole = |left: Duration| left.as_secs() + u64::from(left.subsec_nanos() > 0);
         if st.window.len() < limit {
             st.window.push_back(now);
-            return Ok(());
+            let oldest = st.window.front().copied().unwrap_or(now);
+            let reset = whole(window.saturating_sub(now.duration_since(oldest)));
+            return Ok(((limit - st.window.len()) as u32, reset));
         }
         // The limit may have been lowered at runtime, so more than one entry may need to expire:
         // a slot frees when the entry at `len - limit` leaves the window.
@@ -419,8 +428,7 @@ impl Faults {
             .window
             .get(st.window.len() - limit)
             .map_or(window.as_secs(), |&t| {
-                let left = window.saturating_sub(now.duration_since(t));
-                left.as_secs() + u64::from(left.subsec_nanos() > 0)
+                whole(window.saturating_sub(now.duration_since(t)))
             });
         Err(secs.max(1))
     }

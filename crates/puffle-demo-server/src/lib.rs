@@ -111,6 +111,8 @@ pub struct ServerConfig {
     pub omit_rate: f64,
     /// Echo the ids of PATCH answers (`updated`, `errors[].id`) in upper case.
     pub upper_case_ids: bool,
+    /// With `rate_limit`: `X-RateLimit-Limit`, `-Remaining` and `-Reset` on every answer.
+    pub rate_headers: bool,
     /// Largest PATCH body in bytes (`None`: 2 MiB); larger ones get 413 `payload_too_large`.
     pub max_body_bytes: Option<usize>,
     /// Reject a whole PATCH with 400 when any item names an unknown entity, instead of
@@ -144,6 +146,7 @@ impl Default for ServerConfig {
             ids_cap: None,
             omit_rate: 0.0,
             upper_case_ids: false,
+            rate_headers: false,
             max_body_bytes: None,
             strict_batch: false,
             repeat_lead: false,
@@ -178,6 +181,7 @@ impl App {
                 ids_cap: cfg.ids_cap.filter(|&n| n > 0),
                 omit_rate: cfg.omit_rate.clamp(0.0, 1.0),
                 upper_case_ids: cfg.upper_case_ids,
+                rate_headers: cfg.rate_headers,
                 max_body_bytes: cfg.max_body_bytes,
                 strict_batch: cfg.strict_batch,
                 repeat_lead: cfg.repeat_lead,

@@ -174,3 +174,28 @@ async fn the_view_says_who_waits_and_why() {
         "588 background requests at 600 a minute (12 kept for writes): one window"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn reads_wait_while_writes_are_queued() {
+    let b = Arc::new(Budget::new(100));
+    b.set_writes_pending(true);
+    let reads = spawn_many(&b, Lane::OnScreen, 2);
+    let listing = spawn_many(&b, Lane::Listing, 2);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        b.view().sent,
+        [0; 4],
+        "nothing read while the write waits its pause"
+    );
+    assert_eq!(b.view().holdup.map(|h| h.0), Some(Holdup::Writes));
+    b.acquire(Lane::Write).await;
+    let wrote = Instant::now();
+    b.set_writes_pending(false);
+    let r = times(reads).await;
+    let l = times(listing).await;
+    assert!(
+        r.iter().chain(&l).all(|t| *t >= wrote),
+        "every read after the write"
+    );
+    assert_eq!(b.view().sent, [1, 2, 2, 0]);
+}

@@ -140,12 +140,48 @@ async fn stages(
     if settings.down {
         return (dropped_response(), Finish::Dropped);
     }
-    if let Some(limit) = settings.rate_limit
-        && let Err(retry_after_secs) = app.faults.admit(limit)
-    {
-        let response = ApiError::RateLimited { retry_after_secs }.into_response();
-        return (response, Finish::RateLimited(retry_after_secs));
+    let mut rate = None;
+    if let Some(limit) = settings.rate_limit {
+        match app.faults.admit(limit) {
+            Ok((remaining, reset)) => rate = Some((limit, remaining, reset)),
+            Err(retry_after_secs) => {
+                let mut response = ApiError::RateLimited { retry_after_secs }.into_response();
+                if settings.rate_headers {
+                    rate_headers(&mut response, (limit, 0, retry_after_secs));
+                }
+                return (response, Finish::RateLimited(retry_after_secs));
+            }
+        }
     }
+    let (mut response, finish) =
+        past_the_limit(app, arrived, is_patch, req, next, guard, &settings).await;
+    if settings.rate_headers
+        && let Some(rate) = rate
+    {
+        rate_headers(&mut response, rate);
+    }
+    (response, finish)
+}
+
+/// `X-RateLimit-Limit`, `-Remaining` and `-Reset` (whole seconds until a slot frees).
+fn rate_headers(response: &mut Response, (limit, remaining, reset): (u32, u32, u64)) {
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+}
+
+/// Latency, drop / fail, then the handler.
+async fn past_the_limit(
+    app: &App,
+    arrived: tokio::time::Instant,
+    is_patch: bool,
+    req: Result<Request, ApiError>,
+    next: Next,
+    guard: &RequestGuard,
+    settings: &FaultSettings,
+) -> (Response, Finish) {
+    let settings = settings.clone();
     if settings.latency_ms > 0 {
         tokio::time::sleep_until(arrived + Duration::from_millis(settings.latency_ms)).await;
     }
