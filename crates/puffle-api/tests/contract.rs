@@ -270,3 +270,42 @@ async fn http_failures_become_typed_errors() {
         .unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }
+
+/// A server that says its limit in `X-RateLimit-*` headers teaches the budget: the limit drops
+/// to the server's, and an exhausted window waits for the reset instead of drawing a 429.
+#[tokio::test]
+async fn rate_limit_headers_teach_the_budget_and_prevent_a_429() {
+    let h = server(ServerConfig {
+        leads: 10,
+        rate_limit: Some(3),
+        rate_headers: true,
+        ..ServerConfig::default()
+    });
+    let cfg = ClientConfig::new(
+        &h.base_url(),
+        ApiKey::new(ServerConfig::DEFAULT_API_KEY).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg.rate_limit_per_min, Some(100), "paced by default");
+    let c = Client::new(cfg).unwrap();
+    c.leads_page(&query(GroupBy::Person), None).await.unwrap();
+    let budget = c.budget().expect("a budget");
+    assert_eq!(budget.view().per_min, 3, "the server's X-RateLimit-Limit");
+    c.leads_page(&query(GroupBy::Person), None).await.unwrap();
+    c.leads_page(&query(GroupBy::Person), None).await.unwrap();
+    // The third answer said `remaining: 0`: the next request waits for the reset (the server's
+    // window here is a minute, so only check that it does not go at once, then give up).
+    let next = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        c.leads_page(&query(GroupBy::Person), None),
+    )
+    .await;
+    assert!(next.is_err(), "a fourth request went at once");
+    assert_eq!(requests(&h, "GET /api/signals/leads"), 3);
+    let s = stats(&h);
+    assert_eq!(
+        s["responses"]["429"].as_u64().unwrap_or(0),
+        0,
+        "no 429 was drawn"
+    );
+}
