@@ -273,8 +273,9 @@ impl Runner {
             self.execute(fx);
         }
         if let Some(budget) = self.client.budget() {
-            // Reads wait while the rep's changes are queued: the write is the next request.
-            budget.set_writes_pending(self.state.queue.counts.pending > 0);
+            // Reads wait while the rep's changes are queued or on their way (a batch handed to
+            // the worker takes its slot a moment later): the write is the next request.
+            budget.set_writes_pending(self.state.queue.counts.waiting() > 0);
         }
         if let Some(ids) = release
             && let Some(store) = &mut self.store

@@ -61,11 +61,12 @@ async fn at_100_a_minute_the_reps_change_goes_first_and_nothing_is_refused() {
     let rows = r.state.list().rows.len();
     assert!(rows >= 40, "the first page is on screen ({rows} rows)");
     let lead = r.state.cursor_lead().expect("a lead under the cursor").id;
+    r.apply(key('d'));
+    // From here reads wait for the write; those already sent may still be on their way.
     let sent = r.budget_view().expect("the client paces").sent;
     let reads_before = sent[Lane::Listing as usize]
         + sent[Lane::Hydration as usize]
         + sent[Lane::OnScreen as usize];
-    r.apply(key('d'));
     assert!(
         r.run_until(Duration::from_secs(30), |s| s.queue.is_idle())
             .await,
