@@ -306,3 +306,17 @@ fn prompt_keys_are_their_own_layer_and_can_be_remapped() {
     assert_eq!(km.resolve_confirm(k("esc")), Some(Action::Escape));
     assert_eq!(km.resolve_confirm(k("x")), Some(Action::Escape));
 }
+
+#[test]
+fn the_shipped_default_keymap_file_is_the_generated_one() {
+    let generated = default_toml();
+    if std::env::var_os("UPDATE_KEYMAP").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keymap.toml");
+        std::fs::write(path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        DEFAULT_KEYMAP_TOML == generated,
+        "assets/keymap.toml is out of date: run UPDATE_KEYMAP=1 cargo test --lib keymap"
+    );
+}
