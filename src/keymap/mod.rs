@@ -314,6 +314,21 @@ impl Keymap {
         self.key(action).map(|k| format!("{k} {text}"))
     }
 
+    /// `" · {key} {text}"` with the list's first key for `action`, or nothing when it has no
+    /// key: the tail of a toast that names a key.
+    pub fn note(&self, action: Action, text: &str) -> String {
+        self.hint(action, text)
+            .map_or(String::new(), |h| format!(" · {h}"))
+    }
+
+    /// [`Keymap::hint`] for each `(action, text)` that has a key, joined by `sep`.
+    pub fn hints(&self, hints: &[(Action, &str)], sep: &str) -> String {
+        (hints.iter())
+            .filter_map(|(a, t)| self.hint(*a, t))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     /// The labels of the keys bound to `action` in the prompts (`["y", "Enter"]`).
     pub fn confirm_keys_for(&self, action: Action) -> Vec<String> {
         self.keys_in(Layer::Confirm, action)
