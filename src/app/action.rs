@@ -249,7 +249,7 @@ actions! {
         Quit ["n", "esc"] "Stay",
     }
     Quit "quit" "App" {
-        Normal ["q", "ctrl-c"] "Quit, asks if unsent",
+        Normal ["q", "ctrl-c"] "Quit, asks if unsent (Ctrl-C: any popup)",
         Quit ["y", "q"] "Quit now",
     }
     Suspend "suspend" "App" { Normal ["ctrl-z"] "Suspend to the shell" }

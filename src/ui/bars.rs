@@ -503,12 +503,12 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
         }
         Mode::Help { .. } => {
             let mut out = from(Layer::Help, &HELP_HINTS);
-            out.extend(pair(s, Layer::Help, Action::MoveUp, Action::MoveDown).map(|k| (k, "scroll".into())));
+            out.extend(pair(s, Layer::Help, Action::MoveDown, Action::MoveUp).map(|k| (k, "scroll".into())));
             out
         }
         Mode::Detail { .. } => {
             let mut out = from(Layer::Detail, &DETAIL_HINTS);
-            out.extend(pair(s, Layer::Detail, Action::MoveUp, Action::MoveDown).map(|k| (k, "scroll".into())));
+            out.extend(pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp).map(|k| (k, "scroll".into())));
             out
         }
         Mode::Normal => from(Layer::Normal, &HINTS),
