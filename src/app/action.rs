@@ -107,7 +107,7 @@ macro_rules! actions {
         }
     )*) => {
         /// Every action a binding can name.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action {
             $($(#[$doc])* $variant,)*
         }

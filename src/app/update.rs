@@ -275,7 +275,11 @@ fn apply(s: &mut State, msg: Msg) -> Vec<Effect> {
                         &[(Action::NextFailed, "shows"), (Action::Retry, "retries")],
                         ", ",
                     );
-                    let keys = if keys.is_empty() { keys } else { format!(" ({keys})") };
+                    let keys = if keys.is_empty() {
+                        keys
+                    } else {
+                        format!(" ({keys})")
+                    };
                     parts.push(format!("{refused} refused by Puffle{keys}"));
                 }
                 s.toast = Some(parts.join(" · "));
@@ -445,7 +449,10 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::SelectAll => {
             nav::select_all(s);
             let n = s.list().selected.len();
-            s.toast = Some(format!("{n} selected{}", s.keymap.note(Action::Escape, "clears")));
+            s.toast = Some(format!(
+                "{n} selected{}",
+                s.keymap.note(Action::Escape, "clears")
+            ));
         }
         Action::SelectNone => clear_selection(s),
         Action::InvertSelection => nav::invert(s),

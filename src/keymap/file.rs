@@ -14,7 +14,9 @@ use super::key::{chord_label, parse_chord};
 use crate::app::action::{Action, Layer};
 
 /// Modes a keymap file may contain, as top-level table arrays: one per [`Layer`].
-pub const MODES: &[&str] = &["normal", "filter", "find", "help", "detail", "confirm", "quit"];
+pub const MODES: &[&str] = &[
+    "normal", "filter", "find", "help", "detail", "confirm", "quit",
+];
 
 /// A keymap file could not be used. Display reads `<origin>, line <n>: <problem>`.
 #[derive(Debug, thiserror::Error)]
@@ -239,8 +241,7 @@ fn check_binding(
     let err = |line: usize, kind| KeymapError::new(origin, Some(line), kind);
     let action_line = lines.at(b.action.span().start);
     let name = b.action.get_ref();
-    let action =
-        action_from_name(name).ok_or_else(|| err(action_line, unknown_action(name)))?;
+    let action = action_from_name(name).ok_or_else(|| err(action_line, unknown_action(name)))?;
     if !action.works_in(mode) {
         let valid: Vec<&str> = (Action::ALL.iter())
             .filter(|a| a.in_layer(mode).is_some())
@@ -254,7 +255,10 @@ fn check_binding(
         return Err(err(action_line, kind));
     }
     if b.keys.get_ref().is_empty() {
-        return Err(err(lines.at(b.keys.span().start), KeymapErrorKind::EmptyKeys));
+        return Err(err(
+            lines.at(b.keys.span().start),
+            KeymapErrorKind::EmptyKeys,
+        ));
     }
     let mut keys = Vec::new();
     for key in b.keys.into_inner() {

@@ -211,7 +211,10 @@ impl Keymap {
                     .map(|e| Binding {
                         keys: e.keys.iter().map(|(chord, _)| chord.clone()).collect(),
                         action: e.action,
-                        desc: e.desc.clone().unwrap_or_else(|| default_desc(e.action, layer)),
+                        desc: e
+                            .desc
+                            .clone()
+                            .unwrap_or_else(|| default_desc(e.action, layer)),
                         group: e.group.clone().unwrap_or_else(|| default_group(layer)),
                     })
                     .collect(),

@@ -70,7 +70,12 @@ pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
         text.push(Line::default());
         let set = format!(" set {} to {status}   ", thousands(n));
         let mut spans = answer(s, Action::Accept, set, theme);
-        spans.extend(answer(s, Action::Escape, " cancel, nothing changes".into(), theme));
+        spans.extend(answer(
+            s,
+            Action::Escape,
+            " cancel, nothing changes".into(),
+            theme,
+        ));
         text.push(Line::from(spans));
     }
     text

@@ -117,9 +117,8 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Span::styled(format!("│ offline: {} ", fit(e, 70)), theme.error()),
         )),
         LoadState::Failed(e) => {
-            let retry = (s.keymap.key(Action::Reload)).map_or(String::new(), |k| {
-                format!("({k} to retry) ")
-            });
+            let retry = (s.keymap.key(Action::Reload))
+                .map_or(String::new(), |k| format!("({k} to retry) "));
             parts.push((
                 1,
                 Span::styled(
@@ -258,9 +257,8 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             ),
         ])
     } else if let Some(e) = s.filter_errors.first() {
-        let edit = (s.keymap.key(Action::Filter)).map_or(String::new(), |k| {
-            format!(" · {k} to edit")
-        });
+        let edit =
+            (s.keymap.key(Action::Filter)).map_or(String::new(), |k| format!(" · {k} to edit"));
         Line::from(Span::styled(format!(" ✗ filter: {e}{edit}"), theme.error()))
     } else if let Some(t) = &s.toast {
         Line::from(Span::styled(
@@ -468,8 +466,14 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
     let edit = EDIT_HINTS.map(|(k, t)| (k.to_string(), t.to_string()));
     match &s.mode {
         Mode::Filter => {
-            let mut out = from(Layer::Filter, &[(Action::Accept, "keep"), (Action::Escape, "clear")]);
-            out.extend(pair(s, Layer::Filter, Action::MoveUp, Action::MoveDown).map(|k| (k, "move".into())));
+            let mut out = from(
+                Layer::Filter,
+                &[(Action::Accept, "keep"), (Action::Escape, "clear")],
+            );
+            out.extend(
+                pair(s, Layer::Filter, Action::MoveUp, Action::MoveDown)
+                    .map(|k| (k, "move".into())),
+            );
             out.extend(edit);
             out.push(("~word".into(), "fuzzy".into()));
             let tokens = match s.keymap.key(Action::Help) {
@@ -480,7 +484,10 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             out
         }
         Mode::Find => {
-            let mut out = from(Layer::Find, &[(Action::Accept, "stay here"), (Action::Escape, "go back")]);
+            let mut out = from(
+                Layer::Find,
+                &[(Action::Accept, "stay here"), (Action::Escape, "go back")],
+            );
             out.extend(
                 pair(s, Layer::Normal, Action::FindNext, Action::FindPrev)
                     .map(|k| (k, "next/previous after Enter".to_string())),
@@ -497,18 +504,27 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
         }
         Mode::ConfirmQuit => from(Layer::Quit, &QUIT_HINTS),
         Mode::Help { .. } if s.help_typing => {
-            let mut out = from(Layer::Filter, &[(Action::Accept, "keep"), (Action::Escape, "clear")]);
+            let mut out = from(
+                Layer::Filter,
+                &[(Action::Accept, "keep"), (Action::Escape, "clear")],
+            );
             out.extend(edit);
             out
         }
         Mode::Help { .. } => {
             let mut out = from(Layer::Help, &HELP_HINTS);
-            out.extend(pair(s, Layer::Help, Action::MoveDown, Action::MoveUp).map(|k| (k, "scroll".into())));
+            out.extend(
+                pair(s, Layer::Help, Action::MoveDown, Action::MoveUp)
+                    .map(|k| (k, "scroll".into())),
+            );
             out
         }
         Mode::Detail { .. } => {
             let mut out = from(Layer::Detail, &DETAIL_HINTS);
-            out.extend(pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp).map(|k| (k, "scroll".into())));
+            out.extend(
+                pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp)
+                    .map(|k| (k, "scroll".into())),
+            );
             out
         }
         Mode::Normal => from(Layer::Normal, &HINTS),

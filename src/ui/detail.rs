@@ -15,9 +15,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::GroupBy;
 use crate::app::action::{Action, Layer};
-use crate::keymap::Resolved;
 use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::state::{DetailSignals, State, gi};
+use crate::keymap::Resolved;
 
 use super::bars::{conflict_keys, joined, sends_now};
 use super::fit::{fit, wrap};
@@ -208,7 +208,10 @@ pub fn sync_phase(s: &State, id: &Uuid) -> String {
     match e.phase {
         Phase::Sending(batch) => {
             let then = e.next.map_or(String::new(), |n| format!(" · then {n}"));
-            format!("sending (batch {batch}, attempt {}){then}", e.attempts.max(1))
+            format!(
+                "sending (batch {batch}, attempt {}){then}",
+                e.attempts.max(1)
+            )
         }
         Phase::Failed if e.error.as_deref() == Some(CONFLICT) => joined([
             Some("held, not sent: the lead changed on Puffle since (a teammate?)".into()),
@@ -307,7 +310,8 @@ pub fn max_scroll(s: &State) -> usize {
 /// detail layer's keys (and Ctrl-C only while it quits in the list).
 pub fn title(s: &State) -> String {
     let key = |a| s.keymap.key_in(Layer::Detail, a);
-    let both = |a: Option<String>, b: Option<String>, ab: &str, one: &str, other: &str| match (a, b) {
+    let both = |a: Option<String>, b: Option<String>, ab: &str, one: &str, other: &str| match (a, b)
+    {
         (Some(a), Some(b)) => Some(format!("{a}/{b} {ab}")),
         (Some(a), None) => Some(format!("{a} {one}")),
         (None, Some(b)) => Some(format!("{b} {other}")),

@@ -152,7 +152,10 @@ pub fn title(s: &State) -> String {
         (None, None) => None,
     };
     let close = key(Action::Escape).map(|k| format!("{k} close"));
-    format!(" {} ", super::bars::joined([Some("Keys".into()), scroll, close]))
+    format!(
+        " {} ",
+        super::bars::joined([Some("Keys".into()), scroll, close])
+    )
 }
 
 /// How many lines the overlay has (to bound its scroll).
