@@ -433,7 +433,7 @@ fn help_overlay(app: &mut Pty, r: &Remap) {
             .lines()
             .find(|l| l.contains(" of ") && l.contains('└'));
         let done = bottom.is_none_or(|b| {
-            let t: Vec<&str> = b.split(|c| c == '–' || c == ' ').collect();
+            let t: Vec<&str> = b.split(['–', ' ']).collect();
             let of = t.iter().position(|w| *w == "of");
             of.is_some_and(|i| i >= 1 && t.get(i - 1) == t.get(i + 1))
         });

@@ -330,15 +330,15 @@ pub fn action_from_name(name: &str) -> Option<Action> {
 }
 
 /// The snake_case name of an action, as written in keymap files (see [`Action::name`]).
-pub fn action_name(action: Action) -> &'static str {
-    action.name()
+pub fn action_name(action: Action) -> String {
+    action.name().to_string()
 }
 
 fn unknown_action(name: &str) -> KeymapErrorKind {
     let mut names: Vec<(usize, String)> = Action::ALL
         .iter()
         .map(|a| {
-            let n = action_name(*a).to_string();
+            let n = action_name(*a);
             (distance(name, &n), n)
         })
         .collect();

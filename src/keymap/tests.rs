@@ -433,7 +433,7 @@ fn the_action_table_agrees_with_parser_help_and_default_keymap() {
 /// nothing the table does not know (apart from the filter language's examples).
 #[test]
 fn the_help_overlay_lists_exactly_the_tables_bindings() {
-    use crate::app::action::{ACTIONS, Layer};
+    use crate::app::action::ACTIONS;
     let s = crate::app::State::new(
         crate::app::state::Settings::default(),
         Keymap::default_keymap(),

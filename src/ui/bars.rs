@@ -343,7 +343,7 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             if conflicts == 1 { "" } else { "s" }
         );
         spans.push(Span::styled(
-            format!("  {}", joined([Some(what), conflict_keys(s)].into_iter())),
+            format!("  {}", joined([Some(what), conflict_keys(s)])),
             theme.error(),
         ));
     } else if c.failed > 0 {
@@ -351,7 +351,7 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             s.keymap.hint(Action::NextFailed, "next failed"),
             s.keymap.hint(Action::Retry, "retry"),
         ];
-        let text = joined(keys.into_iter());
+        let text = joined(keys);
         if !text.is_empty() {
             spans.push(Span::styled(format!("  {text}"), theme.dim()));
         }
