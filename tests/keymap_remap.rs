@@ -550,11 +550,13 @@ fn filter_and_find(app: &mut Pty, r: &Remap) {
     assert!(screen.contains(&line), "{line}\n{screen}");
     hints_name_only_new_keys(&screen, r, &["Ctrl-W"]);
     let next = format!(
-        "{}/{} next/previous",
+        "{}/{} next/previous after {}",
         r.new_label(Layer::Normal, Action::FindNext),
-        r.new_label(Layer::Normal, Action::FindPrev)
+        r.new_label(Layer::Normal, Action::FindPrev),
+        r.new_label(Layer::Find, Action::Accept)
     );
     assert!(hint_bar(&screen).contains(&next), "{next}\n{screen}");
+    insta::assert_snapshot!("find", stable(&screen));
     app.send("5\r");
     app.send(&r.key(Layer::Find, Action::Accept));
     let screen = app.wait_for("the find to end", |s| {

@@ -488,9 +488,12 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
                 Layer::Find,
                 &[(Action::Accept, "stay here"), (Action::Escape, "go back")],
             );
+            let after = match s.keymap.key_in(Layer::Find, Action::Accept) {
+                Some(k) => format!("next/previous after {k}"),
+                None => "next/previous match".to_string(),
+            };
             out.extend(
-                pair(s, Layer::Normal, Action::FindNext, Action::FindPrev)
-                    .map(|k| (k, "next/previous after Enter".to_string())),
+                pair(s, Layer::Normal, Action::FindNext, Action::FindPrev).map(|k| (k, after)),
             );
             out.push(edit[0].clone());
             out
