@@ -10,6 +10,8 @@
 
 mod common;
 mod pty;
+#[path = "keymap_remap/screen.rs"]
+mod screen;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +19,7 @@ use common::server;
 use lead_triage::app::action::{ACTIONS, Action, Layer};
 use lead_triage::demo_server::{ServerConfig, ServerHandle};
 use pty::{Pty, line_with};
+use screen::{boxed, hint_bar, hint_items, position, row, stable};
 
 /// Keys no layer binds by default, as keymap names.
 fn pool() -> Vec<String> {
@@ -198,21 +201,6 @@ impl Env {
     }
 }
 
-/// The last line: the hint bar.
-fn hint_bar(screen: &str) -> String {
-    screen.lines().last().unwrap_or_default().to_string()
-}
-
-/// The hint bar's items (`key text`), split on the double spaces between them.
-fn hint_items(screen: &str) -> Vec<String> {
-    hint_bar(screen)
-        .split("  ")
-        .map(str::trim)
-        .filter(|i| !i.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Every hint item starts with a new key, or with one of the fixed keys allowed in `fixed`.
 #[track_caller]
 fn hints_name_only_new_keys(screen: &str, remap: &Remap, fixed: &[&str]) {
@@ -228,76 +216,6 @@ fn hints_name_only_new_keys(screen: &str, remap: &Remap, fixed: &[&str]) {
             "hint `{item}` names a key that is not a new one:\n{screen}"
         );
     }
-}
-
-/// The screen with what changes from run to run (times) made stable, for snapshots.
-fn stable(screen: &str) -> String {
-    screen
-        .lines()
-        .map(|l| {
-            let mut out = String::new();
-            let mut digits = false;
-            for c in l.chars() {
-                if c.is_ascii_digit() && l.contains(" ago") {
-                    if !digits {
-                        out.push('N');
-                    }
-                    digits = true;
-                } else {
-                    digits = false;
-                    out.push(c);
-                }
-            }
-            out.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The help overlay's position note (` 1–40 of 120 `), empty when it shows everything.
-fn position(screen: &str) -> String {
-    let Some(line) = screen
-        .lines()
-        .find(|l| l.contains('└') && l.contains(" of "))
-    else {
-        return String::new();
-    };
-    let end = line.rfind(" of ").map_or(0, |i| i + 4);
-    let start = line[..end].rfind('─').map_or(0, |i| i + '─'.len_utf8());
-    let tail: String = line[end..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    format!("{}{tail} ", &line[start..end])
-}
-
-/// Is the popup whose top border holds `title` drawn whole: every line below its top border
-/// has both side borders, down to its bottom border? (A frame can arrive in pieces.)
-fn boxed(screen: &str, title: &str) -> bool {
-    let mut lines = screen.lines().skip_while(|l| !l.contains(title));
-    if lines.next().is_none() {
-        return false;
-    }
-    for line in lines {
-        if line.contains('└') && line.contains('┘') {
-            return true;
-        }
-        if line.matches('│').count() < 2 {
-            return false;
-        }
-    }
-    false
-}
-
-/// The row the header says the cursor is on.
-fn row(screen: &str) -> usize {
-    let line = screen.lines().next().unwrap_or_default();
-    let part = line.split("│ row ").nth(1).unwrap_or_default();
-    part.split(' ')
-        .next()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or(0)
 }
 
 #[test]
