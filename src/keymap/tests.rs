@@ -546,3 +546,33 @@ fn a_layer_refuses_actions_it_cannot_do_and_chords() {
         "{e}"
     );
 }
+
+/// An action left with no key is not offered: no hint, no toast tail, no title part.
+#[test]
+fn texts_do_not_promise_a_key_an_action_lost() {
+    use crate::app::action::Layer;
+    // `u`, `z` go to redo, so undo has none; `o` and `y`, `Y` of the detail pane go to escape.
+    let user = "[[normal]]\nkeys = [\"u\", \"z\"]\naction = \"redo\"\n\n[[detail]]\nkeys = [\"o\", \"y\", \"Y\"]\naction = \"escape\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert!(km.keys_for(Action::Undo).is_empty());
+    assert_eq!(km.hint(Action::Undo, "to undo"), None);
+    assert_eq!(km.note(Action::Undo, "to undo"), "");
+    assert_eq!(km.note(Action::Redo, "redoes"), " · u redoes");
+    assert_eq!(
+        km.hints(&[(Action::Undo, "undo"), (Action::Flush, "send")], ", "),
+        "$ send"
+    );
+    let s = crate::app::State::new(
+        crate::app::state::Settings::default(),
+        km,
+        crate::sync::backoff::Jitter::seeded(1),
+    );
+    let title = crate::ui::detail::title(&s);
+    assert_eq!(
+        title, " Lead · j/k scroll · o close · Ctrl-C quit ",
+        "no open or copy key is named"
+    );
+    assert_eq!(s.keymap.key_in(Layer::Detail, Action::OpenUrl), None);
+}
