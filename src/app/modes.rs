@@ -1,6 +1,8 @@
 //! Keys, paste and mouse in the modes other than the list itself: the filter input, the help
 //! overlay, the detail pane and the quit question, and every key while the terminal is too
-//! small to draw. Part of `update`.
+//! small to draw. Part of `update`. Each mode resolves its keys in its own keymap layer
+//! (`filter`, `help`, `detail`, `quit`; see `app::action`), so every one of them can be
+//! remapped; only Ctrl-C, Esc in the quit question and the text-editing keys are fixed.
 //!
 //! Ctrl-C follows one rule: it quits from every screen, as `q` does in the list (asking first
 //! when changes are unsent; a question before a bulk change is cancelled, nothing queued),
@@ -209,13 +211,14 @@ fn scrolled(action: Action, scroll: usize, page: usize, max: usize) -> Option<us
 /// else the `help` layer.
 pub(super) fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
     if s.help_typing {
-        match s.keymap.resolve_in(Layer::Filter, key) {
+        // A text input: Ctrl-C clears it, like Esc (see the module documentation).
+        let action = if is_ctrl_c(key) {
+            Some(Action::Escape)
+        } else {
+            s.keymap.resolve_in(Layer::Filter, key)
+        };
+        match action {
             Some(Action::Accept) => s.help_typing = false,
-            // A text input: Ctrl-C clears it, like Esc (see the module documentation).
-            _ if is_ctrl_c(key) => {
-                s.help_typing = false;
-                s.help_query.clear();
-            }
             Some(Action::Escape) => {
                 s.help_typing = false;
                 s.help_query.clear();
