@@ -6,7 +6,7 @@
 //! and the old ones must not.
 //!
 //! Fixed keys stay what they are whatever the file says, and may still be named: Ctrl-C, Esc in
-//! the two questions, and the text-editing keys (Ctrl-W, Ctrl-U) of a text input.
+//! the two questions, and Backspace in a text input.
 
 mod common;
 mod pty;
@@ -444,16 +444,22 @@ fn filter_and_find(app: &mut Pty, r: &Remap) {
     let f = |a| r.new_label(Layer::Filter, a);
     let line = format!("{} keep · {} clear", f(Action::Accept), f(Action::Escape));
     assert!(screen.contains(&line), "{line}\n{screen}");
-    hints_name_only_new_keys(&screen, r, &["Ctrl-W", "Ctrl-U", "~word", "company:"]);
+    hints_name_only_new_keys(&screen, r, &["~word", "company:"]);
     assert!(hint_bar(&screen).contains(&format!(
         "({} lists all)",
         r.new_label(Layer::Normal, Action::Help)
     )));
     insta::assert_snapshot!("filter", stable(&screen));
-    // Enter no longer keeps the filter: still typing after it.
-    app.send("zq\r");
+    // Enter no longer keeps the filter, Ctrl-W and Ctrl-U no longer edit: still typing after
+    // them, nothing deleted. The new keys delete a word and clear the line.
+    app.send("ab zq\r\x17\x15");
     app.send("x");
-    app.wait_for("the typed filter", |s| s.contains("\"zqx\""));
+    app.wait_for("the typed filter", |s| s.contains("\"ab zqx\""));
+    app.send(&r.key(Layer::Filter, Action::DeleteWord));
+    app.wait_for("a word deleted", |s| s.contains("\"ab \""));
+    app.send("cd");
+    app.send(&r.key(Layer::Filter, Action::ClearLine));
+    app.wait_for("the line cleared", |s| s.contains("filter \"\""));
     app.send(&r.key(Layer::Filter, Action::Escape));
     app.wait_for("the filter to clear", |s| {
         !s.contains("delete word") && s.contains("40 / 40")
@@ -466,7 +472,7 @@ fn filter_and_find(app: &mut Pty, r: &Remap) {
     let f = |a| r.new_label(Layer::Find, a);
     let line = format!("{} stay · {} back", f(Action::Accept), f(Action::Escape));
     assert!(screen.contains(&line), "{line}\n{screen}");
-    hints_name_only_new_keys(&screen, r, &["Ctrl-W"]);
+    hints_name_only_new_keys(&screen, r, &[]);
     let next = format!(
         "{}/{} next/previous after {}",
         r.new_label(Layer::Normal, Action::FindNext),

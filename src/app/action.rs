@@ -263,6 +263,16 @@ actions! {
     OnlyVisible "only_visible" "Prompt" {
         Confirm ["v"] "Only the visible ones (selection with hidden leads)",
     }
+    /// Delete the last word of a text input, readline-style.
+    DeleteWord "delete_word" "Edit" {
+        Filter ["ctrl-w", "alt-backspace", "ctrl-backspace"] "Delete the last word",
+        Find ["ctrl-w", "alt-backspace", "ctrl-backspace"] "Delete the last word",
+    }
+    /// Clear a text input, readline-style.
+    ClearLine "clear_line" "Edit" {
+        Filter ["ctrl-u"] "Clear the line",
+        Find ["ctrl-u"] "Clear the line",
+    }
 }
 
 impl Action {

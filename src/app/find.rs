@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Layer};
 use super::filter::{Query, Scorer};
-use super::line_edit::{self, Edit};
+use super::line_edit::Edit;
 use super::nav;
 use super::state::{Mode, State, gi};
 use super::view::{ViewInput, facts};
@@ -104,7 +104,7 @@ pub fn on_key(s: &mut State, key: KeyEvent) {
             s.toast = Some(say_position(s, &text));
         }
         _ => {
-            if line_edit::apply(&mut s.find, key) == Edit::Changed {
+            if super::modes::edit_line(&mut s.find, action, key) == Edit::Changed {
                 jump(s);
             }
         }

@@ -2,7 +2,7 @@
 //! overlay, the detail pane and the quit question, and every key while the terminal is too
 //! small to draw. Part of `update`. Each mode resolves its keys in its own keymap layer
 //! (`filter`, `help`, `detail`, `quit`; see `app::action`), so every one of them can be
-//! remapped; only Ctrl-C, Esc in the quit question and the text-editing keys are fixed.
+//! remapped; only Ctrl-C, Esc in the quit question and Backspace in a text input are fixed.
 //!
 //! Ctrl-C follows one rule: it quits from every screen, as `q` does in the list (asking first
 //! when changes are unsent; a question before a bulk change is cancelled, nothing queued),
@@ -62,15 +62,41 @@ pub(super) fn on_filter_key(s: &mut State, key: KeyEvent) {
         clear_filter(s);
         return;
     }
-    match s.keymap.resolve_in(Layer::Filter, key) {
+    let action = s.keymap.resolve_in(Layer::Filter, key);
+    match action {
         // Leaving with Esc keeps the cursor on the lead it was on, in the whole list.
         Some(Action::Escape) => clear_filter(s),
         Some(Action::Accept) => s.mode = Mode::Normal,
         Some(Action::MoveDown) => nav::move_by(s, 1, false),
         Some(Action::MoveUp) => nav::move_by(s, -1, false),
         _ => {
-            if line_edit::apply(&mut s.filter, key) == Edit::Changed {
+            if edit_line(&mut s.filter, action, key) == Edit::Changed {
                 filter_changed(s);
+            }
+        }
+    }
+}
+
+/// Edit a text input with `key`, which its layer resolved to `action`: the layer's
+/// `delete_word` and `clear_line` keys edit; the readline keys they have by default (Ctrl-W,
+/// Alt/Ctrl-Backspace, Ctrl-U) edit only through them, so a remapped one no longer does; any
+/// other key types or deletes a character (see `line_edit`).
+pub(super) fn edit_line(line: &mut String, action: Option<Action>, key: KeyEvent) -> Edit {
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    match action {
+        Some(Action::DeleteWord) => line_edit::apply(line, ctrl('w')),
+        Some(Action::ClearLine) => line_edit::apply(line, ctrl('u')),
+        _ => {
+            let mods = key.modifiers;
+            let word_or_line = match key.code {
+                KeyCode::Char('w' | 'u') => mods.contains(KeyModifiers::CONTROL),
+                KeyCode::Backspace => mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT),
+                _ => false,
+            };
+            if word_or_line {
+                Edit::NotEditing
+            } else {
+                line_edit::apply(line, key)
             }
         }
     }
@@ -224,7 +250,7 @@ pub(super) fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut 
                 s.help_query.clear();
             }
             _ => {
-                line_edit::apply(&mut s.help_query, key);
+                edit_line(&mut s.help_query, action, key);
             }
         }
         s.mode = Mode::Help { scroll: 0 };

@@ -486,7 +486,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::FindNext => super::find::again(s, true),
         Action::FindPrev => super::find::again(s, false),
         // Prompt keys mean nothing in the list.
-        Action::Accept | Action::OnlyVisible => {}
+        Action::Accept | Action::OnlyVisible | Action::DeleteWord | Action::ClearLine => {}
         Action::SortNext => {
             s.sort = s.sort.next();
             s.descending = s.sort.descending_by_default();

@@ -184,7 +184,7 @@ const DEFAULT_PREAMBLE: &str = "\
 # find), help (the help overlay), detail (the detail pane), confirm (the questions before a
 # bulk change), quit (the question before quitting with unsent changes). Fixed keys, whatever
 # the file says: Ctrl-C (quits, or clears a text input), Esc in the confirm and quit questions,
-# and the text-editing keys of a text input (Backspace, Ctrl-W, Alt-Backspace, Ctrl-U).
+# and Backspace in a text input.
 ";
 
 impl Keymap {

@@ -67,8 +67,13 @@ const EXPECTED_CONFIRM: &[(Action, &[&str])] = &[
     (Action::Escape, &["Esc", "n"]),
 ];
 
-/// Actions only the prompts have.
-const PROMPT_ONLY: [Action; 2] = [Action::Accept, Action::OnlyVisible];
+/// Actions without a list binding (prompts and text inputs).
+const PROMPT_ONLY: [Action; 4] = [
+    Action::Accept,
+    Action::OnlyVisible,
+    Action::DeleteWord,
+    Action::ClearLine,
+];
 
 #[test]
 fn default_keymap_loads_without_fallback() {

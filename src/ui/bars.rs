@@ -452,8 +452,11 @@ const DETAIL_HINTS: [(Action, &str); 4] = [
     (Action::CopyUrl, "copy URL"),
 ];
 
-/// Text-editing keys of every text input: fixed, not in the keymap (see `line_edit`).
-const EDIT_HINTS: [(&str, &str); 2] = [("Ctrl-W", "delete word"), ("Ctrl-U", "clear line")];
+/// Text-editing hints of the filter and find inputs, from their layers.
+const EDIT_HINTS: [(Action, &str); 2] = [
+    (Action::DeleteWord, "delete word"),
+    (Action::ClearLine, "clear line"),
+];
 
 /// The hint pairs `(key, text)` of the current mode, generated from its keymap layer: only
 /// actions that have a key are shown.
@@ -463,7 +466,7 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             .filter_map(|(a, t)| Some((key_or_fixed(s, layer, *a)?, (*t).to_string())))
             .collect()
     };
-    let edit = EDIT_HINTS.map(|(k, t)| (k.to_string(), t.to_string()));
+    let edit = from(Layer::Filter, &EDIT_HINTS);
     match &s.mode {
         Mode::Filter => {
             let mut out = from(
@@ -495,7 +498,7 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             out.extend(
                 pair(s, Layer::Normal, Action::FindNext, Action::FindPrev).map(|k| (k, after)),
             );
-            out.push(edit[0].clone());
+            out.extend(from(Layer::Find, &EDIT_HINTS[..1]));
             out
         }
         Mode::Ask(ask) => {
