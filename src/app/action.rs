@@ -1,125 +1,319 @@
-//! What a key can do. Named in `assets/keymap.toml` by their snake_case names.
+//! What a key can do, defined once: [`ACTIONS`] gives every action its keymap-file name, its
+//! help-overlay group, and for each keymap layer it works in its default keys and the text the
+//! help overlay and hints show. The enum, [`Action::ALL`], name parsing, the default keymap
+//! (`Keymap::default_keymap`) and the help overlay are all derived from that one table.
+//!
+//! Adding an action is one entry in the `actions!` list below (plus what it does in `update`).
 
-use serde::{Deserialize, Serialize};
-
-/// Every action a binding can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    // Movement
-    MoveDown,
-    MoveUp,
-    Top,
-    Bottom,
-    HalfPageDown,
-    HalfPageUp,
-    PageDown,
-    PageUp,
-    NextFailed,
-    PrevFailed,
-    /// Search without filtering: the cursor jumps to the next match (or to a row number).
-    Find,
-    FindNext,
-    FindPrev,
-    // Selection
-    ToggleSelect,
-    RangeSelect,
-    RangeDown,
-    RangeUp,
-    SelectAll,
-    SelectNone,
-    InvertSelection,
-    SelectStatusNew,
-    SelectStatusContacted,
-    SelectStatusDismissed,
-    SelectFailed,
-    // Status
-    SetNew,
-    SetContacted,
-    SetDismissed,
-    Undo,
-    Redo,
-    // Queue
-    Flush,
-    Retry,
-    RetryAll,
-    TakeTheirs,
-    // View
+/// A keymap layer: the keys of one mode. Each is a table array in `keymap.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    /// The list (`[[normal]]`).
+    Normal,
+    /// Typing a filter (`[[filter]]`); also the help overlay's own filter input.
     Filter,
-    SortNext,
-    SortReverse,
-    SwitchView,
-    Reload,
-    Detail,
-    OpenUrl,
-    CopyEmail,
-    CopyUrl,
-    Export,
-    ExportJson,
-    // App
+    /// Typing a find (`[[find]]`).
+    Find,
+    /// The help overlay (`[[help]]`).
     Help,
-    Escape,
+    /// The detail pane (`[[detail]]`).
+    Detail,
+    /// The questions before a bulk change (`[[confirm]]`).
+    Confirm,
+    /// The question before quitting with unsent changes (`[[quit]]`).
     Quit,
-    Suspend,
-    // Confirmation prompts (mode `confirm`)
-    /// Accept what the prompt says (all the leads it counts).
-    Accept,
+}
+
+impl Layer {
+    /// Every layer, in file and help order.
+    pub const ALL: [Layer; 7] = [
+        Layer::Normal,
+        Layer::Filter,
+        Layer::Find,
+        Layer::Help,
+        Layer::Detail,
+        Layer::Confirm,
+        Layer::Quit,
+    ];
+
+    /// The table array's name in keymap files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Normal => "normal",
+            Layer::Filter => "filter",
+            Layer::Find => "find",
+            Layer::Help => "help",
+            Layer::Detail => "detail",
+            Layer::Confirm => "confirm",
+            Layer::Quit => "quit",
+        }
+    }
+
+    /// The layer with this file name.
+    pub fn from_name(name: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// The help overlay's section title for a layer other than `normal` (whose bindings are
+    /// grouped by their own group).
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::Normal => "List",
+            Layer::Filter => "Typing a filter (/, and the help's filter)",
+            Layer::Find => "Typing a find",
+            Layer::Help => "This help",
+            Layer::Detail => "Detail pane",
+            Layer::Confirm => "Questions before a bulk change",
+            Layer::Quit => "Quit with unsent changes",
+        }
+    }
+
+    /// Chords (`* a`) work only in the list; elsewhere every binding is one key.
+    pub fn allows_chords(self) -> bool {
+        self == Layer::Normal
+    }
+}
+
+/// One layer's defaults for an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DefaultBinding {
+    /// The layer.
+    pub layer: Layer,
+    /// The default keys, in keymap notation (`"ctrl-d"`, `"* a"`). May be empty: the action
+    /// works in the layer but has no key until a keymap file gives it one.
+    pub keys: &'static [&'static str],
+    /// What the action does there, for the help overlay and hints.
+    pub help: &'static str,
+}
+
+/// One action's row of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionDef {
+    /// The action.
+    pub action: Action,
+    /// The snake_case name keymap files use.
+    pub name: &'static str,
+    /// The help overlay's section for its `normal` binding.
+    pub group: &'static str,
+    /// Every layer it works in, with its defaults there.
+    pub layers: &'static [DefaultBinding],
+}
+
+macro_rules! actions {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident $name:literal $group:literal {
+            $($layer:ident [$($key:literal),*] $help:literal),+ $(,)?
+        }
+    )*) => {
+        /// Every action a binding can name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        /// The table: one row per action, in [`Action`] order (the help overlay's order).
+        pub const ACTIONS: &[ActionDef] = &[$(
+            ActionDef {
+                action: Action::$variant,
+                name: $name,
+                group: $group,
+                layers: &[$(DefaultBinding {
+                    layer: Layer::$layer,
+                    keys: &[$($key),*],
+                    help: $help,
+                }),+],
+            },
+        )*];
+
+        impl Action {
+            /// Every action, in the order the help overlay groups them.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+        }
+    };
+}
+
+actions! {
+    MoveDown "move_down" "Move" {
+        Normal ["j", "down"] "Next row",
+        Filter ["down"] "Next row",
+        Help ["j", "down"] "Scroll down",
+        Detail ["j", "down"] "Scroll down",
+    }
+    MoveUp "move_up" "Move" {
+        Normal ["k", "up"] "Previous row",
+        Filter ["up"] "Previous row",
+        Help ["k", "up"] "Scroll up",
+        Detail ["k", "up"] "Scroll up",
+    }
+    Top "top" "Move" {
+        Normal ["g", "home"] "First row",
+        Help ["g", "home"] "To the top",
+        Detail ["g", "home"] "To the top",
+    }
+    Bottom "bottom" "Move" {
+        Normal ["G", "end"] "Last row",
+        Help ["G", "end"] "To the end",
+        Detail ["G", "end"] "To the end",
+    }
+    HalfPageDown "half_page_down" "Move" {
+        Normal ["ctrl-d"] "Half a page down",
+        Help ["ctrl-d"] "Half a page down",
+        Detail ["ctrl-d"] "Half a page down",
+    }
+    HalfPageUp "half_page_up" "Move" {
+        Normal ["ctrl-u"] "Half a page up",
+        Help ["ctrl-u"] "Half a page up",
+        Detail ["ctrl-u"] "Half a page up",
+    }
+    PageDown "page_down" "Move" {
+        Normal ["pgdn", "ctrl-f"] "Page down",
+        Help ["pgdn", "space", "ctrl-f"] "Page down",
+        Detail ["pgdn", "space"] "Page down",
+    }
+    PageUp "page_up" "Move" {
+        Normal ["pgup", "ctrl-b"] "Page up",
+        Help ["pgup", "ctrl-b"] "Page up",
+        Detail ["pgup"] "Page up",
+    }
+    NextFailed "next_failed" "Move" { Normal ["]"] "Next failed row" }
+    PrevFailed "prev_failed" "Move" { Normal ["["] "Previous failed row" }
+    /// Search without filtering: the cursor jumps to the next match (or to a row number).
+    Find "find" "Move" { Normal ["f"] "Find and jump (no filter; 42 = row 42)" }
+    FindNext "find_next" "Move" { Normal ["ctrl-n"] "Next match of the find" }
+    FindPrev "find_prev" "Move" { Normal ["ctrl-p"] "Previous match of the find" }
+    ToggleSelect "toggle_select" "Select" {
+        Normal ["space", "x"] "Select or unselect row, then move down",
+    }
+    RangeSelect "range_select" "Select" { Normal ["v"] "Start a range; again to keep it" }
+    RangeDown "range_down" "Select" { Normal ["shift-down", "J"] "Extend range down" }
+    RangeUp "range_up" "Select" { Normal ["shift-up", "K"] "Extend range up" }
+    SelectAll "select_all" "Select" { Normal ["ctrl-a", "* a"] "Select all visible rows" }
+    SelectNone "select_none" "Select" { Normal ["* n"] "Clear the selection" }
+    InvertSelection "invert_selection" "Select" {
+        Normal ["* i"] "Invert the selection (visible rows)",
+    }
+    SelectStatusNew "select_status_new" "Select" { Normal ["* 1"] "Select visible New leads" }
+    SelectStatusContacted "select_status_contacted" "Select" {
+        Normal ["* 2"] "Select visible Contacted leads",
+    }
+    SelectStatusDismissed "select_status_dismissed" "Select" {
+        Normal ["* 3"] "Select visible Dismissed leads",
+    }
+    SelectFailed "select_failed" "Select" { Normal ["* f"] "Select rows that failed to sync" }
+    SetNew "set_new" "Status" { Normal ["n", "1"] "Mark New (selection or row)" }
+    SetContacted "set_contacted" "Status" {
+        Normal ["c", "2"] "Mark Contacted (selection or row)",
+    }
+    SetDismissed "set_dismissed" "Status" { Normal ["d", "3"] "Dismiss (selection or row)" }
+    Undo "undo" "Status" { Normal ["u", "z"] "Undo last change" }
+    Redo "redo" "Status" { Normal ["U"] "Redo" }
+    Flush "flush" "Queue" {
+        Normal ["$"] "Send queued changes now",
+        Quit ["s", "enter"] "Send, then quit",
+    }
+    Retry "retry" "Queue" { Normal ["r"] "Retry failed / keep yours on conflict" }
+    RetryAll "retry_all" "Queue" { Normal ["R"] "Retry all failed (conflicts: keep yours)" }
+    TakeTheirs "take_theirs" "Queue" { Normal ["T"] "Conflict: take Puffle's status" }
+    Filter "filter" "View" {
+        Normal ["/"] "Filter rows (text or status:new)",
+        Help ["/"] "Filter this list of keys",
+    }
+    SortNext "sort_next" "View" { Normal ["s"] "Sort by next column" }
+    SortReverse "sort_reverse" "View" { Normal ["S"] "Reverse sort order" }
+    SwitchView "switch_view" "View" { Normal ["p"] "Switch person / company view" }
+    Reload "reload" "View" { Normal ["ctrl-r"] "Reload leads from the server" }
+    Detail "detail" "View" { Normal ["enter"] "Show details" }
+    OpenUrl "open_url" "View" {
+        Normal ["o"] "Open LinkedIn profile in browser",
+        Detail ["o"] "Open the LinkedIn profile in the browser",
+    }
+    CopyEmail "copy_email" "View" {
+        Normal ["y"] "Copy email",
+        Detail ["y"] "Copy the email",
+    }
+    CopyUrl "copy_url" "View" {
+        Normal ["Y"] "Copy LinkedIn URL",
+        Detail ["Y"] "Copy the LinkedIn URL",
+    }
+    Export "export" "View" { Normal ["e"] "Export selection or view to CSV" }
+    ExportJson "export_json" "View" { Normal ["E"] "Export selection or view to JSON" }
+    Help "help" "App" { Normal ["?", "f1"] "Help: every key" }
+    Escape "escape" "App" {
+        Normal ["esc"] "Close / cancel / clear selection",
+        Filter ["esc"] "Clear the filter, back to the list",
+        Find ["esc"] "Back to where the find started",
+        Help ["esc", "q", "?", "f1"] "Close the help",
+        Detail ["esc", "q", "enter", "backspace"] "Close the pane",
+        Confirm ["esc", "n"] "Cancel: nothing changes",
+        Quit ["n", "esc"] "Stay",
+    }
+    Quit "quit" "App" {
+        Normal ["q", "ctrl-c"] "Quit, asks if unsent (Ctrl-C: any popup)",
+        Quit ["y", "q"] "Quit now",
+    }
+    Suspend "suspend" "App" { Normal ["ctrl-z"] "Suspend to the shell" }
+    /// Accept what the prompt says (all the leads it counts); keep what was typed.
+    Accept "accept" "Prompt" {
+        Filter ["enter"] "Keep the filter, back to the list",
+        Find ["enter"] "Stay on the match",
+        Confirm ["y", "a", "enter"] "Yes: all the leads the prompt counts",
+    }
     /// Act only on the visible leads of a selection that includes hidden ones.
-    OnlyVisible,
+    OnlyVisible "only_visible" "Prompt" {
+        Confirm ["v"] "Only the visible ones (selection with hidden leads)",
+    }
+    /// Delete the last word of a text input, readline-style.
+    DeleteWord "delete_word" "Edit" {
+        Filter ["ctrl-w", "alt-backspace", "ctrl-backspace"] "Delete the last word",
+        Find ["ctrl-w", "alt-backspace", "ctrl-backspace"] "Delete the last word",
+    }
+    /// Clear a text input, readline-style.
+    ClearLine "clear_line" "Edit" {
+        Filter ["ctrl-u"] "Clear the line",
+        Find ["ctrl-u"] "Clear the line",
+    }
 }
 
 impl Action {
-    /// Every action, in the order the help overlay groups them.
-    pub const ALL: &'static [Action] = &[
-        Action::MoveDown,
-        Action::MoveUp,
-        Action::Top,
-        Action::Bottom,
-        Action::HalfPageDown,
-        Action::HalfPageUp,
-        Action::PageDown,
-        Action::PageUp,
-        Action::NextFailed,
-        Action::PrevFailed,
-        Action::Find,
-        Action::FindNext,
-        Action::FindPrev,
-        Action::ToggleSelect,
-        Action::RangeSelect,
-        Action::RangeDown,
-        Action::RangeUp,
-        Action::SelectAll,
-        Action::SelectNone,
-        Action::InvertSelection,
-        Action::SelectStatusNew,
-        Action::SelectStatusContacted,
-        Action::SelectStatusDismissed,
-        Action::SelectFailed,
-        Action::SetNew,
-        Action::SetContacted,
-        Action::SetDismissed,
-        Action::Undo,
-        Action::Redo,
-        Action::Flush,
-        Action::Retry,
-        Action::RetryAll,
-        Action::TakeTheirs,
-        Action::Filter,
-        Action::SortNext,
-        Action::SortReverse,
-        Action::SwitchView,
-        Action::Reload,
-        Action::Detail,
-        Action::OpenUrl,
-        Action::CopyEmail,
-        Action::CopyUrl,
-        Action::Export,
-        Action::ExportJson,
-        Action::Help,
-        Action::Escape,
-        Action::Quit,
-        Action::Suspend,
-        Action::Accept,
-        Action::OnlyVisible,
-    ];
+    /// This action's row of [`ACTIONS`].
+    pub fn def(self) -> &'static ActionDef {
+        // The table is built in enum order by `actions!`, so the index is the discriminant.
+        &ACTIONS[self as usize]
+    }
+
+    /// The snake_case name keymap files use.
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// The action with this keymap-file name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        ACTIONS.iter().find(|d| d.name == name).map(|d| d.action)
+    }
+
+    /// Its defaults in `layer`, when it works there.
+    pub fn in_layer(self, layer: Layer) -> Option<&'static DefaultBinding> {
+        self.def().layers.iter().find(|b| b.layer == layer)
+    }
+
+    /// Does the action do anything in `layer`? Every action is accepted in `normal` (as
+    /// before layers existed); the other layers take only their own actions.
+    pub fn works_in(self, layer: Layer) -> bool {
+        layer == Layer::Normal || self.in_layer(layer).is_some()
+    }
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
+        let name = String::deserialize(d)?;
+        Action::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown action `{name}`")))
+    }
 }

@@ -1,12 +1,13 @@
-//! Find without filtering (`f`, like `less`'s search): the cursor jumps to the next row that
+//! Find without filtering (the `find` action, `f` by default, like `less`'s search): the cursor jumps to the next row that
 //! matches, the list stays as it is. The find text is the filter language (words, qualifiers,
 //! tokens); a number jumps to that row. Ctrl-N / Ctrl-P go to the next / previous match,
 //! wrapping around. Part of `update`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::action::{Action, Layer};
 use super::filter::{Query, Scorer};
-use super::line_edit::{self, Edit};
+use super::line_edit::Edit;
 use super::nav;
 use super::state::{Mode, State, gi};
 use super::view::{ViewInput, facts};
@@ -80,30 +81,30 @@ fn jump(s: &mut State) {
     }
 }
 
-/// A key while typing the find.
+/// A key while typing the find: the `find` layer (stay, back), else editing.
 pub fn on_key(s: &mut State, key: KeyEvent) {
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        // Ctrl-C clears a text input (see `modes`): here, like Esc, back to where it started.
-        _ if ctrl_c => {
-            let origin = s.find_origin;
-            s.mode = Mode::Normal;
-            nav::move_to(s, origin as isize);
-        }
-        KeyCode::Esc => {
+    // Ctrl-C clears a text input (see `modes`): here, like Esc, back to where it started.
+    let action = if ctrl_c {
+        Some(Action::Escape)
+    } else {
+        s.keymap.resolve_in(Layer::Find, key)
+    };
+    match action {
+        Some(Action::Escape) => {
             // Back to where the find started, like `less` and vim.
             let origin = s.find_origin;
             s.mode = Mode::Normal;
             nav::move_to(s, origin as isize);
         }
-        KeyCode::Enter => {
+        Some(Action::Accept) => {
             s.mode = Mode::Normal;
             s.last_find = s.find.clone();
             let text = s.find.clone();
             s.toast = Some(say_position(s, &text));
         }
         _ => {
-            if line_edit::apply(&mut s.find, key) == Edit::Changed {
+            if super::modes::edit_line(&mut s.find, action, key) == Edit::Changed {
                 jump(s);
             }
         }
@@ -120,7 +121,10 @@ pub fn paste(s: &mut State, text: &str) {
 pub fn again(s: &mut State, forward: bool) {
     let text = s.last_find.clone();
     if text.trim().is_empty() {
-        s.toast = Some("nothing to find yet: press f and type".into());
+        s.toast = Some(match s.keymap.key(Action::Find) {
+            Some(k) => format!("nothing to find yet: press {k} and type"),
+            None => "nothing to find yet".into(),
+        });
         return;
     }
     let cursor = s.list().cursor;

@@ -1,6 +1,8 @@
 //! Keys, paste and mouse in the modes other than the list itself: the filter input, the help
 //! overlay, the detail pane and the quit question, and every key while the terminal is too
-//! small to draw. Part of `update`.
+//! small to draw. Part of `update`. Each mode resolves its keys in its own keymap layer
+//! (`filter`, `help`, `detail`, `quit`; see `app::action`), so every one of them can be
+//! remapped; only Ctrl-C, Esc in the quit question and Backspace in a text input are fixed.
 //!
 //! Ctrl-C follows one rule: it quits from every screen, as `q` does in the list (asking first
 //! when changes are unsent; a question before a bulk change is cancelled, nothing queued),
@@ -12,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::keymap::Resolved;
 
-use super::action::Action;
+use super::action::{Action, Layer};
 use super::line_edit::{self, Edit};
 use super::msg::Effect;
 use super::nav;
@@ -53,30 +55,58 @@ pub(super) fn on_key_too_small(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect
     }
 }
 
+/// A key while typing a filter: the `filter` layer (keep, clear, move), else editing.
 pub(super) fn on_filter_key(s: &mut State, key: KeyEvent) {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
+    // A text input: Ctrl-C clears what was typed (see the module documentation).
+    if is_ctrl_c(key) {
+        clear_filter(s);
+        return;
+    }
+    let action = s.keymap.resolve_in(Layer::Filter, key);
+    match action {
         // Leaving with Esc keeps the cursor on the lead it was on, in the whole list.
-        KeyCode::Esc => {
-            s.filter.clear();
-            s.mode = Mode::Normal;
-            s.refresh_view();
-        }
-        // A text input: Ctrl-C clears what was typed (see the module documentation).
-        KeyCode::Char('c') if ctrl => {
-            s.filter.clear();
-            s.mode = Mode::Normal;
-            s.refresh_view();
-        }
-        KeyCode::Enter => s.mode = Mode::Normal,
-        KeyCode::Down => nav::move_by(s, 1, false),
-        KeyCode::Up => nav::move_by(s, -1, false),
+        Some(Action::Escape) => clear_filter(s),
+        Some(Action::Accept) => s.mode = Mode::Normal,
+        Some(Action::MoveDown) => nav::move_by(s, 1, false),
+        Some(Action::MoveUp) => nav::move_by(s, -1, false),
         _ => {
-            if line_edit::apply(&mut s.filter, key) == Edit::Changed {
+            if edit_line(&mut s.filter, action, key) == Edit::Changed {
                 filter_changed(s);
             }
         }
     }
+}
+
+/// Edit a text input with `key`, which its layer resolved to `action`: the layer's
+/// `delete_word` and `clear_line` keys edit; the readline keys they have by default (Ctrl-W,
+/// Alt/Ctrl-Backspace, Ctrl-U) edit only through them, so a remapped one no longer does; any
+/// other key types or deletes a character (see `line_edit`).
+pub(super) fn edit_line(line: &mut String, action: Option<Action>, key: KeyEvent) -> Edit {
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    match action {
+        Some(Action::DeleteWord) => line_edit::apply(line, ctrl('w')),
+        Some(Action::ClearLine) => line_edit::apply(line, ctrl('u')),
+        _ => {
+            let mods = key.modifiers;
+            let word_or_line = match key.code {
+                KeyCode::Char('w' | 'u') => mods.contains(KeyModifiers::CONTROL),
+                KeyCode::Backspace => mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT),
+                _ => false,
+            };
+            if word_or_line {
+                Edit::NotEditing
+            } else {
+                line_edit::apply(line, key)
+            }
+        }
+    }
+}
+
+/// Clear the filter and go back to the whole list.
+fn clear_filter(s: &mut State) {
+    s.filter.clear();
+    s.mode = Mode::Normal;
+    s.refresh_view();
 }
 
 /// The filter text changed: recompute the rows; a new query starts at its best match, like
@@ -106,10 +136,14 @@ pub(super) fn on_paste(s: &mut State, text: &str) {
     } else if s.mode == Mode::Find {
         super::find::paste(s, &clean);
     } else if !clean.is_empty() {
-        s.toast = Some("paste ignored: press / first to paste into the filter".into());
+        s.toast = Some(match s.keymap.key(Action::Filter) {
+            Some(k) => format!("paste ignored: press {k} first to paste into the filter"),
+            None => "paste ignored: only a filter or a find being typed takes a paste".into(),
+        });
     }
 }
 
+/// A key in the detail pane: the `detail` layer.
 pub(super) fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
     if is_ctrl_c(key) {
         if quits_in_list(s, key) {
@@ -121,42 +155,63 @@ pub(super) fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mu
     // holding `j` moves at once.
     let max = crate::ui::detail::max_scroll(s);
     let page = s.layout().detail_lines().max(1);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let scroll = scroll.min(max);
     let to = |n: usize| Mode::Detail { scroll: n.min(max) };
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Backspace => {
+    let Some(action) = s.keymap.resolve_in(Layer::Detail, key) else {
+        return;
+    };
+    match action {
+        Action::Escape => {
             s.mode = Mode::Normal;
             s.detail = None;
         }
-        KeyCode::Char('j') | KeyCode::Down => s.mode = to(scroll + 1),
-        KeyCode::Char('k') | KeyCode::Up => s.mode = to(scroll.saturating_sub(1)),
-        KeyCode::Char('d') if ctrl => s.mode = to(scroll + page / 2),
-        KeyCode::Char('u') if ctrl => s.mode = to(scroll.saturating_sub(page / 2)),
-        KeyCode::PageDown | KeyCode::Char(' ') => s.mode = to(scroll + page),
-        KeyCode::PageUp => s.mode = to(scroll.saturating_sub(page)),
-        KeyCode::Char('g') | KeyCode::Home => s.mode = to(0),
-        KeyCode::Char('G') | KeyCode::End => s.mode = to(max),
-        KeyCode::Char('o') => open_url(s, fx),
-        KeyCode::Char('y') => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
-        KeyCode::Char('Y') => copy(s, fx, "LinkedIn URL", |l| {
+        Action::OpenUrl => open_url(s, fx),
+        Action::CopyEmail => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
+        Action::CopyUrl => copy(s, fx, "LinkedIn URL", |l| {
             l.linkedin_url().map(str::to_owned)
         }),
-        _ => {}
+        other => {
+            if let Some(n) = scrolled(other, scroll, page, max) {
+                s.mode = to(n);
+            }
+        }
     }
 }
 
+/// Where a scrolling action takes a view at `scroll` that shows `page` lines and scrolls at
+/// most to `max`; `None` for an action that does not scroll.
+fn scrolled(action: Action, scroll: usize, page: usize, max: usize) -> Option<usize> {
+    Some(match action {
+        Action::MoveDown => scroll + 1,
+        Action::MoveUp => scroll.saturating_sub(1),
+        Action::HalfPageDown => scroll + page / 2,
+        Action::HalfPageUp => scroll.saturating_sub(page / 2),
+        Action::PageDown => scroll + page,
+        Action::PageUp => scroll.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => return None,
+    })
+}
+
+/// A key in the help overlay: its own filter input (the `filter` layer's keep and clear),
+/// else the `help` layer.
 pub(super) fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
     if s.help_typing {
-        match key.code {
-            KeyCode::Enter => s.help_typing = false,
-            // A text input: Ctrl-C clears it, like Esc (see the module documentation).
-            _ if key.code == KeyCode::Esc || is_ctrl_c(key) => {
+        // A text input: Ctrl-C clears it, like Esc (see the module documentation).
+        let action = if is_ctrl_c(key) {
+            Some(Action::Escape)
+        } else {
+            s.keymap.resolve_in(Layer::Filter, key)
+        };
+        match action {
+            Some(Action::Accept) => s.help_typing = false,
+            Some(Action::Escape) => {
                 s.help_typing = false;
                 s.help_query.clear();
             }
             _ => {
-                line_edit::apply(&mut s.help_query, key);
+                edit_line(&mut s.help_query, action, key);
             }
         }
         s.mode = Mode::Help { scroll: 0 };
@@ -168,56 +223,46 @@ pub(super) fn on_help_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut 
         }
         return;
     }
-    s.mode = match key.code {
-        KeyCode::Char('/') => {
+    let max = s.help_max_scroll();
+    s.mode = match s.keymap.resolve_in(Layer::Help, key) {
+        Some(Action::Filter) => {
             s.help_typing = true;
             Mode::Help { scroll: 0 }
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::F(1) => {
+        Some(Action::Escape) => {
             s.help_query.clear();
             Mode::Normal
         }
-        _ => {
-            let max = s.help_max_scroll();
+        action => {
             // The overlay shows fewer lines than the table: page by what it shows.
             let page = s.layout().help_lines().max(1);
-            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             let scroll = scroll.min(max);
-            let to = match key.code {
-                KeyCode::Char('j') | KeyCode::Down => scroll + 1,
-                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
-                KeyCode::Char('d') if ctrl => scroll + page / 2,
-                KeyCode::Char('u') if ctrl => scroll.saturating_sub(page / 2),
-                KeyCode::Char('f') if ctrl => scroll + page,
-                KeyCode::Char('b') if ctrl => scroll.saturating_sub(page),
-                KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
-                KeyCode::PageUp => scroll.saturating_sub(page),
-                KeyCode::Char('g') | KeyCode::Home => 0,
-                KeyCode::Char('G') | KeyCode::End => max,
-                _ => scroll,
-            };
+            let to = action.and_then(|a| scrolled(a, scroll, page, max));
             Mode::Help {
-                scroll: to.min(max),
+                scroll: to.unwrap_or(scroll).min(max),
             }
         }
     };
 }
 
+/// A key in the quit question: the `quit` layer (Esc always stays; a second Ctrl-C quits).
 pub(super) fn on_confirm_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('q') => fx.push(Effect::Quit),
-        // The second Ctrl-C: quit now.
-        _ if is_ctrl_c(key) => fx.push(Effect::Quit),
-        KeyCode::Char('s') | KeyCode::Enter => {
+    if is_ctrl_c(key) {
+        fx.push(Effect::Quit);
+        return;
+    }
+    match s.keymap.resolve_in(Layer::Quit, key) {
+        Some(Action::Quit) => fx.push(Effect::Quit),
+        Some(Action::Flush) => {
             s.mode = Mode::Normal;
             s.quit_when_idle = true;
             s.toast = Some("sending, then quitting…".into());
             s.queue.retry(None);
-            // Send now: a wait after a failure is cut short, as `$` does.
+            // Send now: a wait after a failure is cut short, as the list's flush key does.
             triage::cancel_wait(s);
             triage::flush(s, fx);
         }
-        KeyCode::Char('n') | KeyCode::Esc => s.mode = Mode::Normal,
+        Some(Action::Escape) => s.mode = Mode::Normal,
         _ => {}
     }
 }

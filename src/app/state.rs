@@ -447,16 +447,10 @@ impl State {
             .collect()
     }
 
-    /// Largest useful scroll of the help overlay: its lines (bindings, a title per group, a
-    /// blank line between groups) less the lines it shows (see `ui::help`).
+    /// Largest useful scroll of the help overlay: its lines (the same `ui::help::lines` it
+    /// draws) less the lines it shows.
     pub fn help_max_scroll(&self) -> usize {
-        let bindings = self.help_bindings();
-        let groups = bindings
-            .windows(2)
-            .filter(|w| w[0].group != w[1].group)
-            .count()
-            + usize::from(!bindings.is_empty());
-        let lines = bindings.len() + groups + groups.saturating_sub(1);
+        let lines = crate::ui::help::line_count(self);
         lines.saturating_sub(self.layout().help_lines())
     }
 

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use crate::api::{ApiError, GroupBy, PatchOutcome, Status};
 
+use super::action::Action;
 use super::msg::Effect;
 use super::nav;
 use super::queue::Phase;
@@ -88,9 +89,11 @@ pub(super) fn commit(
         s.toast = Some(if changed == 0 {
             format!("{} already {status}{hidden_note}", targets.len())
         } else if already > 0 {
-            format!("{changed} → {status}{hidden_note} ({already} already were) · u to undo")
+            let undo = s.keymap.note(Action::Undo, "to undo");
+            format!("{changed} → {status}{hidden_note} ({already} already were){undo}")
         } else {
-            format!("{changed} → {status}{hidden_note} · u to undo")
+            let undo = s.keymap.note(Action::Undo, "to undo");
+            format!("{changed} → {status}{hidden_note}{undo}")
         });
     } else if changed == 0 {
         // The row already shows that status: say so, and stay (as Gmail does), so the key is
@@ -343,9 +346,11 @@ pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
 pub fn say_conflicts(s: &mut State, found: usize) {
     if found > 0 {
         s.toast = Some(format!(
-            "{found} queued change{} conflict{} with a change made elsewhere: held, not sent · r keeps yours · T takes Puffle's",
+            "{found} queued change{} conflict{} with a change made elsewhere: held, not sent{}{}",
             plural(found),
-            if found == 1 { "s" } else { "" }
+            if found == 1 { "s" } else { "" },
+            s.keymap.note(Action::Retry, "keeps yours"),
+            s.keymap.note(Action::TakeTheirs, "takes Puffle's"),
         ));
     }
 }

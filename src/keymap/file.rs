@@ -11,10 +11,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::key::{chord_label, parse_chord};
-use crate::app::action::Action;
+use crate::app::action::{Action, Layer};
 
-/// Modes a keymap file may contain, as top-level table arrays.
-pub const MODES: &[&str] = &["normal", "confirm"];
+/// Modes a keymap file may contain, as top-level table arrays: one per [`Layer`].
+pub const MODES: &[&str] = &[
+    "normal", "filter", "find", "help", "detail", "confirm", "quit",
+];
 
 /// A keymap file could not be used. Display reads `<origin>, line <n>: <problem>`.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,22 @@ pub enum KeymapErrorKind {
     /// Valid TOML of the wrong shape: unknown or missing field, wrong type.
     #[error("{0}")]
     Schema(String),
+    /// An action that does nothing in the mode it is bound in.
+    #[error("action `{action}` does nothing in mode `{mode}` (actions of `{mode}`: {valid})")]
+    WrongMode {
+        /// The action's name.
+        action: String,
+        /// The mode.
+        mode: String,
+        /// The actions the mode takes.
+        valid: String,
+    },
+    /// A chord outside mode `normal`.
+    #[error("`{key}` is a chord: chords work only in mode `normal`, give one key")]
+    ChordOutsideList {
+        /// The chord as written.
+        key: String,
+    },
     /// An action name that does not exist.
     #[error("unknown action `{name}` (try: {suggest})")]
     UnknownAction {
@@ -110,8 +128,8 @@ fn line_suffix(line: Option<usize>) -> String {
 /// One binding as read from a file, checked, with line numbers.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// The mode it belongs to.
-    pub mode: String,
+    /// The mode (layer) it belongs to.
+    pub mode: Layer,
     /// Canonical chords with the line each is written on.
     pub keys: Vec<(Vec<KeyEvent>, usize)>,
     /// The action.
@@ -127,7 +145,32 @@ struct RawFile {
     #[serde(default)]
     normal: Vec<RawBinding>,
     #[serde(default)]
+    filter: Vec<RawBinding>,
+    #[serde(default)]
+    find: Vec<RawBinding>,
+    #[serde(default)]
+    help: Vec<RawBinding>,
+    #[serde(default)]
+    detail: Vec<RawBinding>,
+    #[serde(default)]
     confirm: Vec<RawBinding>,
+    #[serde(default)]
+    quit: Vec<RawBinding>,
+}
+
+impl RawFile {
+    /// The bindings of every layer, in layer order.
+    fn into_layers(self) -> [(Layer, Vec<RawBinding>); 7] {
+        [
+            (Layer::Normal, self.normal),
+            (Layer::Filter, self.filter),
+            (Layer::Find, self.find),
+            (Layer::Help, self.help),
+            (Layer::Detail, self.detail),
+            (Layer::Confirm, self.confirm),
+            (Layer::Quit, self.quit),
+        ]
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,50 +216,82 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Entry>, KeymapError> {
         .map_err(|e| toml_err(e, KeymapErrorKind::Schema))?;
 
     let mut entries = Vec::new();
-    for (mode, bindings) in [("normal", raw.normal), ("confirm", raw.confirm)] {
+    for (mode, bindings) in raw.into_layers() {
         for b in bindings {
-            let action_line = lines.at(b.action.span().start);
-            let action = action_from_name(b.action.get_ref())
-                .ok_or_else(|| err(Some(action_line), unknown_action(b.action.get_ref())))?;
-            if b.keys.get_ref().is_empty() {
-                let keys_line = lines.at(b.keys.span().start);
-                return Err(err(Some(keys_line), KeymapErrorKind::EmptyKeys));
-            }
-            let mut keys = Vec::new();
-            for key in b.keys.into_inner() {
-                let key_line = lines.at(key.span().start);
-                let chord = parse_chord(key.get_ref()).map_err(|reason| {
-                    let kind = KeymapErrorKind::BadKey {
-                        key: key.get_ref().clone(),
-                        reason,
-                    };
-                    err(Some(key_line), kind)
-                })?;
-                keys.push((chord, key_line));
-            }
-            entries.push(Entry {
-                mode: mode.to_string(),
-                keys,
-                action,
-                desc: b.desc,
-                group: b.group,
-            });
+            entries.push(check_binding(mode, b, &lines, origin)?);
         }
     }
     check_conflicts(&entries, origin)?;
     Ok(entries)
 }
 
+/// One binding of `mode`, checked: a known action that works in the mode, at least one key,
+/// keys that parse, chords only in `normal`.
+fn check_binding(
+    mode: Layer,
+    b: RawBinding,
+    lines: &Lines<'_>,
+    origin: &str,
+) -> Result<Entry, KeymapError> {
+    let err = |line: usize, kind| KeymapError::new(origin, Some(line), kind);
+    let action_line = lines.at(b.action.span().start);
+    let name = b.action.get_ref();
+    let action = action_from_name(name).ok_or_else(|| err(action_line, unknown_action(name)))?;
+    if !action.works_in(mode) {
+        let valid: Vec<&str> = (Action::ALL.iter())
+            .filter(|a| a.in_layer(mode).is_some())
+            .map(|a| a.name())
+            .collect();
+        let kind = KeymapErrorKind::WrongMode {
+            action: name.clone(),
+            mode: mode.name().to_string(),
+            valid: valid.join(", "),
+        };
+        return Err(err(action_line, kind));
+    }
+    if b.keys.get_ref().is_empty() {
+        return Err(err(
+            lines.at(b.keys.span().start),
+            KeymapErrorKind::EmptyKeys,
+        ));
+    }
+    let mut keys = Vec::new();
+    for key in b.keys.into_inner() {
+        let key_line = lines.at(key.span().start);
+        let chord = parse_chord(key.get_ref()).map_err(|reason| {
+            let kind = KeymapErrorKind::BadKey {
+                key: key.get_ref().clone(),
+                reason,
+            };
+            err(key_line, kind)
+        })?;
+        if chord.len() > 1 && !mode.allows_chords() {
+            let kind = KeymapErrorKind::ChordOutsideList {
+                key: key.get_ref().clone(),
+            };
+            return Err(err(key_line, kind));
+        }
+        keys.push((chord, key_line));
+    }
+    Ok(Entry {
+        mode,
+        keys,
+        action,
+        desc: b.desc,
+        group: b.group,
+    })
+}
+
 /// Checks, per mode, that no chord is bound twice and that no binding is a prefix of another.
 pub fn check_conflicts(entries: &[Entry], origin: &str) -> Result<(), KeymapError> {
-    let mut seen: HashMap<(&str, &[KeyEvent]), usize> = HashMap::new();
+    let mut seen: HashMap<(Layer, &[KeyEvent]), usize> = HashMap::new();
     for entry in entries {
         for (chord, line) in &entry.keys {
-            let slot = (entry.mode.as_str(), chord.as_slice());
+            let slot = (entry.mode, chord.as_slice());
             if let Some(first_line) = seen.insert(slot, *line) {
                 let kind = KeymapErrorKind::Duplicate {
                     key: chord_label(chord),
-                    mode: entry.mode.clone(),
+                    mode: entry.mode.name().to_string(),
                     first_line,
                     second_line: *line,
                 };
@@ -228,13 +303,13 @@ pub fn check_conflicts(entries: &[Entry], origin: &str) -> Result<(), KeymapErro
         for (chord, chord_line) in &entry.keys {
             for n in 1..chord.len() {
                 let prefix = &chord[..n];
-                if let Some(prefix_line) = seen.get(&(entry.mode.as_str(), prefix)) {
+                if let Some(prefix_line) = seen.get(&(entry.mode, prefix)) {
                     let kind = KeymapErrorKind::PrefixConflict {
                         prefix: chord_label(prefix),
                         prefix_line: *prefix_line,
                         chord: chord_label(chord),
                         chord_line: *chord_line,
-                        mode: entry.mode.clone(),
+                        mode: entry.mode.name().to_string(),
                     };
                     return Err(KeymapError::new(origin, Some(*prefix_line), kind));
                 }
@@ -244,20 +319,14 @@ pub fn check_conflicts(entries: &[Entry], origin: &str) -> Result<(), KeymapErro
     Ok(())
 }
 
-/// The action with this snake_case name.
+/// The action with this snake_case name (see [`Action::from_name`]).
 pub fn action_from_name(name: &str) -> Option<Action> {
-    use serde::de::IntoDeserializer;
-    use serde::de::value::{Error, StrDeserializer};
-    let de: StrDeserializer<'_, Error> = name.into_deserializer();
-    Action::deserialize(de).ok()
+    Action::from_name(name)
 }
 
-/// The snake_case name of an action, as written in keymap files.
+/// The snake_case name of an action, as written in keymap files (see [`Action::name`]).
 pub fn action_name(action: Action) -> String {
-    match serde_json::to_value(action) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{action:?}"),
-    }
+    action.name().to_string()
 }
 
 fn unknown_action(name: &str) -> KeymapErrorKind {

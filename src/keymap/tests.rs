@@ -67,8 +67,13 @@ const EXPECTED_CONFIRM: &[(Action, &[&str])] = &[
     (Action::Escape, &["Esc", "n"]),
 ];
 
-/// Actions only the prompts have.
-const PROMPT_ONLY: [Action; 2] = [Action::Accept, Action::OnlyVisible];
+/// Actions without a list binding (prompts and text inputs).
+const PROMPT_ONLY: [Action; 4] = [
+    Action::Accept,
+    Action::OnlyVisible,
+    Action::DeleteWord,
+    Action::ClearLine,
+];
 
 #[test]
 fn default_keymap_loads_without_fallback() {
@@ -305,4 +310,274 @@ fn prompt_keys_are_their_own_layer_and_can_be_remapped() {
         .unwrap();
     assert_eq!(km.resolve_confirm(k("esc")), Some(Action::Escape));
     assert_eq!(km.resolve_confirm(k("x")), Some(Action::Escape));
+}
+
+#[test]
+fn the_shipped_default_keymap_file_is_the_generated_one() {
+    let generated = default_toml();
+    if std::env::var_os("UPDATE_KEYMAP").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keymap.toml");
+        std::fs::write(path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        DEFAULT_KEYMAP_TOML == generated,
+        "assets/keymap.toml is out of date: run UPDATE_KEYMAP=1 cargo test --lib keymap"
+    );
+}
+
+/// The action table, its parser, its help texts and the default keymap agree: every row has a
+/// name the parser accepts (and serde too), help in every layer it lists, no layer twice; no
+/// default key is bound twice in one layer; chords only in `normal`; the default keymap's
+/// layers are exactly the table's keys and help; every layer has a file name the parser takes.
+#[test]
+fn the_action_table_agrees_with_parser_help_and_default_keymap() {
+    use crate::app::action::{ACTIONS, Layer};
+    assert_eq!(ACTIONS.len(), Action::ALL.len());
+    let mut names = HashSet::new();
+    for (i, def) in ACTIONS.iter().enumerate() {
+        assert_eq!(def.action, Action::ALL[i], "table order is enum order");
+        assert_eq!(def.action.def(), def);
+        assert!(names.insert(def.name), "`{}` named twice", def.name);
+        assert!(
+            !def.name.is_empty() && def.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "`{}` is not snake_case",
+            def.name
+        );
+        assert_eq!(action_from_name(def.name), Some(def.action), "{}", def.name);
+        let json = serde_json::to_string(&def.action).unwrap();
+        assert_eq!(json, format!("\"{}\"", def.name));
+        assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), def.action);
+        assert!(!def.layers.is_empty(), "{} works in no layer", def.name);
+        assert!(!def.group.is_empty(), "{} has no group", def.name);
+        let mut layers = HashSet::new();
+        for b in def.layers {
+            assert!(
+                layers.insert(b.layer),
+                "{} lists {:?} twice",
+                def.name,
+                b.layer
+            );
+            assert!(
+                !b.help.trim().is_empty(),
+                "{} has no help in {:?}",
+                def.name,
+                b.layer
+            );
+            assert!(
+                b.help.len() <= 60,
+                "{}: help too long for the overlay",
+                def.name
+            );
+        }
+    }
+    assert_eq!(action_from_name("nope"), None);
+
+    let km = Keymap::default_keymap();
+    for layer in Layer::ALL {
+        assert_eq!(Layer::from_name(layer.name()), Some(layer));
+        assert!(
+            MODES.contains(&layer.name()),
+            "{} is not a file mode",
+            layer.name()
+        );
+        let mut seen: HashMap<Vec<KeyEvent>, Action> = HashMap::new();
+        for def in ACTIONS {
+            let Some(b) = def.action.in_layer(layer) else {
+                assert!(km.keys_in(layer, def.action).is_empty());
+                continue;
+            };
+            let mut labels = Vec::new();
+            for key in b.keys {
+                let chord = parse_chord(key).unwrap_or_else(|e| panic!("{key}: {e}"));
+                assert!(
+                    chord.len() == 1 || layer.allows_chords(),
+                    "{key} in {layer:?}"
+                );
+                if let Some(other) = seen.insert(chord.clone(), def.action) {
+                    panic!(
+                        "`{key}` is bound to {other:?} and {:?} in {layer:?}",
+                        def.action
+                    );
+                }
+                labels.push(chord_label(&chord));
+            }
+            assert_eq!(
+                km.keys_in(layer, def.action),
+                labels,
+                "{layer:?} {}",
+                def.name
+            );
+            let binding = km
+                .layer_bindings(layer)
+                .iter()
+                .find(|x| x.action == def.action);
+            if !b.keys.is_empty() {
+                assert_eq!(
+                    binding.map(|x| x.desc.as_str()),
+                    Some(b.help),
+                    "{}",
+                    def.name
+                );
+            }
+        }
+        // Every binding the keymap (and so the help overlay) lists is one the table knows.
+        for binding in km.layer_bindings(layer) {
+            let known = binding.action.in_layer(layer);
+            assert!(
+                known.is_some(),
+                "{:?} in {layer:?} is not in the table",
+                binding.action
+            );
+        }
+    }
+    assert_eq!(MODES.len(), Layer::ALL.len());
+}
+
+/// The help overlay lists every binding of every layer with the table's help text, and
+/// nothing the table does not know (apart from the filter language's examples).
+#[test]
+fn the_help_overlay_lists_exactly_the_tables_bindings() {
+    use crate::app::action::ACTIONS;
+    let s = crate::app::State::new(
+        crate::app::state::Settings::default(),
+        Keymap::default_keymap(),
+        crate::sync::backoff::Jitter::seeded(1),
+    );
+    let theme = crate::ui::theme::Theme {
+        color: false,
+        palette: Default::default(),
+    };
+    let text: Vec<String> = crate::ui::help::lines(&s, &theme)
+        .iter()
+        .map(|l| l.spans.iter().map(|sp| sp.content.as_ref()).collect())
+        .collect();
+    let helps: HashSet<&str> = ACTIONS
+        .iter()
+        .flat_map(|d| d.layers.iter().map(|b| b.help))
+        .collect();
+    let mut language = false;
+    let mut rows = 0;
+    for line in &text {
+        if !line.starts_with("  ") {
+            language = line.starts_with("Filter (");
+            continue;
+        }
+        let desc: String = line.chars().skip(20).collect();
+        let desc = desc.trim();
+        if !language {
+            assert!(
+                helps.contains(desc),
+                "help row `{line}` is not in the action table"
+            );
+            rows += 1;
+        }
+    }
+    let bound: usize = ACTIONS
+        .iter()
+        .flat_map(|d| d.layers.iter())
+        .filter(|b| !b.keys.is_empty())
+        .count();
+    assert_eq!(rows, bound, "one help row per default binding");
+}
+
+#[test]
+fn every_layer_can_be_remapped_on_its_own() {
+    use crate::app::action::Layer;
+    let user = "[[detail]]\nkeys = [\"x\"]\naction = \"escape\"\n\n[[help]]\nkeys = [\"h\"]\naction = \"move_down\"\n\n[[quit]]\nkeys = [\"Q\"]\naction = \"quit\"\n\n[[filter]]\nkeys = [\"tab\"]\naction = \"accept\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert_eq!(km.resolve_in(Layer::Detail, k("x")), Some(Action::Escape));
+    assert_eq!(km.resolve_in(Layer::Detail, k("esc")), None);
+    assert_eq!(km.resolve_in(Layer::Detail, k("q")), None);
+    // The list keeps its own keys: layers are separate.
+    assert_eq!(km.resolve(&[], k("esc")), Resolved::Action(Action::Escape));
+    assert_eq!(km.resolve_in(Layer::Help, k("h")), Some(Action::MoveDown));
+    assert_eq!(km.resolve_in(Layer::Help, k("j")), None);
+    assert_eq!(km.keys_in(Layer::Help, Action::MoveDown), vec!["h"]);
+    assert_eq!(km.resolve_in(Layer::Quit, k("Q")), Some(Action::Quit));
+    assert_eq!(km.resolve_in(Layer::Quit, k("y")), None);
+    // Esc always stays in the quit question, whatever the file says.
+    assert_eq!(km.resolve_in(Layer::Quit, k("esc")), Some(Action::Escape));
+    assert_eq!(km.resolve_in(Layer::Filter, k("tab")), Some(Action::Accept));
+    assert_eq!(km.resolve_in(Layer::Filter, k("enter")), None);
+    assert_eq!(
+        km.key_in(Layer::Filter, Action::Accept).as_deref(),
+        Some("Tab")
+    );
+}
+
+#[test]
+fn a_layer_refuses_actions_it_cannot_do_and_chords() {
+    let e = Keymap::default_keymap()
+        .with_overrides(
+            "[[detail]]\nkeys = [\"x\"]\naction = \"set_new\"\n",
+            "u.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("u.toml, line 3: action `set_new` does nothing in mode `detail` (actions of `detail`: move_down,"),
+        "{e}"
+    );
+    let e = Keymap::default_keymap()
+        .with_overrides("[[help]]\nkeys = [\"g g\"]\naction = \"top\"\n", "u.toml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "u.toml, line 2: `g g` is a chord: chords work only in mode `normal`, give one key"
+    );
+    let e = Keymap::default_keymap()
+        .with_overrides("[[find]]\nkeys = [\"x\"]\naction = \"accept\"\n\n[[find]]\nkeys = [\"x\"]\naction = \"escape\"\n", "u.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`x` is bound twice in mode `find` (line 2 and line 6)"),
+        "{e}"
+    );
+    let e = Keymap::default_keymap()
+        .with_overrides(
+            "[[insert]]\nkeys = [\"x\"]\naction = \"accept\"\n",
+            "u.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "unknown mode `insert` (known modes: normal, filter, find, help, detail, confirm, quit)"
+        ),
+        "{e}"
+    );
+}
+
+/// An action left with no key is not offered: no hint, no toast tail, no title part.
+#[test]
+fn texts_do_not_promise_a_key_an_action_lost() {
+    use crate::app::action::Layer;
+    // `u`, `z` go to redo, so undo has none; `o` and `y`, `Y` of the detail pane go to escape.
+    let user = "[[normal]]\nkeys = [\"u\", \"z\"]\naction = \"redo\"\n\n[[detail]]\nkeys = [\"o\", \"y\", \"Y\"]\naction = \"escape\"\n";
+    let km = Keymap::default_keymap()
+        .with_overrides(user, "user.toml")
+        .unwrap();
+    assert!(km.keys_for(Action::Undo).is_empty());
+    assert_eq!(km.hint(Action::Undo, "to undo"), None);
+    assert_eq!(km.note(Action::Undo, "to undo"), "");
+    assert_eq!(km.note(Action::Redo, "redoes"), " · u redoes");
+    assert_eq!(
+        km.hints(&[(Action::Undo, "undo"), (Action::Flush, "send")], ", "),
+        "$ send"
+    );
+    let s = crate::app::State::new(
+        crate::app::state::Settings::default(),
+        km,
+        crate::sync::backoff::Jitter::seeded(1),
+    );
+    let title = crate::ui::detail::title(&s);
+    assert_eq!(
+        title, " Lead · j/k scroll · o close · Ctrl-C quit ",
+        "no open or copy key is named"
+    );
+    assert_eq!(s.keymap.key_in(Layer::Detail, Action::OpenUrl), None);
 }

@@ -6,19 +6,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::Action;
+use crate::app::action::Layer;
 use crate::app::ask::{Ask, Bulk};
 use crate::app::find::thousands;
 use crate::app::state::State;
 
+use super::bars::key_or_fixed;
 use super::theme::Theme;
 
-/// The first key bound to `action` in the prompt layer, or a placeholder when none is.
-fn key_of(s: &State, action: Action) -> String {
-    s.keymap
-        .confirm_keys_for(action)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| "(unbound)".into())
+/// `[key, " text"]` for the first key bound to `action` in the prompt layer; nothing when it
+/// has no key (Esc always cancels, so `escape` always has one).
+fn answer<'a>(s: &State, action: Action, text: String, theme: &Theme) -> Vec<Span<'a>> {
+    match key_or_fixed(s, Layer::Confirm, action) {
+        Some(k) => vec![Span::styled(k, theme.key()), Span::raw(text)],
+        None => Vec::new(),
+    }
 }
 
 /// "40 new · 12 contacted".
@@ -33,8 +35,6 @@ pub fn breakdown(ask: &Ask) -> String {
 /// The lines of the question (also used by tests through the screen).
 pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
     let mut text = Vec::new();
-    let accept = key_of(s, Action::Accept);
-    let cancel = "Esc".to_string();
     if let Some(visible) = &ask.visible {
         text.push(Line::from(format!(
             "{} of the {} selected leads are hidden by the filter.",
@@ -47,14 +47,12 @@ pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
             Bulk::Retry => "Send their refused changes again too?".into(),
         }));
         text.push(Line::default());
-        text.push(Line::from(vec![
-            Span::styled(accept, theme.key()),
-            Span::raw(format!(" all {}   ", thousands(ask.all.len()))),
-            Span::styled(key_of(s, Action::OnlyVisible), theme.key()),
-            Span::raw(format!(" only the {} visible   ", thousands(visible.len()))),
-            Span::styled(cancel, theme.key()),
-            Span::raw(" cancel"),
-        ]));
+        let all = format!(" all {}   ", thousands(ask.all.len()));
+        let only = format!(" only the {} visible   ", thousands(visible.len()));
+        let mut spans = answer(s, Action::Accept, all, theme);
+        spans.extend(answer(s, Action::OnlyVisible, only, theme));
+        spans.extend(answer(s, Action::Escape, " cancel".into(), theme));
+        text.push(Line::from(spans));
     } else if let Bulk::Status(status) = ask.what {
         let n = ask.changing();
         let already = ask.all.len().saturating_sub(n);
@@ -70,12 +68,15 @@ pub fn lines<'a>(s: &State, ask: &Ask, theme: &Theme) -> Vec<Line<'a>> {
             )));
         }
         text.push(Line::default());
-        text.push(Line::from(vec![
-            Span::styled(accept, theme.key()),
-            Span::raw(format!(" set {} to {status}   ", thousands(n))),
-            Span::styled(cancel, theme.key()),
-            Span::raw(" cancel, nothing changes"),
-        ]));
+        let set = format!(" set {} to {status}   ", thousands(n));
+        let mut spans = answer(s, Action::Accept, set, theme);
+        spans.extend(answer(
+            s,
+            Action::Escape,
+            " cancel, nothing changes".into(),
+            theme,
+        ));
+        text.push(Line::from(spans));
     }
     text
 }

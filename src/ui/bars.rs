@@ -7,6 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::api::GroupBy;
 use crate::app::Action;
+use crate::app::action::Layer;
 use crate::app::state::{LoadState, Mode, State};
 
 use super::fit::fit;
@@ -115,13 +116,17 @@ pub fn header(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             1,
             Span::styled(format!("│ offline: {} ", fit(e, 70)), theme.error()),
         )),
-        LoadState::Failed(e) => parts.push((
-            1,
-            Span::styled(
-                format!("│ load failed: {} (Ctrl-R to retry) ", fit(e, 60)),
-                theme.error(),
-            ),
-        )),
+        LoadState::Failed(e) => {
+            let retry = (s.keymap.key(Action::Reload))
+                .map_or(String::new(), |k| format!("({k} to retry) "));
+            parts.push((
+                1,
+                Span::styled(
+                    format!("│ load failed: {} {retry}", fit(e, 60)),
+                    theme.error(),
+                ),
+            ))
+        }
         _ => {}
     }
     parts.push((
@@ -220,9 +225,13 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Span::raw(s.filter.clone()),
             Span::styled("▏", theme.key()),
         ];
+        let keys = [(Action::Accept, "keep"), (Action::Escape, "clear")];
         match s.filter_errors.first() {
             Some(e) => spans.push(Span::styled(format!("  ✗ {e}"), theme.error())),
-            None => spans.push(Span::styled("  Enter keep · Esc clear", theme.dim())),
+            None => spans.push(Span::styled(
+                format!("  {}", layer_hints(s, Layer::Filter, &keys)),
+                theme.dim(),
+            )),
         }
         Line::from(spans)
     } else if s.mode == Mode::Find {
@@ -231,15 +240,26 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Span::raw(s.find.clone()),
             Span::styled("▏", theme.key()),
             Span::styled(
-                "  jumps, does not filter · a number goes to that row · Enter stay · Esc back",
+                format!(
+                    "  {}",
+                    joined(
+                        ["jumps, does not filter", "a number goes to that row"]
+                            .map(|t| Some(t.to_string()))
+                            .into_iter()
+                            .chain(
+                                [(Action::Accept, "stay"), (Action::Escape, "back")]
+                                    .iter()
+                                    .map(|(a, t)| layer_hint(s, Layer::Find, *a, t))
+                            )
+                    )
+                ),
                 theme.dim(),
             ),
         ])
     } else if let Some(e) = s.filter_errors.first() {
-        Line::from(Span::styled(
-            format!(" ✗ filter: {e} · / to edit"),
-            theme.error(),
-        ))
+        let edit =
+            (s.keymap.key(Action::Filter)).map_or(String::new(), |k| format!(" · {k} to edit"));
+        Line::from(Span::styled(format!(" ✗ filter: {e}{edit}"), theme.error()))
     } else if let Some(t) = &s.toast {
         Line::from(Span::styled(
             fit(&format!(" {t}"), usize::from(area.width)),
@@ -307,8 +327,9 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             Some(reason) => reason.describe(left),
             None => format!("retrying in {} s", left.as_secs_f64().ceil() as u64),
         };
+        let now = s.keymap.hint(Action::Flush, "sends now");
         spans.push(Span::styled(
-            format!("  {text} · $ sends now"),
+            format!("  {}", joined([Some(text), now])),
             theme.pending(),
         ));
     }
@@ -317,15 +338,23 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     }
     let conflicts = s.queue.conflicts();
     if conflicts > 0 {
+        let what = format!(
+            "{conflicts} conflict{}",
+            if conflicts == 1 { "" } else { "s" }
+        );
         spans.push(Span::styled(
-            format!(
-                "  {conflicts} conflict{} · r keeps yours · T takes Puffle's",
-                if conflicts == 1 { "" } else { "s" }
-            ),
+            format!("  {}", joined([Some(what), conflict_keys(s)])),
             theme.error(),
         ));
     } else if c.failed > 0 {
-        spans.push(Span::styled("  ] next failed · r retry", theme.dim()));
+        let keys = [
+            s.keymap.hint(Action::NextFailed, "next failed"),
+            s.keymap.hint(Action::Retry, "retry"),
+        ];
+        let text = joined(keys);
+        if !text.is_empty() {
+            spans.push(Span::styled(format!("  {text}"), theme.dim()));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -349,6 +378,51 @@ const HINTS: [(Action, &str); 14] = [
     (Action::SortNext, "sort"),
 ];
 
+/// The parts that are there, joined by ` · `.
+pub fn joined(parts: impl IntoIterator<Item = Option<String>>) -> String {
+    parts.into_iter().flatten().collect::<Vec<_>>().join(" · ")
+}
+
+/// `"{key} {text}"` with the first key of `action` in `layer`; `None` when it has no key.
+/// In the two questions Esc always cancels, so an unbound `escape` still shows Esc there.
+pub fn layer_hint(s: &State, layer: Layer, action: Action, text: &str) -> Option<String> {
+    key_or_fixed(s, layer, action).map(|k| format!("{k} {text}"))
+}
+
+/// The first key of `action` in `layer`, or Esc for `escape` in a question (Esc is fixed
+/// there), or `None`.
+pub fn key_or_fixed(s: &State, layer: Layer, action: Action) -> Option<String> {
+    let fixed = action == Action::Escape && matches!(layer, Layer::Confirm | Layer::Quit);
+    (s.keymap.key_in(layer, action)).or_else(|| fixed.then(|| "Esc".to_string()))
+}
+
+/// [`layer_hint`] for each `(action, text)`, joined by ` · `.
+pub fn layer_hints(s: &State, layer: Layer, hints: &[(Action, &str)]) -> String {
+    joined(hints.iter().map(|(a, t)| layer_hint(s, layer, *a, t)))
+}
+
+/// "r keeps yours · T takes Puffle's", from the list's keys (what a conflict can do).
+pub fn conflict_keys(s: &State) -> Option<String> {
+    let text = joined([
+        s.keymap.hint(Action::Retry, "keeps yours"),
+        s.keymap.hint(Action::TakeTheirs, "takes Puffle's"),
+    ]);
+    (!text.is_empty()).then_some(text)
+}
+
+/// "$ sends now", or `None` when the flush action has no key.
+pub fn sends_now(s: &State) -> Option<String> {
+    s.keymap.hint(Action::Flush, "sends now")
+}
+
+/// `"{a}/{b}"` for two related keys of `layer` (`↑/↓`), or the one that has a key.
+fn pair(s: &State, layer: Layer, a: Action, b: Action) -> Option<String> {
+    match (s.keymap.key_in(layer, a), s.keymap.key_in(layer, b)) {
+        (Some(a), Some(b)) => Some(format!("{a}/{b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Hints of a confirmation prompt, from its keymap layer.
 const ASK_HINTS: [(Action, &str); 3] = [
     (Action::Accept, "yes"),
@@ -356,62 +430,124 @@ const ASK_HINTS: [(Action, &str); 3] = [
     (Action::Escape, "cancel"),
 ];
 
-/// Hints while typing a find.
-const FIND_HINTS: [(&str, &str); 4] = [
-    ("Enter", "stay here"),
-    ("Esc", "go back"),
-    ("Ctrl-N/P", "next/previous after Enter"),
-    ("Ctrl-W", "delete word"),
+/// Hints of the quit question, from its keymap layer.
+const QUIT_HINTS: [(Action, &str); 3] = [
+    (Action::Flush, "send, then quit"),
+    (Action::Quit, "quit now"),
+    (Action::Escape, "stay"),
 ];
 
-/// Hints while typing a filter (its keys are fixed, not from the keymap).
-const FILTER_HINTS: [(&str, &str); 7] = [
-    ("Enter", "keep"),
-    ("Esc", "clear"),
-    ("↑/↓", "move"),
-    ("Ctrl-W", "delete word"),
-    ("Ctrl-U", "clear line"),
-    ("~word", "fuzzy"),
-    ("company: name: status: is:", "tokens (? lists all)"),
+/// Hints of the help overlay, from its keymap layer.
+const HELP_HINTS: [(Action, &str); 3] = [
+    (Action::Escape, "close"),
+    (Action::Filter, "filter keys"),
+    (Action::PageDown, "page"),
 ];
 
-/// The hint bar, generated from the keymap: only actions that still have a key are shown.
+/// Hints of the detail pane, from its keymap layer.
+const DETAIL_HINTS: [(Action, &str); 4] = [
+    (Action::Escape, "close"),
+    (Action::OpenUrl, "open"),
+    (Action::CopyEmail, "copy email"),
+    (Action::CopyUrl, "copy URL"),
+];
+
+/// Text-editing hints of the filter and find inputs, from their layers.
+const EDIT_HINTS: [(Action, &str); 2] = [
+    (Action::DeleteWord, "delete word"),
+    (Action::ClearLine, "clear line"),
+];
+
+/// The hint pairs `(key, text)` of the current mode, generated from its keymap layer: only
+/// actions that have a key are shown.
+fn mode_hints(s: &State) -> Vec<(String, String)> {
+    let from = |layer: Layer, hints: &[(Action, &str)]| -> Vec<(String, String)> {
+        (hints.iter())
+            .filter_map(|(a, t)| Some((key_or_fixed(s, layer, *a)?, (*t).to_string())))
+            .collect()
+    };
+    let edit = from(Layer::Filter, &EDIT_HINTS);
+    match &s.mode {
+        Mode::Filter => {
+            let mut out = from(
+                Layer::Filter,
+                &[(Action::Accept, "keep"), (Action::Escape, "clear")],
+            );
+            out.extend(
+                pair(s, Layer::Filter, Action::MoveUp, Action::MoveDown)
+                    .map(|k| (k, "move".into())),
+            );
+            out.extend(edit);
+            out.push(("~word".into(), "fuzzy".into()));
+            let tokens = match s.keymap.key(Action::Help) {
+                Some(k) => format!("tokens ({k} lists all)"),
+                None => "tokens".into(),
+            };
+            out.push(("company: name: status: is:".into(), tokens));
+            out
+        }
+        Mode::Find => {
+            let mut out = from(
+                Layer::Find,
+                &[(Action::Accept, "stay here"), (Action::Escape, "go back")],
+            );
+            let after = match s.keymap.key_in(Layer::Find, Action::Accept) {
+                Some(k) => format!("next/previous after {k}"),
+                None => "next/previous match".to_string(),
+            };
+            out.extend(
+                pair(s, Layer::Normal, Action::FindNext, Action::FindPrev).map(|k| (k, after)),
+            );
+            out.extend(from(Layer::Find, &EDIT_HINTS[..1]));
+            out
+        }
+        Mode::Ask(ask) => {
+            let hints: Vec<(Action, &str)> = (ASK_HINTS.iter())
+                .filter(|(a, _)| *a != Action::OnlyVisible || ask.visible.is_some())
+                .copied()
+                .collect();
+            from(Layer::Confirm, &hints)
+        }
+        Mode::ConfirmQuit => from(Layer::Quit, &QUIT_HINTS),
+        Mode::Help { .. } if s.help_typing => {
+            let mut out = from(
+                Layer::Filter,
+                &[(Action::Accept, "keep"), (Action::Escape, "clear")],
+            );
+            out.extend(edit);
+            out
+        }
+        Mode::Help { .. } => {
+            let mut out = from(Layer::Help, &HELP_HINTS);
+            out.extend(
+                pair(s, Layer::Help, Action::MoveDown, Action::MoveUp)
+                    .map(|k| (k, "scroll".into())),
+            );
+            out
+        }
+        Mode::Detail { .. } => {
+            let mut out = from(Layer::Detail, &DETAIL_HINTS);
+            out.extend(
+                pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp)
+                    .map(|k| (k, "scroll".into())),
+            );
+            out
+        }
+        Mode::Normal => from(Layer::Normal, &HINTS),
+    }
+}
+
+/// The hint bar, generated from the keymap layer of the current mode.
 pub fn hints(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1usize;
-    let fixed = |hints: &[(&'static str, &'static str)]| -> Vec<(String, &'static str)> {
-        hints
-            .iter()
-            .map(|(k, name)| ((*k).to_string(), *name))
-            .collect()
-    };
-    let pairs: Vec<(String, &str)> = if s.mode == Mode::Filter {
-        fixed(&FILTER_HINTS)
-    } else if s.mode == Mode::Find {
-        fixed(&FIND_HINTS)
-    } else if let Mode::Ask(ask) = &s.mode {
-        ASK_HINTS
-            .iter()
-            .filter(|(a, _)| *a != Action::OnlyVisible || ask.visible.is_some())
-            .filter_map(|(a, name)| {
-                let key = s.keymap.confirm_keys_for(*a).first().cloned();
-                let key = key.or_else(|| (*a == Action::Escape).then(|| "Esc".to_string()))?;
-                Some((key, *name))
-            })
-            .collect()
-    } else {
-        HINTS
-            .iter()
-            .filter_map(|(action, name)| Some((s.keymap.keys_for(*action).first()?.clone(), *name)))
-            .collect()
-    };
-    for (key, name) in pairs {
-        let w = super::fit::width(&key) + name.len() + 3;
+    for (key, name) in mode_hints(s) {
+        let w = super::fit::width(&key) + super::fit::width(&name) + 3;
         if used + w > usize::from(area.width) {
             break;
         }
         used += w;
-        spans.push(Span::styled(key.clone(), theme.key()));
+        spans.push(Span::styled(key, theme.key()));
         spans.push(Span::styled(format!(" {name}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -11,10 +11,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use uuid::Uuid;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
 use crate::api::GroupBy;
+use crate::app::action::{Action, Layer};
 use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::state::{DetailSignals, State, gi};
+use crate::keymap::Resolved;
 
+use super::bars::{conflict_keys, joined, sends_now};
 use super::fit::{fit, wrap};
 use super::theme::Theme;
 
@@ -203,11 +208,15 @@ pub fn sync_phase(s: &State, id: &Uuid) -> String {
     match e.phase {
         Phase::Sending(batch) => {
             let then = e.next.map_or(String::new(), |n| format!(" · then {n}"));
-            format!("sending (batch {batch}, attempt {}){then}", e.attempts.max(1))
+            format!(
+                "sending (batch {batch}, attempt {}){then}",
+                e.attempts.max(1)
+            )
         }
-        Phase::Failed if e.error.as_deref() == Some(CONFLICT) => {
-            "held, not sent: the lead changed on Puffle since (a teammate?) · r keeps yours · T takes Puffle's".into()
-        }
+        Phase::Failed if e.error.as_deref() == Some(CONFLICT) => joined([
+            Some("held, not sent: the lead changed on Puffle since (a teammate?)".into()),
+            conflict_keys(s),
+        ]),
         Phase::Failed => {
             let code = e.error.as_deref().unwrap_or("error");
             let after = if e.attempts > 1 {
@@ -215,7 +224,10 @@ pub fn sync_phase(s: &State, id: &Uuid) -> String {
             } else {
                 String::new()
             };
-            format!("failed: refused by Puffle ({code}){after} · r retries")
+            joined([
+                Some(format!("failed: refused by Puffle ({code}){after}")),
+                s.keymap.hint(Action::Retry, "retries"),
+            ])
         }
         Phase::Pending if s.queue.auth_blocked => {
             "not sent: sending stopped (Puffle rejected the API key)".into()
@@ -232,15 +244,20 @@ pub fn sync_phase(s: &State, id: &Uuid) -> String {
                     |r| r.describe(left),
                 );
                 if e.attempts == 0 {
-                    format!("waiting to send: {when} · $ sends now")
+                    joined([Some(format!("waiting to send: {when}")), sends_now(s)])
                 } else {
-                    format!("waiting to retry: {tried} · {when} · $ sends now")
+                    let what = format!("waiting to retry: {tried} · {when}");
+                    joined([Some(what), sends_now(s)])
                 }
             }
             None if e.attempts > 0 => {
-                format!("queued again: {tried}; goes with the next batch · $ sends now")
+                let what = format!("queued again: {tried}; goes with the next batch");
+                joined([Some(what), sends_now(s)])
             }
-            None => "pending: not sent yet, goes after a short pause · $ sends now".into(),
+            None => joined([
+                Some("pending: not sent yet, goes after a short pause".into()),
+                sends_now(s),
+            ]),
         },
     }
 }
@@ -281,6 +298,42 @@ pub fn max_scroll(s: &State) -> usize {
     all.saturating_sub(layout.detail_lines())
 }
 
+/// " Lead · o open · y/Y copy email/URL · j/k scroll · Esc close · Ctrl-C quit ", from the
+/// detail layer's keys (and Ctrl-C only while it quits in the list).
+pub fn title(s: &State) -> String {
+    let key = |a| s.keymap.key_in(Layer::Detail, a);
+    let both = |a: Option<String>, b: Option<String>, ab: &str, one: &str, other: &str| match (a, b)
+    {
+        (Some(a), Some(b)) => Some(format!("{a}/{b} {ab}")),
+        (Some(a), None) => Some(format!("{a} {one}")),
+        (None, Some(b)) => Some(format!("{b} {other}")),
+        (None, None) => None,
+    };
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let quits = s.keymap.resolve(&[], ctrl_c) == Resolved::Action(Action::Quit);
+    let parts = [
+        Some("Lead".to_string()),
+        key(Action::OpenUrl).map(|k| format!("{k} open")),
+        both(
+            key(Action::CopyEmail),
+            key(Action::CopyUrl),
+            "copy email/URL",
+            "copy email",
+            "copy URL",
+        ),
+        both(
+            key(Action::MoveDown),
+            key(Action::MoveUp),
+            "scroll",
+            "scroll down",
+            "scroll up",
+        ),
+        key(Action::Escape).map(|k| format!("{k} close")),
+        quits.then(|| "Ctrl-C quit".to_string()),
+    ];
+    format!(" {} ", joined(parts))
+}
+
 /// Draw the pane in its box (`Layout::detail`), above the toast, status and hint lines, so
 /// what `o`/`y`/`Y` say stays visible.
 pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Theme) {
@@ -292,7 +345,7 @@ pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Th
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
-        .title(" Lead · o open · y/Y copy email/URL · j/k scroll · Esc close · Ctrl-C quit ");
+        .title(title(s));
     super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
 }

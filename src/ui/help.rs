@@ -1,4 +1,5 @@
-//! The help overlay: every binding of the keymap with its description, grouped.
+//! The help overlay: every binding of every keymap layer with its description (the list's
+//! grouped by their group, each other layer in a section of its own), and the filter language.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::Action;
+use crate::app::action::Layer;
 use crate::app::state::State;
 use crate::keymap::key_label;
 
@@ -32,22 +34,17 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         ]));
     }
     let query = s.help_query.to_lowercase();
-    let prompt: Vec<(String, String)> = [Action::Accept, Action::OnlyVisible, Action::Escape]
-        .iter()
-        .map(|a| {
-            let keys = s.keymap.confirm_keys_for(*a).join(", ");
-            let desc = match a {
-                Action::Accept => "Yes: every lead the question counts",
-                Action::OnlyVisible => "Only the visible ones (hidden leads selected)",
-                _ => "Cancel: nothing changes",
-            };
-            (keys, desc.to_string())
+    let mut sections: Vec<(String, Vec<(String, String)>)> = (Layer::ALL.iter())
+        .filter(|l| **l != Layer::Normal)
+        .map(|layer| {
+            let rows = (s.keymap.layer_bindings(*layer).iter())
+                .filter(|b| !b.keys.is_empty())
+                .map(|b| (b.keys_text(), b.desc.clone()))
+                .collect();
+            (layer.title().to_string(), rows)
         })
         .collect();
-    let sections: [(&str, Vec<(String, String)>); 2] = [
-        ("Questions before a bulk change", prompt),
-        ("Filter (/) and find (f)", filter_help()),
-    ];
+    sections.push(filter_language(s));
     for (title, rows) in sections {
         let rows: Vec<_> = rows
             .into_iter()
@@ -61,7 +58,7 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         if !out.is_empty() {
             out.push(Line::default());
         }
-        out.push(Line::from(Span::styled(title.to_owned(), theme.header())));
+        out.push(Line::from(Span::styled(title, theme.header())));
         for (k, d) in rows {
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", fit(&k, 18)), theme.key()),
@@ -70,6 +67,29 @@ pub fn lines<'a>(s: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         }
     }
     out
+}
+
+/// The filter language section: its title names the filter and find keys, and its last row
+/// how a find jumps to a row, all from the keymap.
+fn filter_language(s: &State) -> (String, Vec<(String, String)>) {
+    let filter = s.keymap.key(Action::Filter);
+    let find = s.keymap.key(Action::Find);
+    let title = match (&filter, &find) {
+        (Some(a), Some(b)) => format!("Filter ({a}) and find ({b})"),
+        (Some(a), None) => format!("Filter ({a}) and find"),
+        (None, Some(b)) => format!("Filter and find ({b})"),
+        (None, None) => "Filter and find".to_string(),
+    };
+    let mut rows = filter_help();
+    if let Some(find) = find {
+        let enter = s.keymap.key_in(Layer::Find, Action::Accept);
+        let keys = match enter {
+            Some(e) => format!("{find} 48213 {e}"),
+            None => format!("{find} 48213"),
+        };
+        rows.push((keys, "find jumps to row 48,213 (no filter)".into()));
+    }
+    (title, rows)
 }
 
 /// The which-key popup: after the first key of a chord (e.g. `*`), what may follow.
@@ -104,6 +124,31 @@ pub fn which_key(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
+/// " Keys · j/k scroll · Esc close ", from the help layer's keys.
+pub fn title(s: &State) -> String {
+    let key = |a| s.keymap.key_in(Layer::Help, a);
+    let scroll = match (key(Action::MoveDown), key(Action::MoveUp)) {
+        (Some(d), Some(u)) => Some(format!("{d}/{u} scroll")),
+        (Some(d), None) => Some(format!("{d} scroll down")),
+        (None, Some(u)) => Some(format!("{u} scroll up")),
+        (None, None) => None,
+    };
+    let close = key(Action::Escape).map(|k| format!("{k} close"));
+    format!(
+        " {} ",
+        super::bars::joined([Some("Keys".into()), scroll, close])
+    )
+}
+
+/// How many lines the overlay has (to bound its scroll).
+pub fn line_count(s: &State) -> usize {
+    let theme = Theme {
+        color: s.settings.color,
+        palette: s.settings.palette,
+    };
+    lines(s, &theme).len()
+}
+
 /// Draw the overlay in its box (`Layout::help`).
 pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Theme) {
     let mut all = lines(s, theme);
@@ -121,7 +166,10 @@ pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Th
             Span::styled(if s.help_typing { "▏" } else { "" }, theme.key()),
         ])
     } else {
-        Line::from(Span::styled(" / to filter", theme.dim()))
+        match s.keymap.key_in(Layer::Help, Action::Filter) {
+            Some(k) => Line::from(Span::styled(format!(" {k} to filter"), theme.dim())),
+            None => Line::default(),
+        }
     };
     let visible = super::layout::help_lines(popup);
     let total = all.len();
@@ -141,7 +189,7 @@ pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Th
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
-        .title(" Keys · j/k scroll · Esc close ")
+        .title(title(s))
         .title_bottom(Line::from(position).right_aligned());
     super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);

@@ -47,8 +47,9 @@ pub fn too_small_message(s: &State, (width, height): (u16, u16)) -> String {
     if s.mode == Mode::ConfirmQuit {
         let n = s.queue.unsent();
         format!(
-            "{head} · {n} change{} not sent: y quits anyway, s sends then quits, n stays",
-            if n == 1 { "" } else { "s" }
+            "{head} · {n} change{} not sent: {}",
+            if n == 1 { "" } else { "s" },
+            popup::quit_answers_text(s)
         )
     } else {
         match s.keymap.keys_for(crate::app::Action::Quit).first() {

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::app::action::{Action, Layer};
 use crate::app::state::State;
 
 use super::theme::Theme;
@@ -24,6 +25,38 @@ pub fn clear(frame: &mut Frame, r: Rect) {
         }
     }
     frame.render_widget(Clear, r);
+}
+
+/// The answers of the quit question, in the order it shows them.
+const QUIT_ANSWERS: [(Action, &str); 3] = [
+    (Action::Flush, "send, then quit"),
+    (Action::Quit, "quit now"),
+    (Action::Escape, "stay"),
+];
+
+/// The keys the quit question names for an answer (at most two; Esc for `escape` when the
+/// layer binds none, since Esc always stays).
+fn quit_keys(s: &State, action: Action) -> Vec<String> {
+    let mut keys = s.keymap.keys_in(Layer::Quit, action);
+    keys.truncate(if action == Action::Escape { 2 } else { 1 });
+    if keys.is_empty() && action == Action::Escape {
+        keys.push("Esc".into());
+    }
+    keys
+}
+
+/// "y quits anyway, s sends then quits, n stays": the quit question's answers in one line,
+/// for the too-small screen.
+pub fn quit_answers_text(s: &State) -> String {
+    let words = [
+        (Action::Quit, "quits anyway"),
+        (Action::Flush, "sends then quits"),
+        (Action::Escape, "stays"),
+    ];
+    (words.iter())
+        .filter_map(|(a, w)| Some(format!("{} {w}", quit_keys(s, *a).first()?)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "Quit with unsent changes?"
@@ -54,29 +87,33 @@ pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         )));
     }
     if failed > 0 {
-        let kept = if s.settings.durable {
-            "kept to retry (r) or drop (set the row's status again)"
+        let kept = if !s.settings.durable {
+            "dropped if you quit now".to_string()
+        } else if let Some(k) = s.keymap.key(Action::Retry) {
+            format!("kept to retry ({k}) or drop (set the row's status again)")
         } else {
-            "dropped if you quit now"
+            "kept to retry or drop (set the row's status again)".to_string()
         };
         text.push(Line::from(format!(
             "{failed} change{} refused by Puffle: {kept}.",
             if failed == 1 { " was" } else { "s were" }
         )));
     }
-    text.extend([
-        Line::default(),
-        Line::from(vec![
-            Span::styled("s", theme.key()),
-            Span::raw(" send, then quit   "),
-            Span::styled("y", theme.key()),
-            Span::raw(" quit now   "),
-            Span::styled("n", theme.key()),
-            Span::raw("/"),
-            Span::styled("Esc", theme.key()),
-            Span::raw(" stay"),
-        ]),
-    ]);
+    let mut answers = Vec::new();
+    for (action, what) in QUIT_ANSWERS {
+        let keys = quit_keys(s, action);
+        if keys.is_empty() {
+            continue;
+        }
+        for (n, k) in keys.into_iter().enumerate() {
+            if n > 0 {
+                answers.push(Span::raw("/"));
+            }
+            answers.push(Span::styled(k, theme.key()));
+        }
+        answers.push(Span::raw(format!(" {what}   ")));
+    }
+    text.extend([Line::default(), Line::from(answers)]);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())

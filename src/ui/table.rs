@@ -184,8 +184,10 @@ fn empty_message(s: &State) -> Option<String> {
             GroupBy::Company => "company",
         };
         return Some(format!(
-            "No {noun} matches \"{}\" · Esc clears the filter",
-            super::fit::fit(&s.filter, 40)
+            "No {noun} matches \"{}\"{}",
+            super::fit::fit(&s.filter, 40),
+            s.keymap
+                .note(crate::app::Action::Escape, "clears the filter")
         ));
     }
     match data.load {

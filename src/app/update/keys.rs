@@ -91,7 +91,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::FindNext => crate::app::find::again(s, true),
         Action::FindPrev => crate::app::find::again(s, false),
         // Prompt keys mean nothing in the list.
-        Action::Accept | Action::OnlyVisible => {}
+        Action::Accept | Action::OnlyVisible | Action::DeleteWord | Action::ClearLine => {}
         Action::SortNext | Action::SortReverse | Action::SwitchView | Action::Reload => {
             act_view(s, a, fx)
         }
@@ -142,7 +142,10 @@ fn act_select(s: &mut State, a: Action) {
         Action::SelectAll => {
             nav::select_all(s);
             let n = s.list().selected.len();
-            s.toast = Some(format!("{n} selected · Esc clears"));
+            s.toast = Some(format!(
+                "{n} selected{}",
+                s.keymap.note(Action::Escape, "clears")
+            ));
         }
         Action::SelectNone => clear_selection(s),
         Action::InvertSelection => nav::invert(s),

@@ -4,6 +4,7 @@
 use crate::api::{ApiError, GroupBy, Lead, Status};
 use crate::store::{CachedLeads, OutboxRow};
 
+use crate::app::action::Action;
 use crate::app::msg::Effect;
 use crate::app::state::{DetailSignals, LoadState, State, gi};
 use crate::app::triage;
@@ -190,7 +191,16 @@ pub(super) fn on_restore(
             ));
         }
         if refused > 0 {
-            parts.push(format!("{refused} refused by Puffle (] shows, r retries)"));
+            let keys = s.keymap.hints(
+                &[(Action::NextFailed, "shows"), (Action::Retry, "retries")],
+                ", ",
+            );
+            let keys = if keys.is_empty() {
+                keys
+            } else {
+                format!(" ({keys})")
+            };
+            parts.push(format!("{refused} refused by Puffle{keys}"));
         }
         s.toast = Some(parts.join(" · "));
     }
