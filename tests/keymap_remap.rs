@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::server;
 use lead_triage::app::action::{ACTIONS, Action, Layer};
-use puffle_demo_server::{ServerConfig, ServerHandle};
 use pty::{Pty, line_with};
+use puffle_demo_server::{ServerConfig, ServerHandle};
 use screen::{boxed, hint_bar, hint_items, position, row, stable};
 
 /// Keys no layer binds by default, as keymap names.

@@ -59,7 +59,7 @@ impl Layer {
     pub fn title(self) -> &'static str {
         match self {
             Layer::Normal => "List",
-            Layer::Filter => "Typing a filter (/, and the help's filter)",
+            Layer::Filter => "Typing a filter (and the help's own filter)",
             Layer::Find => "Typing a find",
             Layer::Help => "This help",
             Layer::Detail => "Detail pane",
@@ -276,6 +276,28 @@ actions! {
 }
 
 impl Action {
+    /// The status a `set_<status>` action sets.
+    pub fn sets(self) -> Option<crate::api::Status> {
+        use crate::api::Status;
+        match self {
+            Action::SetNew => Some(Status::New),
+            Action::SetContacted => Some(Status::Contacted),
+            Action::SetDismissed => Some(Status::Dismissed),
+            _ => None,
+        }
+    }
+
+    /// The status whose visible leads a `select_status_<status>` action selects.
+    pub fn selects(self) -> Option<crate::api::Status> {
+        use crate::api::Status;
+        match self {
+            Action::SelectStatusNew => Some(Status::New),
+            Action::SelectStatusContacted => Some(Status::Contacted),
+            Action::SelectStatusDismissed => Some(Status::Dismissed),
+            _ => None,
+        }
+    }
+
     /// This action's row of [`ACTIONS`].
     pub fn def(self) -> &'static ActionDef {
         // The table is built in enum order by `actions!`, so the index is the discriminant.

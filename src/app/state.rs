@@ -100,6 +100,8 @@ pub struct Dataset {
     pub generation: u64,
     /// Age in seconds of the cached listing shown until the refresh completes.
     pub cached_age: Option<u64>,
+    /// Leads the load in progress has brought so far (for the header's progress).
+    pub refreshed: usize,
     /// Leads whose status changed on the server since we last saw them (another rep).
     pub changed_elsewhere: HashSet<u32>,
 }

@@ -64,6 +64,7 @@ mod tests {
             in_window: 98,
             waiting: [0, 0, waiting, 0],
             holdup,
+            holdups: [None, None, holdup, None],
             sent: [0; 4],
             rate_limited: 0,
         }

@@ -85,6 +85,8 @@ pub struct BudgetView {
     pub waiting: [u32; 4],
     /// Why they wait and for how long at most, when something waits.
     pub holdup: Option<(Holdup, Duration)>,
+    /// The same, per lane (`Lane as usize`): why requests of that lane wait, when they do.
+    pub holdups: [Option<(Holdup, Duration)>; 4],
     /// Requests sent since the budget was made, per lane.
     pub sent: [u64; 4],
     /// 429 answers seen.
@@ -119,7 +121,8 @@ struct Inner {
     waiting: [u32; 4],
     sent_total: [u64; 4],
     rate_limited: u64,
-    holdup: Option<(Holdup, Instant)>,
+    /// Per lane: why its waiting requests wait, and until when at most.
+    holdup: [Option<(Holdup, Instant)>; 4],
     writes_pending: bool,
 }
 
@@ -201,7 +204,7 @@ impl Budget {
                 waiting: [0; 4],
                 sent_total: [0; 4],
                 rate_limited: 0,
-                holdup: None,
+                holdup: [None; 4],
                 writes_pending: false,
             }),
             changed: Notify::new(),
@@ -252,7 +255,7 @@ impl Budget {
                             place.registered = true;
                         }
                         if let Some(hold) = at {
-                            inner.holdup = Some(hold);
+                            inner.holdup[lane as usize] = Some(hold);
                         }
                         at.map(|(_, at)| at)
                     }
@@ -329,15 +332,20 @@ impl Budget {
         let now = Instant::now();
         inner.prune(now);
         let waiting = inner.waiting;
-        let holdup = inner
-            .holdup
-            .filter(|_| waiting.iter().any(|n| *n > 0))
-            .map(|(why, at)| (why, at.saturating_duration_since(now)));
+        let mut holdups = [None; 4];
+        for (i, h) in holdups.iter_mut().enumerate() {
+            *h = inner.holdup[i]
+                .filter(|_| waiting[i] > 0)
+                .map(|(why, at)| (why, at.saturating_duration_since(now)));
+        }
+        // The most urgent lane that waits says why.
+        let holdup = holdups.iter().flatten().next().copied();
         BudgetView {
             per_min: inner.per_min,
             in_window: inner.sent.len() as u32,
             waiting,
             holdup,
+            holdups,
             sent: inner.sent_total,
             rate_limited: inner.rate_limited,
         }
@@ -359,8 +367,8 @@ impl Place<'_> {
             inner.waiting[self.lane as usize] -= 1;
             self.registered = false;
         }
-        if inner.waiting.iter().all(|n| *n == 0) {
-            inner.holdup = None;
+        if inner.waiting[self.lane as usize] == 0 {
+            inner.holdup[self.lane as usize] = None;
         }
         drop(inner);
         self.budget.changed.notify_waiters();

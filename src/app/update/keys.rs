@@ -3,7 +3,6 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::api::Status;
 use crate::keymap::Resolved;
 
 use super::lead::{copy, export, open_detail, open_url};
@@ -77,9 +76,11 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         | Action::SelectStatusContacted
         | Action::SelectStatusDismissed
         | Action::SelectFailed => act_select(s, a),
-        Action::SetNew => triage::set_status(s, Status::New, fx),
-        Action::SetContacted => triage::set_status(s, Status::Contacted, fx),
-        Action::SetDismissed => triage::set_status(s, Status::Dismissed, fx),
+        Action::SetNew | Action::SetContacted | Action::SetDismissed => {
+            if let Some(st) = a.sets() {
+                triage::set_status(s, st, fx);
+            }
+        }
         Action::Undo => triage::undo(s, fx),
         Action::Redo => triage::redo(s, fx),
         Action::Flush => triage::send_now(s, fx),
@@ -149,17 +150,11 @@ fn act_select(s: &mut State, a: Action) {
         }
         Action::SelectNone => clear_selection(s),
         Action::InvertSelection => nav::invert(s),
-        Action::SelectStatusNew => {
-            let n = nav::select_status(s, Status::New);
-            report_selected(s, n, "new");
-        }
-        Action::SelectStatusContacted => {
-            let n = nav::select_status(s, Status::Contacted);
-            report_selected(s, n, "contacted");
-        }
-        Action::SelectStatusDismissed => {
-            let n = nav::select_status(s, Status::Dismissed);
-            report_selected(s, n, "dismissed");
+        Action::SelectStatusNew | Action::SelectStatusContacted | Action::SelectStatusDismissed => {
+            if let Some(st) = a.selects() {
+                let n = nav::select_status(s, st);
+                report_selected(s, n, st.as_str());
+            }
         }
         Action::SelectFailed => {
             let n = nav::select_failed(s);

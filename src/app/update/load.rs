@@ -12,6 +12,7 @@ use crate::app::triage;
 pub(super) fn start_load(s: &mut State, group: GroupBy) -> Effect {
     let data = &mut s.data[gi(group)];
     data.generation += 1;
+    data.refreshed = 0;
     data.load = LoadState::Loading;
     Effect::Load {
         group,
@@ -51,6 +52,7 @@ pub(super) fn on_page(
         conflicts += usize::from(s.queue.observe(&lead.id, lead.status));
     }
     let data = &mut s.data[gi(group)];
+    data.refreshed += leads.len();
     data.merge(leads);
     for i in ours {
         data.changed_elsewhere.remove(&i);
