@@ -345,6 +345,17 @@ impl Runner {
             Effect::Check { group, ids } => {
                 let _ = self.worker.send(Command::Check { group, ids });
             }
+            Effect::CheckScreen {
+                group,
+                generation,
+                ids,
+            } => {
+                let _ = self.worker.send(Command::CheckScreen {
+                    group,
+                    generation,
+                    ids,
+                });
+            }
             Effect::LoadSignals { group, id } => {
                 let _ = self.worker.send(Command::Signals { group, id });
             }

@@ -174,3 +174,171 @@ fn a_paced_listing_says_so_on_stderr() {
         "header and 50 leads"
     );
 }
+
+/// Paced like Puffle, from a cache: a jump to the bottom of the list learns the statuses of
+/// the rows now on screen in the "on screen" lane, long before the background listing
+/// reaches them, while rows the rep never looked at wait for it; the listing's own status
+/// requests then leave those rows out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jump_down_a_cached_list_learns_that_screens_statuses_first() {
+    use lead_triage::api::{GroupBy, LeadQuery, Status};
+    use lead_triage::store::CachedLeads;
+
+    let server = demo_server::start(ServerConfig {
+        leads: 3_000,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let api_key = || ApiKey::new(server.api_key()).unwrap();
+    // Yesterday's listing, read without pacing: the cache this run starts from.
+    let unpaced = Client::new(
+        ClientConfig::new(&server.base_url(), api_key())
+            .unwrap()
+            .unpaced(),
+    )
+    .unwrap();
+    let cached = unpaced
+        .pager(LeadQuery {
+            limit: 100,
+            ..LeadQuery::default()
+        })
+        .collect_all()
+        .await
+        .unwrap()
+        .leads;
+    assert_eq!(cached.len(), 3_000);
+    // Since then a teammate changed the last 40 leads and 40 in the middle.
+    let other = |s: Status| {
+        if s == Status::Contacted {
+            Status::Dismissed
+        } else {
+            Status::Contacted
+        }
+    };
+    let was: std::collections::HashMap<String, Status> = cached
+        .iter()
+        .map(|l| (l.id.to_string(), l.status))
+        .collect();
+    let restore = |cached: Vec<lead_triage::api::Lead>| Msg::Restore {
+        outbox: Vec::new(),
+        cache: vec![(
+            GroupBy::Person,
+            CachedLeads {
+                leads: cached,
+                saved_at: 0,
+            },
+            3_600,
+        )],
+        check: false,
+    };
+    let new_state = || {
+        State::new(
+            Settings::default(),
+            Keymap::default_keymap(),
+            Jitter::seeded(5),
+        )
+    };
+    let jump = || Msg::Key(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
+    // Which rows the screen shows after the jump, and which sit in the middle of the view.
+    let mut preview = new_state();
+    lead_triage::app::update(&mut preview, Msg::Resize(120, 40));
+    lead_triage::app::update(&mut preview, restore(cached.clone()));
+    lead_triage::app::update(&mut preview, jump());
+    let window = preview.layout().window(preview.list());
+    let id_at = |pos: usize| {
+        let i = preview.list().rows[pos];
+        preview.data().leads[i as usize].id.to_string()
+    };
+    let bottom: Vec<String> = window.map(id_at).collect();
+    assert!(bottom.len() >= 30, "{} rows on screen", bottom.len());
+    let middle: Vec<String> = (1_500..1_540).map(id_at).collect();
+    let items: Vec<Value> = bottom
+        .iter()
+        .chain(&middle)
+        .map(|id| serde_json::json!({ "entityId": id, "status": other(was[id]).to_string() }))
+        .collect();
+    common::hook_post_async(
+        &server,
+        "/__statuses",
+        serde_json::json!({ "items": items }),
+    )
+    .await;
+    let bottom_signals: HashSet<String> = cached
+        .iter()
+        .filter(|l| bottom.contains(&l.id.to_string()))
+        .map(|l| l.signal_ids[0].to_string())
+        .collect();
+    let before = common::hook_get_async(&server, "/__log").await;
+    let before = before.as_array().unwrap().len();
+
+    // Paced at 300 a minute: the refresh (30 pages and their statuses) takes about 12 s.
+    let mut cfg = ClientConfig::new(&server.base_url(), api_key()).unwrap();
+    cfg.rate_limit_per_min = Some(300);
+    let mut r = Runner::new(Client::new(cfg).unwrap(), new_state(), None);
+    r.apply(Msg::Resize(120, 40));
+    r.apply(restore(cached));
+    r.start();
+    assert_eq!(r.state.list().rows.len(), 3_000, "the cache is on screen");
+    // The rep jumps to the last lead.
+    r.apply(jump());
+    assert_eq!(r.state.list().cursor, 2_999);
+    let shown = |s: &State, id: &str| {
+        let i = s.data().by_id[&id.parse().unwrap()];
+        s.shown_status(&s.data().leads[i as usize])
+    };
+    assert!(
+        r.run_until(Duration::from_secs(20), |s| bottom
+            .iter()
+            .all(|id| shown(s, id) == other(was[id])))
+            .await,
+        "the rows on screen learned their statuses"
+    );
+    // Meanwhile the middle of the list, never on screen, still shows what the cache said.
+    assert!(
+        middle.iter().all(|id| shown(&r.state, id) == was[id]),
+        "rows off screen were learned before the background listing reached them"
+    );
+    let listed = r.state.data().refreshed;
+    assert!(
+        listed < 1_500,
+        "the listing had already reached the middle ({listed} rows)"
+    );
+
+    // The whole refresh ends; every status is Puffle's.
+    assert!(
+        r.run_until(Duration::from_secs(60), |s| matches!(
+            s.data().load,
+            lead_triage::app::state::LoadState::Loaded
+        ))
+        .await,
+        "the refresh finished"
+    );
+    assert!(
+        middle
+            .iter()
+            .all(|id| shown(&r.state, id) == other(was[id]))
+    );
+    let log = common::hook_get_async(&server, "/__log").await;
+    let log = &log.as_array().unwrap()[before..];
+    // The bottom screen was asked about once, by the screen check: its rows by id, then
+    // their signals; the listing's status requests left them out.
+    let by_id: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["path"] == "/api/signals/leads" && !ids_of(e).is_empty())
+        .filter(|e| ids_of(e).iter().any(|id| bottom.contains(id)))
+        .collect();
+    assert_eq!(by_id.len(), 1, "one check of the bottom screen");
+    let asked: HashSet<String> = ids_of(by_id[0]).into_iter().collect();
+    assert_eq!(asked, bottom.iter().cloned().collect::<HashSet<_>>());
+    let signal_reads = log
+        .iter()
+        .filter(|e| e["path"] == "/api/signals")
+        .filter(|e| ids_of(e).iter().any(|id| bottom_signals.contains(id)))
+        .count();
+    assert!(
+        signal_reads <= 1,
+        "the bottom rows' signals were read {signal_reads} times"
+    );
+    assert!(log.iter().all(|e| e["status"] == 200));
+}

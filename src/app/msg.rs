@@ -36,6 +36,13 @@ pub enum Msg {
         generation: u64,
         statuses: Vec<(uuid::Uuid, crate::api::Status)>,
     },
+    /// Statuses Puffle has now for rows that were on screen before the load listed them
+    /// (`Effect::CheckScreen`); empty when they could not be learned.
+    ScreenStatuses {
+        group: GroupBy,
+        generation: u64,
+        statuses: Vec<(uuid::Uuid, crate::api::Status)>,
+    },
     /// Listing hit a transient failure and will retry after `retry_in`.
     LoadRetrying {
         group: GroupBy,
@@ -144,6 +151,13 @@ pub enum Effect {
     /// Learn Puffle's current statuses of queued leads before sending them (`Msg::Observed`).
     Check {
         group: GroupBy,
+        ids: Vec<uuid::Uuid>,
+    },
+    /// Learn the statuses of rows on screen that the load in progress has not listed yet, in
+    /// the budget's "on screen" lane, ahead of the background listing (`Msg::ScreenStatuses`).
+    CheckScreen {
+        group: GroupBy,
+        generation: u64,
         ids: Vec<uuid::Uuid>,
     },
     /// Fetch a lead's signals for the detail pane.

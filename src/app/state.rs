@@ -104,6 +104,11 @@ pub struct Dataset {
     pub refreshed: usize,
     /// Leads whose status changed on the server since we last saw them (another rep).
     pub changed_elsewhere: HashSet<u32>,
+    /// Leads the load in progress has listed, or whose statuses were asked for because they
+    /// were on screen first (indexed like `leads`; cleared when a load starts).
+    pub seen: Vec<bool>,
+    /// A check of the rows on screen is on its way (at most one at a time).
+    pub checking_screen: bool,
 }
 
 impl Dataset {
@@ -212,6 +217,24 @@ impl Dataset {
             }
         }
         changed
+    }
+
+    /// Mark leads as listed (or asked about) by the load in progress.
+    pub fn mark_seen(&mut self, ids: impl IntoIterator<Item = Uuid>) {
+        for id in ids {
+            if let Some(&i) = self.by_id.get(&id) {
+                let i = i as usize;
+                if self.seen.len() <= i {
+                    self.seen.resize(self.leads.len().max(i + 1), false);
+                }
+                self.seen[i] = true;
+            }
+        }
+    }
+
+    /// Whether the load in progress has listed (or asked about) lead `i`.
+    pub fn is_seen(&self, i: u32) -> bool {
+        self.seen.get(i as usize).copied().unwrap_or(false)
     }
 
     /// Record a status the server confirmed.

@@ -70,6 +70,11 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             generation,
             statuses,
         } => load::on_statuses(s, group, generation, statuses),
+        Msg::ScreenStatuses {
+            group,
+            generation,
+            statuses,
+        } => load::on_screen_statuses(s, group, generation, statuses),
         Msg::LoadRetrying {
             group,
             generation,
@@ -129,5 +134,7 @@ fn finish(s: &mut State, fx: &mut Vec<Effect>) {
     }
     if fx.contains(&Effect::Quit) {
         s.quit = true;
+    } else {
+        load::check_screen(s, fx);
     }
 }

@@ -5,8 +5,9 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -18,7 +19,7 @@ use tokio::task::{JoinError, JoinHandle};
 use uuid::Uuid;
 
 use crate::api::hydration_pairs;
-use crate::api::{Client, GroupBy, LeadQuery, MAX_PAGE_SIZE};
+use crate::api::{Client, GroupBy, Lane, LeadQuery, MAX_PAGE_SIZE};
 use crate::app::Msg;
 use crate::app::queue::Batch;
 use crate::sync::backoff::Backoff;
@@ -34,6 +35,13 @@ pub enum Command {
     /// Learn the statuses Puffle has now for queued leads (restored at start), answered as
     /// `Msg::Observed`.
     Check { group: GroupBy, ids: Vec<Uuid> },
+    /// Learn the statuses of rows on screen ahead of the listing (`Msg::ScreenStatuses`);
+    /// the load of that view then leaves them out of its background hydration.
+    CheckScreen {
+        group: GroupBy,
+        generation: u64,
+        ids: Vec<Uuid>,
+    },
     /// Fetch one lead's signals (detail pane).
     Signals { group: GroupBy, id: Uuid },
 }
@@ -142,6 +150,8 @@ impl TestPanic {
 async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: UnboundedSender<Msg>) {
     let mut tasks: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
     let mut loads: HashMap<GroupBy, AbortHandle> = HashMap::new();
+    // Per view, the leads whose statuses a screen check asked for during the current load.
+    let mut screened: HashMap<GroupBy, Screened> = HashMap::new();
     let test_panic = TestPanic::from_env();
     loop {
         tokio::select! {
@@ -153,7 +163,9 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     }
                     let (handle, reg) = AbortHandle::new_pair();
                     loads.insert(group, handle);
-                    let fut = load(client.clone(), group, generation, msgs.clone());
+                    let checked = Screened::default();
+                    screened.insert(group, checked.clone());
+                    let fut = load(client.clone(), group, generation, checked, msgs.clone());
                     tasks.push(supervised("listing", async move {
                         let _ = Abortable::new(fut, reg).await;
                     }, msgs.clone()));
@@ -179,6 +191,24 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                             }
                         };
                         let _ = tx.send(Msg::Observed { checked: ids, statuses });
+                    }, msgs.clone()));
+                }
+                Some(Command::CheckScreen { group, generation, ids }) => {
+                    if let Some(set) = screened.get(&group) {
+                        set.add(&ids);
+                    }
+                    let client = client.in_lane(Lane::OnScreen);
+                    let tx = msgs.clone();
+                    tasks.push(supervised("checking the rows on screen", async move {
+                        let statuses = match client.current_statuses(group, &ids).await {
+                            Ok(v) => v,
+                            Err(e) => {
+                                // The background listing reaches them in its turn.
+                                tracing::warn!(error = %e, "statuses of {} rows on screen not checked", ids.len());
+                                Vec::new()
+                            }
+                        };
+                        let _ = tx.send(Msg::ScreenStatuses { group, generation, statuses });
                     }, msgs.clone()));
                 }
                 Some(Command::Signals { group, id }) => {
@@ -213,10 +243,33 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
     }
 }
 
+/// Leads of one load whose statuses a screen check already asked for: the load's background
+/// hydration leaves them out (their answer may already be on screen, or is on its way).
+#[derive(Clone, Default)]
+struct Screened(Arc<Mutex<HashSet<Uuid>>>);
+
+impl Screened {
+    fn add(&self, ids: &[Uuid]) {
+        if let Ok(mut set) = self.0.lock() {
+            set.extend(ids.iter().copied());
+        }
+    }
+
+    fn contains(&self, id: &Uuid) -> bool {
+        self.0.lock().is_ok_and(|set| set.contains(id))
+    }
+}
+
 /// List a view page by page. Each page goes to the screen as soon as it arrives (one round
 /// trip); the statuses of its rows are learned from `GET /api/signals` while the next page is
 /// being fetched, and arrive as `Msg::Statuses`.
-async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSender<Msg>) {
+async fn load(
+    client: Client,
+    group: GroupBy,
+    generation: u64,
+    screened: Screened,
+    msgs: UnboundedSender<Msg>,
+) {
     let mut pager = client.pager(LeadQuery {
         group_by: group,
         limit: MAX_PAGE_SIZE,
@@ -235,7 +288,12 @@ async fn load(client: Client, group: GroupBy, generation: u64, msgs: UnboundedSe
         match result {
             Ok(Some(raw)) => {
                 budget.succeeded();
-                let needs: Vec<bool> = raw.status_on_row.iter().map(|s| !s).collect();
+                let needs: Vec<bool> = raw
+                    .status_on_row
+                    .iter()
+                    .zip(&raw.leads)
+                    .map(|(on_row, lead)| !on_row && !screened.contains(&lead.id))
+                    .collect();
                 let pairs = hydration_pairs(&raw.leads, &needs);
                 let sent = msgs.send(Msg::Page {
                     group,

@@ -13,6 +13,8 @@ pub(super) fn start_load(s: &mut State, group: GroupBy) -> Effect {
     let data = &mut s.data[gi(group)];
     data.generation += 1;
     data.refreshed = 0;
+    data.seen.clear();
+    data.checking_screen = false;
     data.load = LoadState::Loading;
     Effect::Load {
         group,
@@ -53,7 +55,9 @@ pub(super) fn on_page(
     }
     let data = &mut s.data[gi(group)];
     data.refreshed += leads.len();
+    let ids: Vec<uuid::Uuid> = leads.iter().map(|l| l.id).collect();
     data.merge(leads);
+    data.mark_seen(ids);
     for i in ours {
         data.changed_elsewhere.remove(&i);
     }
@@ -122,6 +126,58 @@ pub(super) fn on_statuses(
     if group == s.group && (s.sort == super::view::SortKey::Status || !s.filter.is_empty()) {
         s.refresh_view();
     }
+}
+
+/// Most rows one screen check asks about (one `GET /api/signals/leads?ids=…` page).
+const SCREEN_CHECK_MAX: usize = crate::api::MAX_PAGE_SIZE as usize;
+
+/// After every message: while a load runs, the rows on screen that it has not listed yet
+/// (cached rows, or rows far down after a jump or a filter) have their statuses learned
+/// first, in the budget's "on screen" lane, instead of waiting for the background listing
+/// to reach them. One check at a time; the next follows when it is answered, so holding a
+/// movement key asks for the screen the rep stopped on, not for every screen passed.
+pub(super) fn check_screen(s: &mut State, fx: &mut Vec<Effect>) {
+    let group = s.group;
+    let window = s.layout().window(s.list());
+    let data = &s.data[gi(group)];
+    if !matches!(data.load, LoadState::Loading | LoadState::Retrying(_)) || data.checking_screen {
+        return;
+    }
+    let list = s.list();
+    let ids: Vec<uuid::Uuid> = list
+        .rows
+        .get(window)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|&&i| !data.is_seen(i))
+        .filter_map(|&i| data.leads.get(i as usize).map(|l| l.id))
+        .take(SCREEN_CHECK_MAX)
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    let data = &mut s.data[gi(group)];
+    data.mark_seen(ids.iter().copied());
+    data.checking_screen = true;
+    fx.push(Effect::CheckScreen {
+        group,
+        generation: data.generation,
+        ids,
+    });
+}
+
+/// `Msg::ScreenStatuses`: the answer to `check_screen`.
+pub(super) fn on_screen_statuses(
+    s: &mut State,
+    group: GroupBy,
+    generation: u64,
+    statuses: Vec<(uuid::Uuid, Status)>,
+) {
+    if generation != s.data[gi(group)].generation {
+        return;
+    }
+    s.data[gi(group)].checking_screen = false;
+    on_statuses(s, group, generation, statuses);
 }
 
 /// `Msg::LoadRetrying`: the listing retries after a transient failure.
