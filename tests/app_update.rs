@@ -2784,6 +2784,95 @@ fn pages_arrive_one_by_one_and_the_cursor_stays_on_its_lead() {
     assert!(toast.contains('3'), "skipped rows are reported: {toast}");
 }
 
+/// The ids a `CheckScreen` asks about, if `fx` holds one.
+fn screen_check(fx: &[Effect]) -> Option<Vec<Uuid>> {
+    fx.iter().find_map(|e| match e {
+        Effect::CheckScreen { ids, .. } => Some(ids.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_refresh_checks_the_rows_on_screen_it_has_not_listed_one_screen_at_a_time() {
+    let mut s = loaded(leads(500));
+    // A reload starts at the top, which its first page brings: no extra request.
+    let fx = press(&mut s, "ctrl-r");
+    assert_eq!(screen_check(&fx), None, "{fx:?}");
+    // A jump to the bottom asks for exactly the rows now on screen.
+    let fx = press(&mut s, "G");
+    let window = s.layout().window(s.list());
+    let on_screen: Vec<Uuid> = s.list().rows[window]
+        .iter()
+        .map(|&i| s.data().leads[i as usize].id)
+        .collect();
+    assert_eq!(screen_check(&fx), Some(on_screen.clone()));
+    // While that check is out, moving on asks nothing more.
+    let fx = press(&mut s, "pgup");
+    assert_eq!(screen_check(&fx), None);
+    // Its answer lets the next check go: the screen the rep is on now.
+    let generation = s.data().generation;
+    let fx = update(
+        &mut s,
+        Msg::ScreenStatuses {
+            group: GroupBy::Person,
+            generation,
+            statuses: vec![(on_screen[0], Status::Dismissed)],
+        },
+    );
+    let next = screen_check(&fx).expect("the screen moved to checks next");
+    assert!(next.iter().all(|id| !on_screen.contains(id)));
+    assert_eq!(
+        s.data().leads[s.data().by_id[&on_screen[0]] as usize].status,
+        Status::Dismissed,
+        "the answer is shown"
+    );
+    // Rows a page already brought are not asked about again.
+    let fx = update(
+        &mut s,
+        Msg::ScreenStatuses {
+            group: GroupBy::Person,
+            generation,
+            statuses: Vec::new(),
+        },
+    );
+    assert_eq!(screen_check(&fx), None);
+    let fx = press(&mut s, "G");
+    assert_eq!(screen_check(&fx), None, "the bottom was checked already");
+    // Once the load is over, nothing is checked.
+    let mut running = loaded(leads(500));
+    press(&mut running, "ctrl-r");
+    press(&mut running, "G");
+    let generation = running.data().generation;
+    update(
+        &mut running,
+        Msg::ScreenStatuses {
+            group: GroupBy::Person,
+            generation,
+            statuses: Vec::new(),
+        },
+    );
+    assert!(
+        screen_check(&press(&mut running, "pgup")).is_some(),
+        "a screen never looked at is checked while the load runs"
+    );
+    let generation = s.data().generation;
+    update(
+        &mut s,
+        Msg::Page {
+            group: GroupBy::Person,
+            generation,
+            leads: Vec::new(),
+            skipped: 0,
+            last: true,
+        },
+    );
+    // (A screen never looked at, far from the top: checked while a load runs.)
+    let fx = press(&mut s, "pgup");
+    let fx2 = press(&mut s, "pgup");
+    assert_eq!(screen_check(&fx), None);
+    assert_eq!(screen_check(&fx2), None);
+}
+
 #[test]
 fn pages_of_an_older_generation_are_ignored() {
     let mut s = loaded(leads(3));

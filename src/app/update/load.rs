@@ -131,11 +131,17 @@ pub(super) fn on_statuses(
 /// Most rows one screen check asks about (one `GET /api/signals/leads?ids=…` page).
 const SCREEN_CHECK_MAX: usize = crate::api::MAX_PAGE_SIZE as usize;
 
+/// Rows past what the listing has brought that its next page brings anyway.
+const NEXT_PAGE: usize = crate::api::MAX_PAGE_SIZE as usize;
+
 /// After every message: while a load runs, the rows on screen that it has not listed yet
 /// (cached rows, or rows far down after a jump or a filter) have their statuses learned
 /// first, in the budget's "on screen" lane, instead of waiting for the background listing
 /// to reach them. One check at a time; the next follows when it is answered, so holding a
-/// movement key asks for the screen the rep stopped on, not for every screen passed.
+/// movement key asks for the screen the rep stopped on, not for every screen passed. Rows the
+/// listing's next page brings anyway are left to it: a view keeps the listing's order of
+/// first arrival, so lead `i` comes with page `i / 100` (a cache is kept in that order too),
+/// and the top of a freshly started list costs no extra request.
 pub(super) fn check_screen(s: &mut State, fx: &mut Vec<Effect>) {
     let group = s.group;
     let window = s.layout().window(s.list());
@@ -149,7 +155,7 @@ pub(super) fn check_screen(s: &mut State, fx: &mut Vec<Effect>) {
         .get(window)
         .unwrap_or(&[])
         .iter()
-        .filter(|&&i| !data.is_seen(i))
+        .filter(|&&i| !data.is_seen(i) && i as usize >= data.refreshed + NEXT_PAGE)
         .filter_map(|&i| data.leads.get(i as usize).map(|l| l.id))
         .take(SCREEN_CHECK_MAX)
         .collect();
