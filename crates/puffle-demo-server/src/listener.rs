@@ -67,6 +67,9 @@ impl Listener for GuardedListener {
             // axum's impl retries transient accept errors for us.
             let conn = Listener::accept(inner).await;
             if !self.stopped.load(Ordering::SeqCst) {
+                // As web servers do: an answer goes out as soon as it is written, not after
+                // the client's delayed ACK of the previous segment (Nagle).
+                let _ = conn.0.set_nodelay(true);
                 return conn;
             }
             drop(conn);
