@@ -7,6 +7,7 @@ pub mod fit;
 pub mod help;
 pub mod layout;
 pub mod popup;
+mod progress;
 pub mod table;
 pub mod theme;
 
