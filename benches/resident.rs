@@ -172,6 +172,9 @@ fn main() {
         d,
         "--log-file",
         &format!("{d}/tui.log"),
+        // The built-in server has no limit here: list at full speed, not at Puffle's 100/min.
+        "--rate-limit-per-min",
+        "0",
     ];
 
     // 1. Full listing.

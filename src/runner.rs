@@ -217,7 +217,12 @@ impl Runner {
             // rest follows from a background thread.
             let mut cache = Vec::new();
             let mut rest = Vec::new();
-            for g in [GroupBy::Person, GroupBy::Company] {
+            // The view on screen is read first.
+            let mut groups = [GroupBy::Person, GroupBy::Company];
+            if self.state.group == GroupBy::Company {
+                groups.reverse();
+            }
+            for g in groups {
                 match store.load_cache(g, 0) {
                     Ok(Some(c)) => {
                         let age = now.saturating_sub(c.saved_at);
@@ -452,25 +457,25 @@ impl Runner {
             for g in groups {
                 let n = store.cache_chunks(g).unwrap_or(0);
                 for k in 1..n {
-                    match store.load_cache_raw(g, k) {
-                        Ok(Some((chunk, _))) => {
-                            let last = k + 1 == n;
-                            if tx
-                                .send(Msg::CachePage {
-                                    group: g,
-                                    chunk,
-                                    last,
-                                })
-                                .is_err()
-                            {
-                                return;
-                            }
-                        }
-                        Ok(None) => {}
+                    // Parsed here, beside the UI thread, which only builds the records. An
+                    // unreadable chunk is skipped (it is only a cache).
+                    let leads = match store.load_cache(g, k) {
+                        Ok(c) => c.map(|c| c.leads).unwrap_or_default(),
                         Err(e) => {
                             tracing::warn!(error = %e, "lead cache chunk unreadable");
                             break;
                         }
+                    };
+                    let last = k + 1 == n;
+                    if tx
+                        .send(Msg::CachePage {
+                            group: g,
+                            leads,
+                            last,
+                        })
+                        .is_err()
+                    {
+                        return;
                     }
                 }
             }

@@ -345,23 +345,6 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// One chunk of a view's cached listing as stored (JSON), with its save time; parse it
-    /// with [`parse_cache_chunk`]. Lets the caller parse on the thread that keeps the result.
-    pub fn load_cache_raw(
-        &self,
-        group: GroupBy,
-        chunk: usize,
-    ) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT saved_at, leads FROM lead_cache WHERE grp = ?1 AND chunk = ?2",
-                params![group_name(group), chunk as i64],
-                |r| Ok((r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(0)?.max(0) as u64)),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
-    }
-
     /// One chunk of a view's cached listing. A chunk that cannot be read is skipped (it is
     /// only a cache) with a warning.
     pub fn load_cache(

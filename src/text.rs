@@ -203,6 +203,10 @@ fn keep_whole_graphemes(s: &mut String, max_chars: usize) {
 /// flag tag sequence), and `s` has at most `max_chars` characters. U+2028/U+2029 count as
 /// kept only if `separators_kept`: they are safe, but `sanitize_line` turns them into spaces.
 fn all_kept(s: &str, max_chars: usize, separators_kept: bool) -> bool {
+    if s.is_ascii() {
+        // One byte per character, and the only ASCII characters not kept are controls.
+        return s.len() <= max_chars && !s.bytes().any(|b| b.is_ascii_control());
+    }
     let mut n = 0usize;
     let mut chars = s.char_indices();
     while let Some((i, c)) = chars.next() {

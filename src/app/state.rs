@@ -369,7 +369,7 @@ pub struct State {
     /// The lead of the detail pane.
     pub detail: Option<Detail>,
     /// What happened to each lead's changes in this session, with the time (since start).
-    pub sync_log: HashMap<Uuid, Vec<(Duration, String)>>,
+    pub sync_log: HashMap<Uuid, std::collections::VecDeque<(Duration, String)>>,
     /// Filter of the help overlay, and whether it is being typed.
     pub help_query: String,
     pub help_typing: bool,
@@ -445,14 +445,15 @@ impl State {
         let now = self.now;
         let log = self.sync_log.entry(id).or_default();
         if log.len() == HISTORY_PER_LEAD {
-            log.remove(0);
+            // A ring: the full history of a lead sent again and again costs no shifting.
+            log.pop_front();
         }
-        log.push((now, event));
+        log.push_back((now, event));
         if self.sync_log.len() > HISTORY_LEADS {
             // Oldest last-logged time first (ties in any order); never the lead just logged.
             let mut by_age: Vec<(Duration, Uuid)> = (self.sync_log.iter())
                 .filter(|(k, _)| **k != id)
-                .map(|(k, v)| (v.last().map_or(Duration::ZERO, |e| e.0), *k))
+                .map(|(k, v)| (v.back().map_or(Duration::ZERO, |e| e.0), *k))
                 .collect();
             let drop = self.sync_log.len() - (HISTORY_LEADS - HISTORY_LEADS / 10);
             by_age.select_nth_unstable(drop - 1);

@@ -328,15 +328,29 @@ pub fn retry_due(s: &mut State, fx: &mut Vec<Effect>) {
 /// Hand every batch the queue allows to the worker.
 pub fn flush(s: &mut State, fx: &mut Vec<Effect>) {
     for batch in s.queue.take_batches() {
+        // Most items of a batch share their line: format it once (this runs between a
+        // batch's answer and the next request).
+        let mut last: Option<(Status, u32, String)> = None;
         for item in &batch.items {
-            let attempt = match s.queue.entries.get(&item.entity_id).map(|e| e.attempts) {
-                Some(n) if n > 1 => format!(", attempt {n}"),
-                _ => String::new(),
+            let n = s
+                .queue
+                .entries
+                .get(&item.entity_id)
+                .map_or(0, |e| e.attempts);
+            let line = match &last {
+                Some((status, k, line)) if *status == item.status && *k == n => line.clone(),
+                _ => {
+                    let attempt = if n > 1 {
+                        format!(", attempt {n}")
+                    } else {
+                        String::new()
+                    };
+                    let line = format!("sending {} (batch {}{attempt})", item.status, batch.id);
+                    last = Some((item.status, n, line.clone()));
+                    line
+                }
             };
-            s.log(
-                item.entity_id,
-                format!("sending {} (batch {}{attempt})", item.status, batch.id),
-            );
+            s.log(item.entity_id, line);
         }
         fx.push(Effect::Send(batch));
     }
@@ -505,11 +519,21 @@ pub fn on_batch(
             String::new()
         }
     };
+    let mut last: Option<(Status, u32, String)> = None;
     for &(id, group, status) in &r.confirmed {
         s.data[gi(group)].set_status(&id, status);
-        let line = match nth(&id) {
-            n if n > 1 => format!("{status} confirmed by Puffle (attempt {n})"),
-            _ => format!("{status} confirmed by Puffle"),
+        let n = nth(&id).max(1);
+        let line = match &last {
+            Some((st, k, line)) if *st == status && *k == n => line.clone(),
+            _ => {
+                let line = if n > 1 {
+                    format!("{status} confirmed by Puffle (attempt {n})")
+                } else {
+                    format!("{status} confirmed by Puffle")
+                };
+                last = Some((status, n, line.clone()));
+                line
+            }
         };
         s.log(id, line);
     }
@@ -530,10 +554,17 @@ pub fn on_batch(
     } else {
         "queued again".to_owned()
     };
-    let settled: std::collections::HashSet<Uuid> = (r.confirmed.iter().map(|c| c.0))
-        .chain(r.refused.iter().map(|c| c.0))
-        .collect();
-    let mut unsettled: Vec<&Uuid> = attempts.keys().filter(|id| !settled.contains(id)).collect();
+    // Usually every item was confirmed or refused (they are among `attempts`): nothing more
+    // to say, and no set to build.
+    let all_settled = r.confirmed.len() + r.refused.len() >= attempts.len();
+    let mut unsettled: Vec<&Uuid> = if all_settled {
+        Vec::new()
+    } else {
+        let settled: std::collections::HashSet<Uuid> = (r.confirmed.iter().map(|c| c.0))
+            .chain(r.refused.iter().map(|c| c.0))
+            .collect();
+        attempts.keys().filter(|id| !settled.contains(id)).collect()
+    };
     unsettled.sort_unstable();
     for id in unsettled {
         let Some(e) = s.queue.entries.get(id) else {

@@ -100,7 +100,7 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             cache,
             check,
         } => load::on_restore(s, outbox, cache, check, fx),
-        Msg::CachePage { group, chunk, last } => load::on_cache_page(s, group, chunk, last, fx),
+        Msg::CachePage { group, leads, last } => load::on_cache_page(s, group, leads, last, fx),
         Msg::Notice(text) => s.toast = Some(text),
         Msg::Signals { id, result } => load::on_signals(s, id, result),
         Msg::Enqueue(changes) => sync::on_enqueue(s, changes, fx),

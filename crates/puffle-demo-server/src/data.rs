@@ -11,7 +11,7 @@ use std::ops::Range;
 use uuid::Uuid;
 
 use super::hostile::{self, HostileCompany, HostilePerson};
-use super::order::{Ordering, find_by_id, sort_by_id};
+use super::order::{Ordering, find_by_id, sort_by_id, sorted_ids};
 use super::pools;
 use super::rng::Rng;
 
@@ -197,6 +197,10 @@ pub(crate) struct Dataset {
     persons_by_id: Vec<u32>,
     companies_by_id: Vec<u32>,
     signals_by_id: Vec<u32>,
+    /// The ids of those rows, in the same order.
+    person_ids: Vec<Uuid>,
+    company_ids: Vec<Uuid>,
+    signal_ids: Vec<Uuid>,
     /// `[recency, signalCount, topScore]` orderings for persons and companies.
     person_orders: [Ordering; 3],
     company_orders: [Ordering; 3],
@@ -308,6 +312,9 @@ impl Dataset {
         let persons_by_id = sort_by_id(persons.len(), |i| persons[i].id);
         let companies_by_id = sort_by_id(companies.len(), |i| companies[i].id);
         let signals_by_id = sort_by_id(signals.len(), |i| signals[i].id);
+        let person_ids = sorted_ids(&persons_by_id, |r| persons[r as usize].id);
+        let company_ids = sorted_ids(&companies_by_id, |r| companies[r as usize].id);
+        let signal_ids = sorted_ids(&signals_by_id, |r| signals[r as usize].id);
         // Timestamps as sort keys (all after 1970; an empty company's i64::MIN sorts last).
         let ts_key = |t: i64| t.max(0) as u64;
         let person_orders = [
@@ -334,6 +341,9 @@ impl Dataset {
             persons_by_id,
             companies_by_id,
             signals_by_id,
+            person_ids,
+            company_ids,
+            signal_ids,
             person_orders,
             company_orders,
             signal_order,
@@ -343,11 +353,10 @@ impl Dataset {
 
     /// The person or company with this id.
     pub(crate) fn entity(&self, id: &Uuid) -> Option<EntityRef> {
-        find_by_id(&self.persons_by_id, id, |r| self.persons[r as usize].id)
+        find_by_id(&self.persons_by_id, &self.person_ids, id)
             .map(EntityRef::Person)
             .or_else(|| {
-                find_by_id(&self.companies_by_id, id, |r| self.companies[r as usize].id)
-                    .map(EntityRef::Company)
+                find_by_id(&self.companies_by_id, &self.company_ids, id).map(EntityRef::Company)
             })
     }
 
@@ -359,7 +368,7 @@ impl Dataset {
     /// Parses and looks up a signal id; malformed ids are simply unknown.
     pub(crate) fn signal_str(&self, id: &str) -> Option<u32> {
         let id = Uuid::parse_str(id).ok()?;
-        find_by_id(&self.signals_by_id, &id, |r| self.signals[r as usize].id)
+        find_by_id(&self.signals_by_id, &self.signal_ids, &id)
     }
 
     pub(crate) fn order(&self, group: GroupBy, sort: SortBy) -> &Ordering {

@@ -84,12 +84,18 @@ pub(crate) fn sort_by_id(n: usize, id_of: impl Fn(usize) -> Uuid) -> Vec<u32> {
     rows
 }
 
-/// Binary search in rows sorted by id.
-pub(crate) fn find_by_id(by_id: &[u32], id: &Uuid, id_of: impl Fn(u32) -> Uuid) -> Option<u32> {
-    by_id
-        .binary_search_by(|&row| id_of(row).cmp(id))
+/// The ids of `by_id`'s rows, in its order: a lookup then searches one contiguous array
+/// instead of touching a scattered record at every step (a PATCH of 200 items looks up 200).
+pub(crate) fn sorted_ids(by_id: &[u32], id_of: impl Fn(u32) -> Uuid) -> Vec<Uuid> {
+    by_id.iter().map(|&r| id_of(r)).collect()
+}
+
+/// Binary search in rows sorted by id (`sorted` from [`sorted_ids`]).
+pub(crate) fn find_by_id(by_id: &[u32], sorted: &[Uuid], id: &Uuid) -> Option<u32> {
+    sorted
+        .binary_search(id)
         .ok()
-        .map(|pos| by_id[pos])
+        .and_then(|pos| by_id.get(pos).copied())
 }
 
 #[cfg(test)]
@@ -119,11 +125,12 @@ mod tests {
         let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
         expected.sort_by_key(|&r| ids[r as usize]);
         assert_eq!(rows, expected);
+        let sorted = sorted_ids(&rows, |r| ids[r as usize]);
         for (pos, &row) in rows.iter().enumerate() {
-            let found = find_by_id(&rows, &ids[row as usize], |r| ids[r as usize]);
+            let found = find_by_id(&rows, &sorted, &ids[row as usize]);
             assert_eq!(found, Some(row), "lookup at {pos}");
         }
-        assert_eq!(find_by_id(&rows, &Uuid::nil(), |r| ids[r as usize]), None);
+        assert_eq!(find_by_id(&rows, &sorted, &Uuid::nil()), None);
         // String order agrees with byte order.
         let strings: Vec<String> = rows.iter().map(|&r| ids[r as usize].to_string()).collect();
         assert!(strings.windows(2).all(|w| w[0] < w[1]));

@@ -276,15 +276,13 @@ pub(super) fn on_restore(
 pub(super) fn on_cache_page(
     s: &mut State,
     group: GroupBy,
-    chunk: Vec<u8>,
+    leads: Vec<crate::api::model::Lead>,
     last: bool,
     fx: &mut Vec<Effect>,
 ) {
     if last {
         fx.push(Effect::TrimMemory);
     }
-    let leads = crate::store::parse_cache_chunk(&chunk).unwrap_or_default();
-    drop(chunk);
     let data = &mut s.data[gi(group)];
     // Never let cached data overwrite what a refresh already brought.
     data.merge_new(leads);
