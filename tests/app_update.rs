@@ -3551,3 +3551,68 @@ fn batches_whose_leads_were_all_applied_elsewhere_free_their_slots_for_the_rest(
     assert_eq!(next[0].items.len(), 100);
     assert_eq!(s.queue.counts, counts(0, 100, 0));
 }
+
+/// `.` sets the last status key's status again, on the row or the selection it now acts on;
+/// before any status key it says there is nothing to repeat, and undo takes a repeat back.
+#[test]
+fn dot_repeats_the_last_status_key_on_the_row_or_the_selection() {
+    let mut s = loaded(leads(8));
+    let cursor = |s: &State| s.cursor_lead().expect("a row").id;
+    let shown_id = |s: &State, id: Uuid| {
+        let i = s.data().by_id[&id];
+        s.shown_status(&s.data().leads[i as usize])
+    };
+    press(&mut s, ".");
+    assert_eq!(s.queue.counts.pending, 0, "nothing was repeated");
+    assert!(
+        s.toast
+            .as_deref()
+            .is_some_and(|t| t.contains("nothing to repeat")),
+        "{:?}",
+        s.toast
+    );
+    // A status key on one row moves down (as Gmail's auto-advance): `.` acts on the next.
+    let a = cursor(&s);
+    press(&mut s, "d");
+    let b = cursor(&s);
+    assert_ne!(a, b);
+    press(&mut s, ".");
+    assert_eq!(
+        shown_id(&s, b),
+        Status::Dismissed,
+        "repeated on the next row"
+    );
+    // The latest status key is the one repeated.
+    let c = cursor(&s);
+    press(&mut s, "c");
+    assert_eq!(shown_id(&s, c), Status::Contacted);
+    let d = cursor(&s);
+    press(&mut s, ".");
+    assert_eq!(shown_id(&s, d), Status::Contacted);
+    // On a selection: every selected lead, and only those.
+    keys(&mut s, "space space");
+    let selected: Vec<Uuid> = s
+        .list()
+        .selected
+        .iter()
+        .map(|&i| s.data().leads[i as usize].id)
+        .collect();
+    assert_eq!(selected.len(), 2);
+    press(&mut s, ".");
+    for id in &selected {
+        assert_eq!(shown_id(&s, *id), Status::Contacted);
+    }
+    let untouched = s
+        .data()
+        .leads
+        .iter()
+        .filter(|l| ![a, b, c, d].contains(&l.id) && !selected.contains(&l.id))
+        .all(|l| s.shown_status(l) == Status::New);
+    assert!(untouched, "no other lead changed");
+    // Undo takes the repeat back as one step.
+    press(&mut s, "u");
+    for id in &selected {
+        assert_eq!(shown_id(&s, *id), Status::New);
+    }
+    assert_eq!(shown_id(&s, d), Status::Contacted);
+}

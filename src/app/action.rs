@@ -208,6 +208,9 @@ actions! {
     SetDismissed "set_dismissed" "Status" { Normal ["d", "3"] "Dismiss (selection or row)" }
     Undo "undo" "Status" { Normal ["u", "z"] "Undo last change" }
     Redo "redo" "Status" { Normal ["U"] "Redo" }
+    Repeat "repeat" "Status" {
+        Normal ["."] "Repeat the last status key",
+    }
     Flush "flush" "Queue" {
         Normal ["$"] "Send queued changes now",
         Quit ["s", "enter"] "Send, then quit",

@@ -379,6 +379,8 @@ pub struct State {
     pub find: String,
     pub find_origin: usize,
     pub last_find: String,
+    /// The status the last status key set (`.` sets it again).
+    pub last_status: Option<crate::api::Status>,
 }
 
 /// Index of a view in the per-view arrays.
@@ -425,6 +427,7 @@ impl State {
             find: String::new(),
             find_origin: 0,
             last_find: String::new(),
+            last_status: None,
         }
     }
 

@@ -14,6 +14,8 @@ use super::view::SortKey;
 
 /// A status key: apply `status` to the targets (see [`nav::targets`]).
 pub fn set_status(s: &mut State, status: Status, fx: &mut Vec<Effect>) {
+    // What `.` repeats: the last status key pressed, on whatever it then acts on.
+    s.last_status = Some(status);
     let (targets, bulk) = nav::targets(s);
     if targets.is_empty() {
         return;

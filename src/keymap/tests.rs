@@ -39,6 +39,7 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::SetDismissed, &["d", "3"]),
     (Action::Undo, &["u", "z"]),
     (Action::Redo, &["U"]),
+    (Action::Repeat, &["."]),
     (Action::Flush, &["$"]),
     (Action::Retry, &["r"]),
     (Action::RetryAll, &["R"]),

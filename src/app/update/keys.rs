@@ -81,6 +81,10 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
                 triage::set_status(s, st, fx);
             }
         }
+        Action::Repeat => match s.last_status {
+            Some(st) => triage::set_status(s, st, fx),
+            None => s.toast = Some("nothing to repeat: no status key pressed yet".into()),
+        },
         Action::Undo => triage::undo(s, fx),
         Action::Redo => triage::redo(s, fx),
         Action::Flush => triage::send_now(s, fx),
