@@ -21,6 +21,9 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Longest name, company or headline we keep, in characters.
 pub const MAX_FIELD_CHARS: usize = 300;
 
+/// Longest signal text we keep (an excerpt, a drafted DM or comment), in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
 /// Longest server-supplied error message we keep, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 200;
 

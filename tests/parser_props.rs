@@ -29,7 +29,7 @@ use lead_triage::headless::{InputError, parse_ids, parse_items};
 use lead_triage::keymap::{Keymap, Resolved, action_name, parse_chord};
 use lead_triage::store::parse_cache_chunk;
 use lead_triage::text::{
-    MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, clean, is_terminal_safe, sanitize_line,
+    MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, MAX_TEXT_CHARS, clean, is_terminal_safe, sanitize_line,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -239,6 +239,18 @@ fn expect_str(field: &Field) -> Option<String> {
     match field {
         Some(Value::String(s)) if !s.trim().is_empty() => {
             let c = clean(s);
+            let t = c.trim();
+            (!t.is_empty()).then(|| t.to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// [`expect_str`] for a signal's longer texts, kept up to `MAX_TEXT_CHARS`.
+fn expect_text(field: &Field) -> Option<String> {
+    match field {
+        Some(Value::String(s)) => {
+            let c = sanitize_line(s, MAX_TEXT_CHARS);
             let t = c.trim();
             (!t.is_empty()).then(|| t.to_owned())
         }
@@ -908,6 +920,7 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
         (status_field(), status_field(), score_field()),
         (text_field(), text_field(), text_field(), text_field()),
         (text_field(), text_field(), extra_fields()),
+        (text_field(), text_field(), text_field(), text_field()),
     )
         .prop_map(
             |(
@@ -915,6 +928,7 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
                 ((es, entity_status), (pes, person_entity_status), (score_v, score)),
                 (type_label, label, formatted, title),
                 (created, url, mut o),
+                (source, excerpt, dm, comment),
             )| {
                 o.insert("id".into(), json!(id));
                 put(&mut o, "entityId", &entity);
@@ -928,6 +942,10 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
                 put(&mut o, "title", &title);
                 put(&mut o, "createdAt", &created);
                 put(&mut o, "url", &url);
+                put(&mut o, "sourceId", &source);
+                put(&mut o, "excerpt", &excerpt);
+                put(&mut o, "dmText", &dm);
+                put(&mut o, "commentText", &comment);
                 let s = Signal {
                     id: clean(&id),
                     entity_id,
@@ -939,6 +957,10 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
                     score,
                     created_at: expect_str(&created),
                     url: expect_str(&url),
+                    source: expect_str(&source),
+                    excerpt: expect_text(&excerpt),
+                    dm_text: expect_text(&dm),
+                    comment_text: expect_text(&comment),
                 };
                 (Value::Object(o), Some(s))
             },

@@ -270,7 +270,21 @@ fn detail_pane() {
         Msg::Signals {
             id,
             result: Ok(vec![
-                signal(2, "Hiring 3 AEs in Dublin"),
+                // What a rep decides from: the post itself, where it was found, and the
+                // drafts Puffle wrote for it.
+                lead_triage::api::model::Signal {
+                    source: Some("linkedin_post".into()),
+                    excerpt: Some(
+                        "We are growing the Dublin team: three Account Executives to open the Nordics, remote-friendly, start in January."
+                            .into(),
+                    ),
+                    dm_text: Some(
+                        "Hi Ada, congrats on the Dublin hires. We help new AEs ramp in weeks, not months; worth a chat?"
+                            .into(),
+                    ),
+                    comment_text: Some("Great news for Dublin!".into()),
+                    ..signal(2, "Hiring 3 AEs in Dublin")
+                },
                 signal(1, "Raised a Series B 🚀"),
             ]),
         },

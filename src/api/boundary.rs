@@ -10,7 +10,7 @@ use puffle_api::model::{Company, LeadsPage, Person, Signal, SignalsPage};
 use puffle_api::parse::{self, ParseError};
 use puffle_api::{ApiError, Lead, Page, PatchOutcome};
 
-use crate::text::{MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, is_clean, sanitize_line};
+use crate::text::{MAX_FIELD_CHARS, MAX_MESSAGE_CHARS, MAX_TEXT_CHARS, is_clean, sanitize_line};
 
 /// Longest error code kept (codes are short identifiers such as `not_found`).
 const MAX_CODE_CHARS: usize = 60;
@@ -27,8 +27,13 @@ fn sanitized(s: &mut String, max: usize) {
 /// An optional field as the app keeps it: sanitised, trimmed (a CR or tab at either end would
 /// show as a space), and absent when nothing is left.
 fn field(s: &mut Option<String>) {
+    field_up_to(s, MAX_FIELD_CHARS);
+}
+
+/// [`field`] with a limit of its own.
+fn field_up_to(s: &mut Option<String>, max: usize) {
     if let Some(v) = s {
-        sanitized(v, MAX_FIELD_CHARS);
+        sanitized(v, max);
         let t = v.trim();
         if t.is_empty() {
             *s = None;
@@ -91,9 +96,19 @@ pub fn clean_lead(lead: &mut Lead) {
 
 pub fn clean_signal(mut s: Signal) -> Signal {
     sanitized(&mut s.id, MAX_FIELD_CHARS);
-    [&mut s.label, &mut s.title, &mut s.created_at, &mut s.url]
-        .into_iter()
-        .for_each(field);
+    [
+        &mut s.label,
+        &mut s.title,
+        &mut s.created_at,
+        &mut s.url,
+        &mut s.source,
+    ]
+    .into_iter()
+    .for_each(field);
+    // Longer texts (a post, a drafted DM) keep more, on one line: the pane wraps them.
+    for text in [&mut s.excerpt, &mut s.dm_text, &mut s.comment_text] {
+        field_up_to(text, MAX_TEXT_CHARS);
+    }
     s
 }
 

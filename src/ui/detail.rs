@@ -166,6 +166,7 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
                     .score
                     .map(|x| format!("{x}"))
                     .unwrap_or_else(|| "–".into());
+                let meaning = sig.score.and_then(score_meaning);
                 out.push(Line::from(vec![
                     Span::styled(format!("  {} ", date.unwrap_or("----------")), theme.dim()),
                     Span::styled(format!("{score:>3} "), theme.key()),
@@ -178,9 +179,40 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
                         width.saturating_sub(18),
                     )),
                 ]));
+                let indent = "             ";
+                let room = width.saturating_sub(indent.len());
+                let about: Vec<&str> = [meaning, sig.source.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !about.is_empty() {
+                    out.push(Line::from(Span::styled(
+                        format!("{indent}{}", fit(&about.join(" · "), room)),
+                        theme.dim(),
+                    )));
+                }
+                if let Some(text) = &sig.excerpt {
+                    for part in wrap(text, room, 4) {
+                        out.push(Line::from(format!("{indent}{part}")));
+                    }
+                }
+                for (what, text) in [
+                    ("DM draft", &sig.dm_text),
+                    ("comment draft", &sig.comment_text),
+                ] {
+                    if let Some(text) = text {
+                        out.push(Line::from(Span::styled(
+                            format!("{indent}{what}:"),
+                            theme.key(),
+                        )));
+                        for part in wrap(text, room, 6) {
+                            out.push(Line::from(format!("{indent}{part}")));
+                        }
+                    }
+                }
                 if let Some(url) = &sig.url {
                     out.push(Line::from(Span::styled(
-                        format!("             {}", fit(url, width.saturating_sub(13))),
+                        format!("{indent}{}", fit(url, room)),
                         theme.dim(),
                     )));
                 }
@@ -348,4 +380,17 @@ pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Th
         .title(title(s));
     super::popup::clear(frame, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
+}
+
+/// What a score means on Puffle's 1–3 "sellability" scale (older accounts score 0–100 and get
+/// no words).
+fn score_meaning(score: f64) -> Option<&'static str> {
+    [
+        (3.0, "3 of 3: easy sell now"),
+        (2.0, "2 of 3: worth knowing"),
+        (1.0, "1 of 3: irrelevant"),
+    ]
+    .into_iter()
+    .find(|(k, _)| *k == score)
+    .map(|(_, words)| words)
 }

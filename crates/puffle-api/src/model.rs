@@ -246,6 +246,14 @@ pub struct Signal {
     pub score: Option<f64>,
     pub created_at: Option<String>,
     pub url: Option<String>,
+    /// Where the signal was found (`sourceId`, for example `linkedin_post`).
+    pub source: Option<String>,
+    /// The signal's text: what the person posted, the job ad, the news.
+    pub excerpt: Option<String>,
+    /// The drafted DM, when Puffle has one (`POST /api/signals/generate`).
+    pub dm_text: Option<String>,
+    /// The drafted public comment, when Puffle has one.
+    pub comment_text: Option<String>,
 }
 
 /// One page of leads as parsed from the wire.

@@ -184,6 +184,10 @@ fn signal(v: &Value) -> Option<Signal> {
         score: opt_f64(o, "score"),
         created_at: opt_str(o, "createdAt"),
         url: opt_str(o, "url"),
+        source: opt_str(o, "sourceId"),
+        excerpt: opt_str(o, "excerpt"),
+        dm_text: opt_str(o, "dmText"),
+        comment_text: opt_str(o, "commentText"),
     })
 }
 
