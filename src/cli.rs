@@ -202,6 +202,11 @@ pub struct Cli {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Start on this saved view (a name from the config's [views]; `all` for every lead)
+    /// [default: the config's default_view].
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+
     /// Requests a minute this process may send with the key, paced so the server never has to
     /// answer 429; the rep's changes go first [default: 100, Puffle's limit; 0: no pacing].
     #[arg(

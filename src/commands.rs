@@ -184,6 +184,10 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         tracing::warn!(error = %e, "could not clear the demo cache");
     }
     let file = &ctx.config.file;
+    let (views, start_view) = match saved_views(cli, file) {
+        Ok(v) => v,
+        Err(e) => return Ok(fail(&e)),
+    };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let settings = crate::app::Settings {
         debounce: std::time::Duration::from_millis(
@@ -196,6 +200,12 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         mouse: cli.mouse || file.mouse.unwrap_or(false),
         palette: file.palette().unwrap_or_default(),
         confirm_over: file.confirm_over().unwrap_or(0),
+        auto_advance: file.auto_advance.unwrap_or(true),
+        prefetch: file.prefetch.unwrap_or(crate::app::pane::PREFETCH),
+        signals_fresh: file.signals_fresh_min.map_or(crate::app::pane::SIGNALS_FRESH, |m| {
+            std::time::Duration::from_secs(m.saturating_mul(60))
+        }),
+        views,
         ..crate::app::Settings::default()
     };
     let mut state = crate::app::State::new(
@@ -203,6 +213,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         keymap,
         crate::sync::backoff::Jitter::from_entropy(),
     );
+    crate::app::views::start(&mut state, start_view);
     state.banner = recovered;
     let exit = crate::tui::run(crate::runner::Runner::new(client, state, Some(store))).await?;
     if let crate::tui::Exit::WorkerFailed(banner) = &exit {
@@ -210,6 +221,22 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         return Ok(fail(banner));
     }
     Ok(ExitCode::from(exit.code()))
+}
+
+/// The config's saved views and the tab to start on (`--view`, else `default_view`).
+fn saved_views(
+    cli: &Cli,
+    file: &crate::config::FileConfig,
+) -> Result<(Vec<crate::app::views::SavedView>, usize), String> {
+    let pairs: Vec<(String, String)> = (file.views.iter().flatten())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let views = crate::app::views::parse(&pairs)?;
+    let tab = match cli.view.as_deref().or(file.default_view.as_deref()) {
+        Some(name) => crate::app::views::by_name(&views, name)?,
+        None => 0,
+    };
+    Ok((views, tab))
 }
 
 /// `lead-triage sync`: send the outbox without the TUI, through the same engine.

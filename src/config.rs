@@ -10,6 +10,14 @@
 //! mouse = false              # or --mouse
 //! confirm_over = 500         # bulk changes above this many leads ask first (0: never)
 //! rate_limit_per_min = 100   # requests a minute for this key (Puffle's limit; 0: no pacing)
+//! auto_advance = true        # a status key on a lead moves to the next one
+//! prefetch = 3               # leads below the cursor whose signals the reading pane fetches ahead
+//! signals_fresh_min = 15     # signals fetched less long ago are not fetched again
+//! default_view = "hot"       # the saved view shown at start (or --view NAME)
+//!
+//! [views]                    # saved views: tabs, in this order (h/l switch); each a filter
+//! hot = "status:new score:3"
+//! replied = "status:contacted"
 //!
 //! [theme]                    # any of: accent selected pending error dim ok new contacted
 //! error = "lightred"         #         dismissed unknown (names, #rrggbb or 0–255)
@@ -59,6 +67,16 @@ pub struct FileConfig {
     pub rate_limit_per_min: Option<u32>,
     /// Colours per role, e.g. `error = "lightred"`.
     pub theme: Option<std::collections::BTreeMap<String, String>>,
+    /// A status key on a lead moves to the next one (default on).
+    pub auto_advance: Option<bool>,
+    /// Leads below the cursor whose signals the reading pane fetches ahead.
+    pub prefetch: Option<usize>,
+    /// Signals fetched less than this many minutes ago are not fetched again.
+    pub signals_fresh_min: Option<u64>,
+    /// Saved views, name → filter, in the file's order.
+    pub views: Option<indexmap::IndexMap<String, String>>,
+    /// The saved view shown at start.
+    pub default_view: Option<String>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -73,6 +91,11 @@ impl std::fmt::Debug for FileConfig {
             .field("confirm_over", &self.confirm_over)
             .field("rate_limit_per_min", &self.rate_limit_per_min)
             .field("theme", &self.theme)
+            .field("auto_advance", &self.auto_advance)
+            .field("prefetch", &self.prefetch)
+            .field("signals_fresh_min", &self.signals_fresh_min)
+            .field("views", &self.views)
+            .field("default_view", &self.default_view)
             .finish()
     }
 }

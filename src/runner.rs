@@ -126,6 +126,10 @@ impl Runner {
         let (msg_tx, msgs) = unbounded_channel();
         let (worker, worker_task) = worker::spawn(client.clone(), msg_tx.clone());
         state.settings.durable = store.is_some();
+        state.started_unix = crate::store::unix_now();
+        if let Some(code) = store.as_ref().and_then(|st| st.pane_layout().ok().flatten()) {
+            state.pane_layout = crate::app::pane::PaneLayout::from_code(code);
+        }
         Runner {
             for_terminal: Vec::new(),
             state,
@@ -361,8 +365,25 @@ impl Runner {
                     ids,
                 });
             }
-            Effect::LoadSignals { group, id } => {
-                let _ = self.worker.send(Command::Signals { group, id });
+            Effect::LoadSignals { group, id } => self.load_signals(group, id),
+            Effect::SaveSignals {
+                id,
+                fetched_at,
+                signals,
+            } => {
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.save_signals(id, fetched_at, &signals)
+                {
+                    // Only a cache: the pane has them; a later read fetches them again.
+                    tracing::warn!(error = %e, "could not keep the signals in the store");
+                }
+            }
+            Effect::RememberLayout(layout) => {
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.set_pane_layout(layout.code())
+                {
+                    tracing::warn!(error = %e, "could not remember the pane layout");
+                }
             }
             Effect::Copy(text) => self.for_terminal.push(TerminalEffect::Copy(text)),
             Effect::Suspend => self.for_terminal.push(TerminalEffect::Suspend),
@@ -387,6 +408,32 @@ impl Runner {
                 });
             }
             Effect::Quit => {}
+        }
+    }
+
+    /// A lead's signals: from the store's cache when it holds a fresh copy (answered at once,
+    /// no request), else from Puffle through the worker.
+    fn load_signals(&mut self, group: crate::api::GroupBy, id: uuid::Uuid) {
+        let fresh = self.state.settings.signals_fresh.as_secs();
+        let since = crate::store::unix_now().saturating_sub(fresh);
+        let cached = self.store.as_ref().and_then(|st| {
+            st.cached_signals(id, since).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not read cached signals");
+                None
+            })
+        });
+        match cached {
+            Some((fetched_at, signals)) => {
+                let _ = self.msg_tx.send(Msg::Signals {
+                    id,
+                    result: Ok(signals),
+                    fetched_at,
+                    cached: true,
+                });
+            }
+            None => {
+                let _ = self.worker.send(Command::Signals { group, id });
+            }
         }
     }
 

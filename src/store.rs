@@ -18,11 +18,12 @@ use crate::api::{ApiKey, GroupBy, Lead, Status};
 
 mod outbox;
 mod recover;
+mod signal_cache;
 pub use outbox::Claim;
 pub use recover::Recovered;
 
 /// Current schema version.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Leads per cache row: small enough that the first rows load in a few milliseconds, so the
 /// first frame never waits for a large cache.
@@ -282,6 +283,21 @@ impl Store {
                      );
                      INSERT OR IGNORE INTO meta (key, value) VALUES ('next_version', 1);
                      PRAGMA user_version = 3;
+                     COMMIT;",
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        if version < 4 {
+            // v4: the reading pane's signals, per lead, with when they were fetched.
+            self.conn
+                .execute_batch(
+                    "BEGIN;
+                     CREATE TABLE IF NOT EXISTS signal_cache (
+                        lead_id    TEXT PRIMARY KEY,
+                        fetched_at INTEGER NOT NULL,
+                        signals    BLOB NOT NULL
+                     );
+                     PRAGMA user_version = 4;
                      COMMIT;",
                 )
                 .map_err(|e| self.err(e))?;

@@ -5,6 +5,7 @@
 //! ticks on its own drives the spinner and countdowns, and only while something is being
 //! sent, retried or loaded.
 
+use std::io::Write as _;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -183,6 +184,10 @@ pub async fn run(mut runner: Runner) -> std::io::Result<Exit> {
     restore(terminal, mouse);
     // Every change was committed to the outbox before it showed; this saves the listings.
     runner.shutdown();
+    if let Some(line) = crate::app::session::summary(&runner.state) {
+        // On the shell's screen, after the terminal is restored (a closed stderr is fine).
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
     result
 }
 

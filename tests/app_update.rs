@@ -15,6 +15,7 @@ use uuid::Uuid;
 use lead_triage::api::model::{Company, Person};
 use lead_triage::api::{ApiError, GroupBy, ItemError, Lead, PatchOutcome, Status, StatusChange};
 use lead_triage::app::queue::{Batch, Counts, Phase};
+use lead_triage::app::pane::SignalsEntry;
 use lead_triage::app::state::{LoadState, RangeSel};
 use lead_triage::app::view::SortKey;
 use lead_triage::app::{Effect, Mode, Msg, Settings, State, init, update};
@@ -3111,39 +3112,140 @@ fn enter_opens_the_detail_pane_and_loads_its_signals() {
     let mut s = loaded(leads(10));
     keys(&mut s, "j");
     let fx = press(&mut s, "enter");
-    let want = s.data().leads[s.list().rows[1] as usize].id;
-    assert!(fx.contains(&Effect::LoadSignals {
-        group: GroupBy::Person,
-        id: want
-    }));
-    assert_eq!(s.mode, Mode::Detail { scroll: 0 });
+    let row = |s: &State, k: usize| s.data().leads[s.list().rows[k] as usize].id;
+    let want = row(&s, 1);
+    // The lead being read, then the three below it (the default prefetch), once each.
+    let asked: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadSignals { group, id } => Some((*group, *id)),
+            _ => None,
+        })
+        .collect();
+    let ahead: Vec<_> = (1..=4).map(|k| (GroupBy::Person, row(&s, k))).collect();
+    assert_eq!(asked, ahead);
+    assert!(s.pane.is_some());
+    assert_eq!(s.mode, Mode::Normal, "the pane is not a mode: list keys work");
     // A late answer for another lead changes nothing; the right one fills the pane.
     update(
         &mut s,
         Msg::Signals {
             id: id(999),
             result: Ok(vec![]),
+            fetched_at: 0,
+            cached: false,
         },
     );
-    assert!(matches!(
-        s.detail.as_ref().unwrap().signals,
-        lead_triage::app::state::DetailSignals::Loading
-    ));
-    update(
+    assert_eq!(s.signals.get(&want), Some(&SignalsEntry::Loading));
+    let fx = update(
         &mut s,
         Msg::Signals {
             id: want,
             result: Err(ApiError::Timeout),
+            fetched_at: 0,
+            cached: false,
         },
     );
-    assert!(matches!(
-        s.detail.as_ref().unwrap().signals,
-        lead_triage::app::state::DetailSignals::Failed(_)
-    ));
+    assert!(matches!(s.signals.get(&want), Some(SignalsEntry::Failed { .. })));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadSignals { .. })),
+        "a failure is not retried at once: {fx:?}"
+    );
     press(&mut s, "esc");
     assert_eq!(s.mode, Mode::Normal);
-    assert!(s.detail.is_none());
+    assert!(s.pane.is_none());
     assert_eq!(cursor(&s), 1, "the cursor did not move");
+}
+
+#[test]
+fn the_pane_follows_the_cursor_fetches_each_lead_once_and_prefetches_only_ahead() {
+    let mut s = loaded(leads(30));
+    s.settings.prefetch = 2;
+    let row = |s: &State, k: usize| s.data().leads[s.list().rows[k] as usize].id;
+    let mut asked = Vec::new();
+    let take = |fx: Vec<Effect>, asked: &mut Vec<uuid::Uuid>| {
+        for e in fx {
+            if let Effect::LoadSignals { id, .. } = e {
+                asked.push(id);
+            }
+        }
+    };
+    take(press(&mut s, "enter"), &mut asked);
+    for _ in 0..10 {
+        take(press(&mut s, "j"), &mut asked);
+    }
+    for _ in 0..10 {
+        take(press(&mut s, "k"), &mut asked);
+    }
+    // Rows 0..=12: the ten stepped to plus two ahead of the last; nothing twice, nothing
+    // further down, even though no answer arrived (a fetch in flight is not repeated).
+    let want: Vec<_> = (0..=12).map(|k| row(&s, k)).collect();
+    assert_eq!(asked, want);
+    // An answer is kept: reading the lead again later asks nothing.
+    let first = row(&s, 0);
+    update(
+        &mut s,
+        Msg::Signals {
+            id: first,
+            result: Ok(vec![]),
+            fetched_at: 0,
+            cached: false,
+        },
+    );
+    press(&mut s, "esc");
+    let fx = press(&mut s, "enter");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSignals { id, .. } if *id == first)));
+    // Once stale, it is fetched again (the old copy stays on screen meanwhile).
+    let later = s.settings.signals_fresh + Duration::from_secs(1);
+    let fx = update(&mut s, Msg::Tick(later));
+    assert!(fx.contains(&Effect::LoadSignals {
+        group: GroupBy::Person,
+        id: first
+    }));
+    assert!(matches!(
+        s.signals.get(&first),
+        Some(SignalsEntry::Loaded { refreshing: true, .. })
+    ));
+}
+
+#[test]
+fn in_the_pane_status_keys_act_and_advance_and_the_pane_keys_scroll_it() {
+    let mut s = loaded(leads(10));
+    press(&mut s, "enter");
+    keys(&mut s, "d d d");
+    for k in 0..3 {
+        let lead = &s.data().leads[s.list().rows[k] as usize];
+        assert_eq!(s.queue.shown(&lead.id, lead.status), Status::Dismissed, "row {k}");
+    }
+    assert_eq!(cursor(&s), 3, "the pane shows the fourth lead");
+    assert_eq!(s.pane.as_ref().unwrap().lead, Some(s.data().leads[s.list().rows[3] as usize].id));
+    keys(&mut s, "k c");
+    let third = &s.data().leads[s.list().rows[2] as usize];
+    assert_eq!(s.queue.shown(&third.id, third.status), Status::Contacted);
+    // `/` filters with the pane open; `?` opens the help over it.
+    press(&mut s, "/");
+    assert_eq!(s.mode, Mode::Filter);
+    press(&mut s, "esc");
+    press(&mut s, "?");
+    assert!(matches!(s.mode, Mode::Help { .. }));
+    press(&mut s, "esc");
+    assert!(s.pane.is_some());
+    // With auto_advance off the cursor stays.
+    s.settings.auto_advance = false;
+    let at = cursor(&s);
+    press(&mut s, "n");
+    assert_eq!(cursor(&s), at);
+}
+
+#[test]
+fn esc_then_a_key_arriving_as_alt_is_not_lost() {
+    let mut s = loaded(leads(5));
+    press(&mut s, "enter");
+    // tmux sends Esc quickly followed by d as Alt-d: the pane closes, then d dismisses.
+    press(&mut s, "alt-d");
+    assert!(s.pane.is_none());
+    let first = &s.data().leads[s.list().rows[0] as usize];
+    assert_eq!(s.queue.shown(&first.id, first.status), Status::Dismissed);
 }
 
 #[test]

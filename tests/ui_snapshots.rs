@@ -240,9 +240,11 @@ fn a_frame_builds_only_the_visible_rows_at_any_size() {
     assert_eq!(big.group, GroupBy::Person);
 }
 
+/// The reading pane beside the list (180×50): what a rep decides from, the signal's score
+/// meaning, source, excerpt and drafts, with the list still there to move in.
 #[test]
 fn detail_pane() {
-    let mut s = state_with(sample_leads(40), 120, 30);
+    let mut s = state_with(sample_leads(40), 180, 50);
     let fx = update(
         &mut s,
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
@@ -254,7 +256,7 @@ fn detail_pane() {
         panic!("Enter loads the lead's signals")
     };
     // Before the signals arrive the pane says so; then they are listed.
-    let (t, _) = render(&s, 120, 30);
+    let (t, _) = render(&s, 180, 50);
     assert!(format!("{}", t.backend()).contains("loading…"));
     let signal = |n: u8, title: &str| lead_triage::api::model::Signal {
         id: format!("s{n}"),
@@ -287,10 +289,213 @@ fn detail_pane() {
                 },
                 signal(1, "Raised a Series B 🚀"),
             ]),
+            fetched_at: 0,
+            cached: true,
         },
     );
-    let (t, _) = render(&s, 120, 30);
+    let (t, _) = render(&s, 180, 50);
+    let screen = format!("{}", t.backend());
+    // Beside: the list keeps its rows on the left, the pane has the right.
+    assert!(screen.lines().nth(1).is_some_and(|l| l.contains("status") && l.contains("┌ Lead")), "{screen}");
     insta::assert_snapshot!(t.backend());
+}
+
+/// The signals of the cursor's lead (and of the leads ahead, prefetched) as the worker would
+/// answer: one "Hiring" signal each.
+fn answer_signals(s: &mut State, fx: Vec<Effect>) {
+    for e in fx {
+        if let Effect::LoadSignals { id, .. } = e {
+            let signal = lead_triage::api::model::Signal {
+                id: format!("s-{id}"),
+                label: Some("Hiring".into()),
+                title: Some("Hiring 3 AEs in Dublin".into()),
+                score: Some(2.0),
+                source: Some("linkedin_jobs".into()),
+                excerpt: Some("Account Executive, Nordics. Remote-friendly.".into()),
+                created_at: Some("2026-11-02T08:00:00Z".into()),
+                url: Some("https://www.linkedin.com/jobs/1".into()),
+                ..Default::default()
+            };
+            update(
+                s,
+                Msg::Signals {
+                    id,
+                    result: Ok(vec![signal]),
+                    fetched_at: 0,
+                    cached: true,
+                },
+            );
+        }
+    }
+}
+
+fn with_views(leads: Vec<Lead>, w: u16, h: u16, views: &[(&str, &str)]) -> State {
+    let settings = Settings {
+        source: "snapshot".into(),
+        views: lead_triage::app::views::parse(
+            &views
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+        ..Settings::default()
+    };
+    let mut s = State::new(settings, Keymap::default_keymap(), Jitter::seeded(1));
+    update(&mut s, Msg::Resize(w, h));
+    let fx = init(&mut s);
+    let Effect::Load { group, generation } = fx[0] else {
+        panic!("init loads first")
+    };
+    update(
+        &mut s,
+        Msg::Page {
+            group,
+            generation,
+            leads,
+            skipped: 0,
+            last: true,
+        },
+    );
+    s
+}
+
+/// Saved views as tabs with their counts; `l` moves to the next one and lights it.
+#[test]
+fn saved_views_as_tabs_with_counts() {
+    let leads = sample_leads(40);
+    let new = leads.iter().filter(|l| l.status == Status::New).count();
+    let hot = leads
+        .iter()
+        .filter(|l| l.status == Status::New && l.top_score == Some(3.0))
+        .count();
+    let mut s = with_views(
+        leads,
+        120,
+        30,
+        &[("hot", "status:new score:3"), ("fresh", "status:new"), ("none", "status:contacted name:zzz")],
+    );
+    let (t, _) = render(&s, 120, 30);
+    let screen = format!("{}", t.backend());
+    let tabs = screen.lines().nth(1).unwrap();
+    assert!(tabs.contains(&format!("hot {hot} left")), "{tabs}");
+    assert!(tabs.contains(&format!("fresh {new} left")), "{tabs}");
+    assert!(tabs.contains("none queue zero"), "{tabs}");
+    assert!(tabs.contains("[all "), "all is lit: {tabs}");
+    key(&mut s, KeyCode::Char('l'));
+    assert_eq!(s.filter, "status:new score:3");
+    assert_eq!(s.list().rows.len(), hot);
+    // A dismissal leaves the view: its count goes down at once.
+    key(&mut s, KeyCode::Char('d'));
+    let (t, _) = render(&s, 120, 30);
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.lines().nth(1).unwrap().contains(&format!("[hot {} left]", hot - 1)),
+        "{screen}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+/// A saved view with nothing left says so: queue zero.
+#[test]
+fn saved_view_queue_zero() {
+    let mut s = with_views(sample_leads(10), 100, 24, &[("hot", "status:new score:3"), ("none", "name:zzz")]);
+    key(&mut s, KeyCode::Char('h'));
+    assert_eq!(s.filter, "name:zzz");
+    let (t, _) = render(&s, 100, 24);
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("Queue zero: nothing left in none."), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// Stacked (100×40): the pane below the list, which keeps the rows above it.
+#[test]
+fn reading_pane_stacked() {
+    let mut s = state_with(sample_leads(40), 100, 40);
+    let fx = key(&mut s, KeyCode::Enter);
+    answer_signals(&mut s, fx);
+    let (t, _) = render(&s, 100, 40);
+    let screen = format!("{}", t.backend());
+    let pane_top = screen.lines().position(|l| l.contains("┌ Lead")).unwrap();
+    assert!(pane_top > 10, "the pane starts below the list's rows: {screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// A company with its people (those its signals name), each with their status, and the key
+/// that selects them all; pressing it selects exactly them in the person view.
+#[test]
+fn reading_pane_company_with_its_people() {
+    let leads = sample_leads(10);
+    let people: Vec<(Uuid, String)> = leads[1..4].iter().map(|l| (l.id, l.name.clone())).collect();
+    let mut s = state_with(leads, 180, 50);
+    key(&mut s, KeyCode::Char('p'));
+    let company = lead_triage::api::Lead {
+        id: Uuid::from_u128(77),
+        name: "Nordlys Energi AS".into(),
+        status: Status::New,
+        signal_count: 3,
+        top_score: Some(3.0),
+        signal_ids: vec![],
+        person: None,
+        company: Some(lead_triage::api::model::Company {
+            name: Some("Nordlys Energi AS".into()),
+            domain: Some("nordlys.no".into()),
+            linkedin_url: None,
+            industry: Some("Renewable energy".into()),
+        }),
+    };
+    let generation = s.data[1].generation;
+    let fx = update(
+        &mut s,
+        Msg::Page {
+            group: GroupBy::Company,
+            generation,
+            leads: vec![company],
+            skipped: 0,
+            last: true,
+        },
+    );
+    drop(fx);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.contains(&Effect::LoadSignals {
+        group: GroupBy::Company,
+        id: Uuid::from_u128(77)
+    }));
+    let signals = people
+        .iter()
+        .enumerate()
+        .map(|(k, (pid, name))| lead_triage::api::model::Signal {
+            id: format!("c{k}"),
+            entity_id: Some(Uuid::from_u128(77)),
+            person_entity_id: Some(*pid),
+            label: Some("Post engagement".into()),
+            title: Some(format!("{name} engaged with a post about grid storage")),
+            score: Some(3.0),
+            created_at: Some(format!("2026-11-0{}T08:00:00Z", k + 1)),
+            ..Default::default()
+        })
+        .collect();
+    update(
+        &mut s,
+        Msg::Signals {
+            id: Uuid::from_u128(77),
+            result: Ok(signals),
+            fetched_at: 0,
+            cached: true,
+        },
+    );
+    let (t, _) = render(&s, 180, 50);
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("People (3) · a selects them"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+    // `a`: the person view, exactly those three selected.
+    key(&mut s, KeyCode::Char('a'));
+    assert_eq!(s.group, GroupBy::Person);
+    let mut selected: Vec<Uuid> = s.list().selected.iter().map(|&i| s.data().leads[i as usize].id).collect();
+    selected.sort();
+    let mut want: Vec<Uuid> = people.iter().map(|(id, _)| *id).collect();
+    want.sort();
+    assert_eq!(selected, want);
 }
 
 #[test]

@@ -62,7 +62,7 @@ impl Layer {
             Layer::Filter => "Typing a filter (and the help's own filter)",
             Layer::Find => "Typing a find",
             Layer::Help => "This help",
-            Layer::Detail => "Detail pane",
+            Layer::Detail => "Reading pane (every list key works too)",
             Layer::Confirm => "Questions before a bulk change",
             Layer::Quit => "Quit with unsent changes",
         }
@@ -138,43 +138,43 @@ actions! {
         Normal ["j", "down"] "Next row",
         Filter ["down"] "Next row",
         Help ["j", "down"] "Scroll down",
-        Detail ["j", "down"] "Scroll down",
+        Detail ["ctrl-e"] "Scroll the pane down",
     }
     MoveUp "move_up" "Move" {
         Normal ["k", "up"] "Previous row",
         Filter ["up"] "Previous row",
         Help ["k", "up"] "Scroll up",
-        Detail ["k", "up"] "Scroll up",
+        Detail ["ctrl-y"] "Scroll the pane up",
     }
     Top "top" "Move" {
         Normal ["g", "home"] "First row",
         Help ["g", "home"] "To the top",
-        Detail ["g", "home"] "To the top",
+        Detail [] "The pane's top",
     }
     Bottom "bottom" "Move" {
         Normal ["G", "end"] "Last row",
         Help ["G", "end"] "To the end",
-        Detail ["G", "end"] "To the end",
+        Detail [] "The pane's end",
     }
     HalfPageDown "half_page_down" "Move" {
         Normal ["ctrl-d"] "Half a page down",
         Help ["ctrl-d"] "Half a page down",
-        Detail ["ctrl-d"] "Half a page down",
+        Detail [] "The pane half a page down",
     }
     HalfPageUp "half_page_up" "Move" {
         Normal ["ctrl-u"] "Half a page up",
         Help ["ctrl-u"] "Half a page up",
-        Detail ["ctrl-u"] "Half a page up",
+        Detail [] "The pane half a page up",
     }
     PageDown "page_down" "Move" {
         Normal ["pgdn", "ctrl-f"] "Page down",
         Help ["pgdn", "space", "ctrl-f"] "Page down",
-        Detail ["pgdn", "space"] "Page down",
+        Detail ["pgdn"] "Page the pane down",
     }
     PageUp "page_up" "Move" {
         Normal ["pgup", "ctrl-b"] "Page up",
         Help ["pgup", "ctrl-b"] "Page up",
-        Detail ["pgup"] "Page up",
+        Detail ["pgup"] "Page the pane up",
     }
     NextFailed "next_failed" "Move" { Normal ["]"] "Next failed row" }
     PrevFailed "prev_failed" "Move" { Normal ["["] "Previous failed row" }
@@ -225,8 +225,16 @@ actions! {
     SortNext "sort_next" "View" { Normal ["s"] "Sort by next column" }
     SortReverse "sort_reverse" "View" { Normal ["S"] "Reverse sort order" }
     SwitchView "switch_view" "View" { Normal ["p"] "Switch person / company view" }
+    NextView "next_view" "View" { Normal ["l", "right"] "Next saved view (tab)" }
+    PrevView "prev_view" "View" { Normal ["h", "left"] "Previous saved view (tab)" }
     Reload "reload" "View" { Normal ["ctrl-r"] "Reload leads from the server" }
-    Detail "detail" "View" { Normal ["enter"] "Show details" }
+    Detail "detail" "View" { Normal ["enter"] "Reading pane: the lead and signals" }
+    PaneLayout "pane_layout" "View" { Normal ["w"] "Pane beside / below / popup" }
+    NextSignal "next_signal" "View" { Detail ["tab"] "Next signal" }
+    PrevSignal "prev_signal" "View" { Detail ["backtab"] "Previous signal" }
+    OpenSignal "open_signal" "View" { Detail ["O"] "Open the signal's web address" }
+    CopySignalUrl "copy_signal_url" "View" { Detail ["L"] "Copy the signal's web address" }
+    SelectPeople "select_people" "Select" { Detail ["a"] "Select the company's people" }
     OpenUrl "open_url" "View" {
         Normal ["o"] "Open LinkedIn profile in browser",
         Detail ["o"] "Open the LinkedIn profile in the browser",

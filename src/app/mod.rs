@@ -8,14 +8,17 @@ pub mod line_edit;
 mod modes;
 pub mod msg;
 pub mod nav;
+pub mod pane;
 pub mod queue;
 pub mod record;
 pub mod select;
+pub mod session;
 pub mod state;
 pub mod triage;
 pub mod undo;
 pub mod update;
 pub mod view;
+pub mod views;
 
 pub use action::Action;
 pub use msg::{Effect, Msg};

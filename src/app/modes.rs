@@ -1,5 +1,5 @@
 //! Keys, paste and mouse in the modes other than the list itself: the filter input, the help
-//! overlay, the detail pane and the quit question, and every key while the terminal is too
+//! overlay and the quit question (the reading pane is not a mode: see `app::pane`), and every key while the terminal is too
 //! small to draw. Part of `update`. Each mode resolves its keys in its own keymap layer
 //! (`filter`, `help`, `detail`, `quit`; see `app::action`), so every one of them can be
 //! remapped; only Ctrl-C, Esc in the quit question and Backspace in a text input are fixed.
@@ -20,7 +20,7 @@ use super::msg::Effect;
 use super::nav;
 use super::state::{Mode, State, scroll_into_view};
 use super::triage;
-use super::update::{act, copy, open_url};
+use super::update::act;
 
 pub(super) fn is_ctrl_c(key: KeyEvent) -> bool {
     key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
@@ -34,7 +34,7 @@ fn quits_in_list(s: &State, key: KeyEvent) -> bool {
 /// Quit as from the list: close what is open, then ask when changes are unsent.
 pub(super) fn quit_from_anywhere(s: &mut State, fx: &mut Vec<Effect>) {
     s.mode = Mode::Normal;
-    s.detail = None;
+    super::pane::close(s);
     s.help_typing = false;
     s.help_query.clear();
     s.chord.clear();
@@ -140,41 +140,6 @@ pub(super) fn on_paste(s: &mut State, text: &str) {
             Some(k) => format!("paste ignored: press {k} first to paste into the filter"),
             None => "paste ignored: only a filter or a find being typed takes a paste".into(),
         });
-    }
-}
-
-/// A key in the detail pane: the `detail` layer.
-pub(super) fn on_detail_key(s: &mut State, key: KeyEvent, scroll: usize, fx: &mut Vec<Effect>) {
-    if is_ctrl_c(key) {
-        if quits_in_list(s, key) {
-            quit_from_anywhere(s, fx);
-        }
-        return;
-    }
-    // Scrolling stops at the end of the content (the same lines the pane draws), so `k` after
-    // holding `j` moves at once.
-    let max = crate::ui::detail::max_scroll(s);
-    let page = s.layout().detail_lines().max(1);
-    let scroll = scroll.min(max);
-    let to = |n: usize| Mode::Detail { scroll: n.min(max) };
-    let Some(action) = s.keymap.resolve_in(Layer::Detail, key) else {
-        return;
-    };
-    match action {
-        Action::Escape => {
-            s.mode = Mode::Normal;
-            s.detail = None;
-        }
-        Action::OpenUrl => open_url(s, fx),
-        Action::CopyEmail => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
-        Action::CopyUrl => copy(s, fx, "LinkedIn URL", |l| {
-            l.linkedin_url().map(str::to_owned)
-        }),
-        other => {
-            if let Some(n) = scrolled(other, scroll, page, max) {
-                s.mode = to(n);
-            }
-        }
     }
 }
 

@@ -105,10 +105,13 @@ pub enum Msg {
     },
     /// The local store could not be written.
     StoreFailed(String),
-    /// The signals of a lead, for the detail pane.
+    /// The signals of a lead, for the reading pane: fetched from Puffle at `fetched_at` (Unix
+    /// seconds), or read from the store's cache (`cached`).
     Signals {
         id: uuid::Uuid,
         result: Result<Vec<crate::api::model::Signal>, ApiError>,
+        fetched_at: u64,
+        cached: bool,
     },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
@@ -159,8 +162,17 @@ pub enum Effect {
         generation: u64,
         ids: Vec<uuid::Uuid>,
     },
-    /// Fetch a lead's signals for the detail pane.
+    /// A lead's signals for the reading pane: from the store's cache when fresh there, else
+    /// from Puffle (in the budget's "on screen" lane).
     LoadSignals { group: GroupBy, id: uuid::Uuid },
+    /// Keep signals just fetched in the store's cache.
+    SaveSignals {
+        id: uuid::Uuid,
+        fetched_at: u64,
+        signals: std::sync::Arc<Vec<crate::api::model::Signal>>,
+    },
+    /// Remember where the reading pane goes (in the store).
+    RememberLayout(super::pane::PaneLayout),
     /// Open a web address in the browser (only http/https reach here).
     Open(String),
     /// Put text on the clipboard (OSC 52 through the terminal).

@@ -48,6 +48,14 @@ pub struct Settings {
     pub palette: crate::ui::theme::Palette,
     /// A status key acting on more leads than this asks first (0: never asks).
     pub confirm_over: usize,
+    /// With the reading pane open, a status key on the cursor's lead moves to the next one.
+    pub auto_advance: bool,
+    /// Leads below the cursor whose signals the reading pane fetches ahead.
+    pub prefetch: usize,
+    /// Signals fetched less than this long ago are not fetched again (memory or store).
+    pub signals_fresh: Duration,
+    /// Saved views (name and filter), shown as tabs after "all".
+    pub views: Vec<super::views::SavedView>,
 }
 
 /// The default of `confirm_over` (the same for the headless commands).
@@ -65,6 +73,10 @@ impl Default for Settings {
             mouse: false,
             palette: crate::ui::theme::Palette::default(),
             confirm_over: CONFIRM_OVER,
+            auto_advance: true,
+            prefetch: super::pane::PREFETCH,
+            signals_fresh: super::pane::SIGNALS_FRESH,
+            views: Vec::new(),
         }
     }
 }
@@ -295,30 +307,10 @@ pub enum Mode {
     },
     /// Quit was asked with changes not yet sent.
     ConfirmQuit,
-    /// The detail pane of one lead (see `State::detail`).
-    Detail {
-        scroll: usize,
-    },
     /// A question before a status key acts (hidden leads, or more than `confirm_over`).
     Ask(Box<super::ask::Ask>),
     /// Typing a find (`f`): the cursor jumps, nothing is filtered.
     Find,
-}
-
-/// The signals of the lead in the detail pane.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DetailSignals {
-    Loading,
-    Loaded(Vec<crate::api::model::Signal>),
-    Failed(String),
-}
-
-/// The lead shown in the detail pane.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Detail {
-    pub group: GroupBy,
-    pub id: Uuid,
-    pub signals: DetailSignals,
 }
 
 /// Most sync-history lines kept per lead.
@@ -366,8 +358,22 @@ pub struct State {
     pub quit: bool,
     /// Quit as soon as nothing is pending or in flight ("send and quit").
     pub quit_when_idle: bool,
-    /// The lead of the detail pane.
-    pub detail: Option<Detail>,
+    /// The reading pane, when open (it shows the cursor's lead).
+    pub pane: Option<super::pane::Pane>,
+    /// Where the rep wants the pane (remembered in the store).
+    pub pane_layout: super::pane::PaneLayout,
+    /// Signals fetched this session (or read from the store's cache), per lead.
+    pub signals: HashMap<Uuid, super::pane::SignalsEntry>,
+    /// The wall clock at start (Unix seconds), to tell the age of cached signals.
+    pub started_unix: u64,
+    /// The leads the rep set a status on this session, and when the first was set.
+    pub triaged: HashSet<Uuid>,
+    pub first_triage: Option<Duration>,
+    /// Leads each saved view holds in the current view (`None`: not counted yet), and when
+    /// they were counted; `views_dirty` once the leads or statuses changed since.
+    pub view_counts: Vec<Option<usize>>,
+    pub views_counted_at: Option<Duration>,
+    pub views_dirty: bool,
     /// What happened to each lead's changes in this session, with the time (since start).
     pub sync_log: HashMap<Uuid, std::collections::VecDeque<(Duration, String)>>,
     /// Filter of the help overlay, and whether it is being typed.
@@ -419,7 +425,15 @@ impl State {
             store_failed: false,
             quit: false,
             quit_when_idle: false,
-            detail: None,
+            pane: None,
+            pane_layout: super::pane::PaneLayout::Auto,
+            signals: HashMap::new(),
+            started_unix: 0,
+            triaged: HashSet::new(),
+            first_triage: None,
+            view_counts: Vec::new(),
+            views_counted_at: None,
+            views_dirty: true,
             sync_log: HashMap::new(),
             help_query: String::new(),
             help_typing: false,
@@ -486,7 +500,18 @@ impl State {
     /// The screen's layout at the terminal size the state knows: the one `ui::draw` draws
     /// (it computes it from the frame, which has this size once `Msg::Resize` arrived).
     pub fn layout(&self) -> crate::ui::Layout {
-        crate::ui::Layout::of_size(self.size)
+        crate::ui::Layout::with_pane(
+            self.size,
+            self.pane_place(self.size),
+            !self.settings.views.is_empty(),
+        )
+    }
+
+    /// Where the reading pane is drawn in a terminal of `size`, if it is open.
+    pub fn pane_place(&self, size: (u16, u16)) -> Option<crate::ui::layout::PanePlace> {
+        self.pane
+            .as_ref()
+            .map(|_| crate::ui::layout::PanePlace::resolve(self.pane_layout, size))
     }
 
     /// Table rows that fit on screen.

@@ -65,6 +65,7 @@ pub(super) fn commit(
         }
     }
     let changed = step.changes.len();
+    note_triaged(s, &step, true);
     s.history.record(step);
     if bulk {
         // One pass over the rows (not one per target: 100,000 × 100,000 would hang).
@@ -101,10 +102,25 @@ pub(super) fn commit(
         // The row already shows that status: say so, and stay (as Gmail does), so the key is
         // not taken for one that acted.
         s.toast = Some(already(s, targets[0], status));
-    } else {
+    } else if s.settings.auto_advance {
+        // On to the next lead, as Gmail and Superhuman do (`auto_advance = false` stays).
         nav::move_by(s, 1, false);
     }
     after_change(s, changed > 0, fx);
+}
+
+/// Count the leads of a step as triaged this session (or, undone, no longer).
+fn note_triaged(s: &mut State, step: &Step, done: bool) {
+    for (id, _, _) in &step.changes {
+        if done {
+            s.triaged.insert(*id);
+        } else {
+            s.triaged.remove(id);
+        }
+    }
+    if done && !step.changes.is_empty() && s.first_triage.is_none() {
+        s.first_triage = Some(s.now);
+    }
 }
 
 /// "Ada Lovelace is already contacted", noting a change of the rep's still on its way.
@@ -168,6 +184,7 @@ pub fn undo(s: &mut State, fx: &mut Vec<Effect>) {
         step.changes.iter().map(|(id, before, _)| (*id, *before)),
         "undo",
     );
+    note_triaged(s, &step, false);
     focus_first(s, &step);
     s.toast = Some(format!(
         "{} · U to redo",
@@ -188,6 +205,7 @@ pub fn redo(s: &mut State, fx: &mut Vec<Effect>) {
         step.changes.iter().map(|(id, _, after)| (*id, *after)),
         "redo",
     );
+    note_triaged(s, &step, true);
     focus_first(s, &step);
     s.toast = Some(step_summary(s, &step, "redid", |(_, _, after)| *after));
     after_change(s, n > 0, fx);

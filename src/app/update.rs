@@ -20,6 +20,7 @@ use super::triage;
 use super::view;
 
 pub use keys::act;
+pub(super) use load::start_load;
 pub use lead::safe_web_url;
 pub(super) use lead::{copy, open_url};
 
@@ -32,7 +33,26 @@ pub fn init(s: &mut State) -> Vec<Effect> {
 pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     let toast_before = s.toast.clone();
     let recount = !matches!(msg, Msg::Tick(_) | Msg::Budget(_));
+    let key = matches!(msg, Msg::Key(_) | Msg::Mouse(_));
+    let leads_changed = matches!(
+        msg,
+        Msg::Page { .. }
+            | Msg::Statuses { .. }
+            | Msg::ScreenStatuses { .. }
+            | Msg::CachePage { .. }
+            | Msg::Restore { .. }
+            | Msg::Observed { .. }
+            | Msg::BatchDone { .. }
+            | Msg::Claimed { .. }
+            | Msg::Revived(_)
+            | Msg::PersistFailed { .. }
+    );
+    let group_before = s.group;
     let fx = apply(s, msg);
+    if leads_changed || s.group != group_before || fx.iter().any(|f| matches!(f, Effect::Persist(_))) {
+        s.views_dirty = true;
+    }
+    super::views::recount(s, key);
     if recount && s.query.has_tokens() {
         s.recount_stale();
     }
@@ -102,7 +122,12 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         } => load::on_restore(s, outbox, cache, check, fx),
         Msg::CachePage { group, leads, last } => load::on_cache_page(s, group, leads, last, fx),
         Msg::Notice(text) => s.toast = Some(text),
-        Msg::Signals { id, result } => load::on_signals(s, id, result),
+        Msg::Signals {
+            id,
+            result,
+            fetched_at,
+            cached,
+        } => super::pane::on_signals(s, id, result, fetched_at, cached, fx),
         Msg::Enqueue(changes) => sync::on_enqueue(s, changes, fx),
         Msg::RetryAllNow { conflicts_too } => sync::on_retry_all_now(s, conflicts_too, fx),
         Msg::Observed { checked, statuses } => sync::on_observed(s, checked, statuses, fx),
@@ -136,5 +161,6 @@ fn finish(s: &mut State, fx: &mut Vec<Effect>) {
         s.quit = true;
     } else {
         load::check_screen(s, fx);
+        super::pane::follow(s, fx);
     }
 }

@@ -127,6 +127,15 @@ fn matching(input: &ViewInput, range: std::ops::Range<u32>) -> Vec<(u32, u32)> {
 /// Compute the visible rows: indices into `leads` that pass the query, sorted. With words
 /// and the default sort, the best matches come first; otherwise by the sort key. Ties keep the
 /// server's order (reversed with the rest), so the result is total and stable.
+/// How many leads pass the query (a saved view's count), without sorting them.
+pub fn count_matching(input: &ViewInput) -> usize {
+    if input.query.is_empty() {
+        input.data.leads.len()
+    } else {
+        matching(input, 0..input.data.leads.len() as u32).len()
+    }
+}
+
 pub fn compute_rows(input: &ViewInput) -> Vec<u32> {
     let q = input.query;
     let data = input.data;

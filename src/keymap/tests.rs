@@ -48,8 +48,11 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::SortNext, &["s"]),
     (Action::SortReverse, &["S"]),
     (Action::SwitchView, &["p"]),
+    (Action::NextView, &["l", "→"]),
+    (Action::PrevView, &["h", "←"]),
     (Action::Reload, &["C-r"]),
     (Action::Detail, &["Enter"]),
+    (Action::PaneLayout, &["w"]),
     (Action::OpenUrl, &["o"]),
     (Action::CopyEmail, &["y"]),
     (Action::CopyUrl, &["Y"]),
@@ -68,8 +71,13 @@ const EXPECTED_CONFIRM: &[(Action, &[&str])] = &[
     (Action::Escape, &["Esc", "n"]),
 ];
 
-/// Actions without a list binding (prompts and text inputs).
-const PROMPT_ONLY: [Action; 4] = [
+/// Actions without a list binding (prompts, text inputs, the reading pane's own keys).
+const PROMPT_ONLY: [Action; 9] = [
+    Action::NextSignal,
+    Action::PrevSignal,
+    Action::OpenSignal,
+    Action::CopySignalUrl,
+    Action::SelectPeople,
     Action::Accept,
     Action::OnlyVisible,
     Action::DeleteWord,
@@ -194,7 +202,7 @@ fn chords_wait_then_resolve() {
 #[test]
 fn unbound_keys() {
     let km = Keymap::default_keymap();
-    for key in ["w", "ctrl-x", "f5", "alt-j", "tab"] {
+    for key in ["W", "ctrl-x", "f5", "alt-j", "tab"] {
         assert_eq!(km.resolve(&[], k(key)), Resolved::Unbound, "{key}");
     }
 }
@@ -577,8 +585,8 @@ fn texts_do_not_promise_a_key_an_action_lost() {
     );
     let title = crate::ui::detail::title(&s);
     assert_eq!(
-        title, " Lead · j/k scroll · o close · Ctrl-C quit ",
-        "no open or copy key is named"
+        title, " Lead · Tab next signal · O open signal · o close ",
+        "no open or copy key of the profile is named"
     );
     assert_eq!(s.keymap.key_in(Layer::Detail, Action::OpenUrl), None);
 }

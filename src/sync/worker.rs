@@ -216,7 +216,8 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                     let tx = msgs.clone();
                     tasks.push(supervised("loading signals", async move {
                         let result = client.lead_signals(group, id).await;
-                        let _ = tx.send(Msg::Signals { id, result });
+                        let fetched_at = crate::store::unix_now();
+                        let _ = tx.send(Msg::Signals { id, result, fetched_at, cached: false });
                     }, msgs.clone()));
                 }
                 Some(Command::Send(batch)) => {

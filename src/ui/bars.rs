@@ -331,6 +331,9 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     if let Some(text) = budget_wait(s) {
         spans.push(Span::styled(format!("  {text}"), theme.pending()));
     }
+    if let Some(text) = crate::app::session::status_text(s) {
+        spans.push(Span::styled(format!("  {text}"), theme.dim()));
+    }
     if s.queue.auth_blocked {
         spans.push(Span::styled("  sending stopped (bad key)", theme.error()));
     }
@@ -442,12 +445,23 @@ const HELP_HINTS: [(Action, &str); 3] = [
     (Action::PageDown, "page"),
 ];
 
-/// Hints of the detail pane, from its keymap layer.
-const DETAIL_HINTS: [(Action, &str); 4] = [
+/// Hints of the reading pane, from its keymap layer (then the list's keys it acts with).
+const DETAIL_HINTS: [(Action, &str); 5] = [
     (Action::Escape, "close"),
-    (Action::OpenUrl, "open"),
-    (Action::CopyEmail, "copy email"),
-    (Action::CopyUrl, "copy URL"),
+    (Action::NextSignal, "next signal"),
+    (Action::OpenSignal, "open signal"),
+    (Action::CopySignalUrl, "copy link"),
+    (Action::SelectPeople, "select people"),
+];
+
+/// The list's keys that matter most while reading, after the pane's own.
+const READING_HINTS: [(Action, &str); 6] = [
+    (Action::SetDismissed, "dismiss"),
+    (Action::SetContacted, "contacted"),
+    (Action::SetNew, "new"),
+    (Action::Undo, "undo"),
+    (Action::PaneLayout, "layout"),
+    (Action::Help, "help"),
 ];
 
 /// Text-editing hints of the filter and find inputs, from their layers.
@@ -523,12 +537,32 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             );
             out
         }
-        Mode::Detail { .. } => {
-            let mut out = from(Layer::Detail, &DETAIL_HINTS);
+        Mode::Normal if s.pane.is_some() => {
+            // The pane's own keys, the list's it acts with most, then the rest of the pane's.
+            let mut out = from(Layer::Detail, &DETAIL_HINTS[..3]);
+            out.extend(
+                pair(s, Layer::Normal, Action::MoveDown, Action::MoveUp)
+                    .map(|k| (k, "next/prev lead".into())),
+            );
+            let advance = if s.settings.auto_advance { " & next" } else { "" };
+            out.extend(READING_HINTS.iter().filter_map(|(a, t)| {
+                let k = s.keymap.key(*a)?;
+                let t = if a.sets().is_some() {
+                    format!("{t}{advance}")
+                } else {
+                    (*t).to_string()
+                };
+                Some((k, t))
+            }));
             out.extend(
                 pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp)
-                    .map(|k| (k, "scroll".into())),
+                    .map(|k| (k, "scroll pane".into())),
             );
+            let rest: Vec<(Action, &str)> = (DETAIL_HINTS[3..].iter())
+                .filter(|(a, _)| *a != Action::SelectPeople || s.group == GroupBy::Company)
+                .copied()
+                .collect();
+            out.extend(from(Layer::Detail, &rest));
             out
         }
         Mode::Normal => from(Layer::Normal, &HINTS),

@@ -1,89 +1,217 @@
-//! The detail pane (Enter): the lead's person and company, its status and where its change
-//! is (pending, sending, waiting to retry, refused), what happened to each attempt in this
-//! session, the full error of a failed change, and its signals.
+//! The reading pane (Enter): the cursor's lead (person and company, or a company and its
+//! people), its status and where its change is (pending, sending, waiting to retry, refused),
+//! what happened to each attempt in this session, the full error of a failed change, and its
+//! signals, each with what its score means, its excerpt and drafts.
 //!
 //! Its lines are built by one function, [`lines`], for drawing and for bounding the scroll
 //! (`update` asks [`max_scroll`] with the terminal size the state knows).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use uuid::Uuid;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::GroupBy;
 use crate::app::action::{Action, Layer};
 use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
-use crate::app::state::{DetailSignals, State, gi};
-use crate::keymap::Resolved;
+use crate::app::pane::SignalsEntry;
+use crate::app::state::{State, gi};
 
-use super::bars::{conflict_keys, joined, sends_now};
+use super::bars::{conflict_keys, human_age, joined, sends_now};
 use super::fit::{fit, wrap};
 use super::theme::Theme;
 
 /// The lines of the pane, `width` columns wide.
 pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let Some(detail) = &s.detail else {
-        return Vec::new();
+    lines_and_starts(s, width, theme).0
+}
+
+/// The pane's lines, and the line each signal starts on (Tab scrolls there). What a rep
+/// decides from comes first: who (the person and their company, or the company and its
+/// people), then the signals; the status and sync history last.
+pub fn lines_and_starts(
+    s: &State,
+    width: usize,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, Vec<usize>) {
+    let mut starts = Vec::new();
+    if s.pane.is_none() {
+        return (Vec::new(), starts);
+    }
+    let Some(lead) = s.cursor_lead() else {
+        return (vec![Line::from("No lead here: the list is empty.")], starts);
     };
-    let data = &s.data[gi(detail.group)];
-    let Some(lead) = data.by_id.get(&detail.id).map(|&i| &data.leads[i as usize]) else {
-        return vec![Line::from("This lead is no longer in the list.")];
-    };
+    let group = s.group;
+    let current = s.pane.as_ref().map_or(0, |p| p.signal);
     let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim());
     let value = |v: Option<&str>| fit(v.unwrap_or("–"), width.saturating_sub(10));
     let mut out = vec![Line::from(Span::styled(
         fit(lead.name(), width),
         theme.header(),
     ))];
-    out.push(Line::default());
-    let person_title = match detail.group {
-        GroupBy::Person => "Person",
-        GroupBy::Company => "Contact",
-    };
-    out.push(Line::from(Span::styled(person_title, theme.key())));
-    // A headline can be long: wrapped (up to 4 lines) rather than cut.
-    for (k, part) in wrap(lead.headline().unwrap_or("–"), width.saturating_sub(10), 4)
-        .into_iter()
-        .enumerate()
-    {
+    let company = lead.company.as_deref();
+    if group == GroupBy::Person {
+        // A headline can be long: wrapped (up to 4 lines) rather than cut.
+        for (k, part) in wrap(lead.headline().unwrap_or("–"), width.saturating_sub(10), 4)
+            .into_iter()
+            .enumerate()
+        {
+            out.push(Line::from(vec![
+                label(if k == 0 { "headline" } else { "" }),
+                Span::raw(part),
+            ]));
+        }
         out.push(Line::from(vec![
-            label(if k == 0 { "headline" } else { "" }),
-            Span::raw(part),
+            label("email"),
+            Span::raw(value(lead.email())),
+        ]));
+        out.push(Line::from(vec![
+            label("LinkedIn"),
+            Span::raw(value(lead.linkedin_url())),
+        ]));
+        let about: Vec<&str> = [lead.company_name(), lead.domain(), lead.industry()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let about = (!about.is_empty()).then(|| about.join(" · "));
+        out.push(Line::from(vec![
+            label("company"),
+            Span::raw(value(about.as_deref())),
+        ]));
+    } else {
+        out.push(Line::from(vec![
+            label("domain"),
+            Span::raw(value(lead.domain())),
+        ]));
+        out.push(Line::from(vec![
+            label("industry"),
+            Span::raw(value(lead.industry())),
+        ]));
+        out.push(Line::from(vec![
+            label("LinkedIn"),
+            Span::raw(value(company.and_then(|c| c.linkedin_url.as_deref()))),
         ]));
     }
-    out.push(Line::from(vec![
-        label("email"),
-        Span::raw(value(lead.email())),
-    ]));
-    out.push(Line::from(vec![
-        label("LinkedIn"),
-        Span::raw(value(lead.linkedin_url())),
-    ]));
-    out.push(Line::default());
-    out.push(Line::from(Span::styled("Company", theme.key())));
-    let company = lead.company.as_deref();
-    out.push(Line::from(vec![
-        label("name"),
-        Span::raw(value(lead.company_name())),
-    ]));
-    out.push(Line::from(vec![
-        label("domain"),
-        Span::raw(value(lead.domain())),
-    ]));
-    out.push(Line::from(vec![
-        label("industry"),
-        Span::raw(value(lead.industry())),
-    ]));
-    out.push(Line::from(vec![
-        label("LinkedIn"),
-        Span::raw(value(company.and_then(|c| c.linkedin_url.as_deref()))),
-    ]));
     out.push(Line::default());
 
-    // Status and sync.
+    let entry = s.signals.get(&lead.id);
+    let known = match entry {
+        Some(SignalsEntry::Loaded { signals, .. }) => Some(signals.len()),
+        _ => None,
+    };
+    if group == GroupBy::Company {
+        people(s, &lead.id, known.is_some(), width, theme, &mut out);
+    }
+    out.push(Line::from(Span::styled(
+        format!("Signals ({})", known.unwrap_or(lead.signal_count as usize)),
+        theme.key(),
+    )));
+    let signals = match entry {
+        None | Some(SignalsEntry::Loading) => {
+            out.push(Line::from(Span::styled("loading…", theme.pending())));
+            None
+        }
+        Some(SignalsEntry::Failed { error, .. }) => {
+            for part in wrap(&format!("could not load: {error}"), width, 3) {
+                out.push(Line::from(Span::styled(part, theme.error())));
+            }
+            None
+        }
+        Some(SignalsEntry::Loaded {
+            signals,
+            fetched_at,
+            refreshing,
+        }) => {
+            let age = human_age(crate::app::pane::unix_now(s).saturating_sub(*fetched_at));
+            let again = if *refreshing { " · fetching again…" } else { "" };
+            out.push(Line::from(Span::styled(
+                fit(&format!("fetched {age} ago{again}"), width),
+                theme.dim(),
+            )));
+            Some(signals)
+        }
+    };
+    match signals {
+        None => {}
+        Some(v) if v.is_empty() => out.push(Line::from("none")),
+        Some(v) => {
+            for (k, sig) in v.iter().enumerate() {
+                starts.push(out.len());
+                let mark = if k == current.min(v.len() - 1) { "▸ " } else { "  " };
+                let date = sig.created_at.as_deref().map(|d| d.get(..10).unwrap_or(d));
+                let score = sig
+                    .score
+                    .map(|x| format!("{x}"))
+                    .unwrap_or_else(|| "–".into());
+                let meaning = sig.score.and_then(score_meaning);
+                out.push(Line::from(vec![
+                    Span::styled(mark, theme.key()),
+                    Span::styled(format!("{} ", date.unwrap_or("----------")), theme.dim()),
+                    Span::styled(format!("{score:>3} "), theme.key()),
+                    Span::raw(fit(
+                        &format!(
+                            "{} · {}",
+                            sig.label.as_deref().unwrap_or("signal"),
+                            sig.title.as_deref().unwrap_or("")
+                        ),
+                        width.saturating_sub(19),
+                    )),
+                ]));
+                let indent = "              ";
+                let room = width.saturating_sub(indent.len());
+                let about: Vec<&str> = [meaning, sig.source.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !about.is_empty() {
+                    out.push(Line::from(Span::styled(
+                        format!("{indent}{}", fit(&about.join(" · "), room)),
+                        theme.dim(),
+                    )));
+                }
+                if let Some(text) = &sig.excerpt {
+                    for part in wrap(text, room, 4) {
+                        out.push(Line::from(format!("{indent}{part}")));
+                    }
+                }
+                for (what, text) in [
+                    ("DM draft", &sig.dm_text),
+                    ("comment draft", &sig.comment_text),
+                ] {
+                    if let Some(text) = text {
+                        out.push(Line::from(Span::styled(
+                            format!("{indent}{what}:"),
+                            theme.key(),
+                        )));
+                        for part in wrap(text, room, 6) {
+                            out.push(Line::from(format!("{indent}{part}")));
+                        }
+                    }
+                }
+                if let Some(url) = &sig.url {
+                    out.push(Line::from(Span::styled(
+                        format!("{indent}{}", fit(url, room)),
+                        theme.dim(),
+                    )));
+                }
+            }
+        }
+    }
+    out.push(Line::default());
+    status(s, lead, width, theme, &mut out);
+    (out, starts)
+}
+
+/// The lead's status and where its change is, the full error, and this session's history.
+fn status(
+    s: &State,
+    lead: &crate::app::record::LeadRecord,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let label = |l: &str| Span::styled(format!("{l:<10}"), theme.dim());
     out.push(Line::from(Span::styled("Status", theme.key())));
     let entry = s.queue.entries.get(&lead.id);
     let shown = s.queue.shown(&lead.id, lead.status);
@@ -145,81 +273,61 @@ pub fn lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'static>> {
             }
         }
     }
-    out.push(Line::default());
+}
 
-    // Signals.
+/// A company's people (those its signals name), each with the status shown in the person
+/// view, and the key that selects them all.
+fn people(
+    s: &State,
+    company: &Uuid,
+    known: bool,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let people = crate::app::pane::people(s, company);
+    let select = s
+        .keymap
+        .key_in(Layer::Detail, Action::SelectPeople)
+        .filter(|_| people.iter().any(|(_, i)| i.is_some()))
+        .map_or(String::new(), |k| format!(" · {k} selects them"));
     out.push(Line::from(Span::styled(
-        format!("Signals ({})", lead.signal_count),
+        format!("People ({}){select}", people.len()),
         theme.key(),
     )));
-    match &detail.signals {
-        DetailSignals::Loading => out.push(Line::from(Span::styled("loading…", theme.pending()))),
-        DetailSignals::Failed(e) => out.push(Line::from(Span::styled(
-            fit(&format!("could not load: {e}"), width),
-            theme.error(),
-        ))),
-        DetailSignals::Loaded(v) if v.is_empty() => out.push(Line::from("none")),
-        DetailSignals::Loaded(v) => {
-            for sig in v {
-                let date = sig.created_at.as_deref().map(|d| d.get(..10).unwrap_or(d));
-                let score = sig
-                    .score
-                    .map(|x| format!("{x}"))
-                    .unwrap_or_else(|| "–".into());
-                let meaning = sig.score.and_then(score_meaning);
-                out.push(Line::from(vec![
-                    Span::styled(format!("  {} ", date.unwrap_or("----------")), theme.dim()),
-                    Span::styled(format!("{score:>3} "), theme.key()),
-                    Span::raw(fit(
-                        &format!(
-                            "{} · {}",
-                            sig.label.as_deref().unwrap_or("signal"),
-                            sig.title.as_deref().unwrap_or("")
-                        ),
-                        width.saturating_sub(18),
-                    )),
-                ]));
-                let indent = "             ";
-                let room = width.saturating_sub(indent.len());
-                let about: Vec<&str> = [meaning, sig.source.as_deref()]
+    if !known {
+        out.push(Line::from(Span::styled(
+            "  (named by its signals, once they load)",
+            theme.dim(),
+        )));
+    }
+    let data = &s.data[gi(GroupBy::Person)];
+    for (id, at) in people {
+        let line = match at.map(|i| &data.leads[i as usize]) {
+            Some(p) => {
+                let shown = s.queue.shown(&p.id, p.status);
+                let about = [p.headline(), p.email()]
                     .into_iter()
                     .flatten()
-                    .collect();
-                if !about.is_empty() {
-                    out.push(Line::from(Span::styled(
-                        format!("{indent}{}", fit(&about.join(" · "), room)),
-                        theme.dim(),
-                    )));
-                }
-                if let Some(text) = &sig.excerpt {
-                    for part in wrap(text, room, 4) {
-                        out.push(Line::from(format!("{indent}{part}")));
-                    }
-                }
-                for (what, text) in [
-                    ("DM draft", &sig.dm_text),
-                    ("comment draft", &sig.comment_text),
-                ] {
-                    if let Some(text) = text {
-                        out.push(Line::from(Span::styled(
-                            format!("{indent}{what}:"),
-                            theme.key(),
-                        )));
-                        for part in wrap(text, room, 6) {
-                            out.push(Line::from(format!("{indent}{part}")));
-                        }
-                    }
-                }
-                if let Some(url) = &sig.url {
-                    out.push(Line::from(Span::styled(
-                        format!("{indent}{}", fit(url, room)),
-                        theme.dim(),
-                    )));
-                }
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                Line::from(vec![
+                    Span::raw("  "),
+                    Span::styled(format!("{:<10}", shown.as_str()), theme.status(shown)),
+                    Span::raw(fit(
+                        &format!("{} · {about}", p.name()),
+                        width.saturating_sub(12),
+                    )),
+                ])
             }
-        }
+            None => Line::from(Span::styled(
+                fit(&format!("  person {id} (not in the person view yet)"), width),
+                theme.dim(),
+            )),
+        };
+        out.push(line);
     }
-    out
+    out.push(Line::default());
 }
 
 /// Where a lead's change is, in words: in sync or confirmed; pending; sending (which
@@ -308,78 +416,66 @@ fn explain(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Lines of content the pane shows at once in a terminal of `size` (columns, rows).
-pub fn visible_lines(size: (u16, u16)) -> usize {
-    super::Layout::of_size(size).detail_lines()
+/// Lines of content the pane shows at once with the state's terminal size and layout.
+pub fn visible_lines(s: &State) -> usize {
+    s.layout().detail_lines()
+}
+
+fn inner_width(s: &State) -> usize {
+    usize::from(s.layout().detail.width.saturating_sub(2))
+}
+
+fn plain(s: &State) -> Theme {
+    Theme {
+        color: s.settings.color,
+        palette: s.settings.palette,
+    }
 }
 
 /// Largest useful scroll of the pane in the terminal size the state knows: its lines (the
 /// same [`lines`] it draws) less those it shows.
 pub fn max_scroll(s: &State) -> usize {
-    let layout = s.layout();
-    let theme = Theme {
-        color: s.settings.color,
-        palette: s.settings.palette,
-    };
-    let all = lines(
-        s,
-        usize::from(layout.detail.width.saturating_sub(2)),
-        &theme,
-    )
-    .len();
-    all.saturating_sub(layout.detail_lines())
+    let all = lines(s, inner_width(s), &plain(s)).len();
+    all.saturating_sub(visible_lines(s))
 }
 
-/// " Lead · o open · y/Y copy email/URL · j/k scroll · Esc close · Ctrl-C quit ", from the
-/// detail layer's keys (and Ctrl-C only while it quits in the list).
+/// The line each of the current lead's signals starts on, as drawn.
+pub fn signal_starts(s: &State) -> Vec<usize> {
+    lines_and_starts(s, inner_width(s), &plain(s)).1
+}
+
+/// " Lead · Tab next signal · O open signal · Esc close ", from the detail layer's keys.
 pub fn title(s: &State) -> String {
     let key = |a| s.keymap.key_in(Layer::Detail, a);
-    let both = |a: Option<String>, b: Option<String>, ab: &str, one: &str, other: &str| match (a, b)
-    {
-        (Some(a), Some(b)) => Some(format!("{a}/{b} {ab}")),
-        (Some(a), None) => Some(format!("{a} {one}")),
-        (None, Some(b)) => Some(format!("{b} {other}")),
-        (None, None) => None,
-    };
-    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    let quits = s.keymap.resolve(&[], ctrl_c) == Resolved::Action(Action::Quit);
     let parts = [
-        Some("Lead".to_string()),
-        key(Action::OpenUrl).map(|k| format!("{k} open")),
-        both(
-            key(Action::CopyEmail),
-            key(Action::CopyUrl),
-            "copy email/URL",
-            "copy email",
-            "copy URL",
-        ),
-        both(
-            key(Action::MoveDown),
-            key(Action::MoveUp),
-            "scroll",
-            "scroll down",
-            "scroll up",
-        ),
+        Some(match s.group {
+            GroupBy::Person => "Lead".to_string(),
+            GroupBy::Company => "Company".to_string(),
+        }),
+        key(Action::NextSignal).map(|k| format!("{k} next signal")),
+        key(Action::OpenSignal).map(|k| format!("{k} open signal")),
         key(Action::Escape).map(|k| format!("{k} close")),
-        quits.then(|| "Ctrl-C quit".to_string()),
     ];
     format!(" {} ", joined(parts))
 }
 
-/// Draw the pane in its box (`Layout::detail`), above the toast, status and hint lines, so
-/// what `o`/`y`/`Y` say stays visible.
-pub fn draw(frame: &mut Frame, popup: Rect, s: &State, scroll: usize, theme: &Theme) {
-    let inner = usize::from(popup.width.saturating_sub(2));
+/// Draw the pane where the layout puts it: beside or below the list, or as a popup over it
+/// (above the toast, status and hint lines, so what its keys say stays visible).
+pub fn draw(frame: &mut Frame, layout: &super::Layout, s: &State, scroll: usize, theme: &Theme) {
+    let area = layout.detail;
+    let inner = usize::from(area.width.saturating_sub(2));
     let all = lines(s, inner, theme);
-    let visible = usize::from(popup.height.saturating_sub(2));
+    let visible = usize::from(area.height.saturating_sub(2));
     let scroll = scroll.min(all.len().saturating_sub(visible));
     let shown: Vec<Line> = all.into_iter().skip(scroll).take(visible).collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.popup_border())
         .title(title(s));
-    super::popup::clear(frame, popup);
-    frame.render_widget(Paragraph::new(shown).block(block), popup);
+    if layout.pane == Some(super::layout::PanePlace::Popup) {
+        super::popup::clear(frame, area);
+    }
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
 /// What a score means on Puffle's 1–3 "sellability" scale (older accounts score 0–100 and get

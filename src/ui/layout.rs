@@ -11,13 +11,16 @@
 //! row h-1        key hints
 //! ```
 //!
-//! The help overlay and the detail pane cover the table (and the header's line below it),
-//! never the three bottom bars, so what a key says in the toast stays visible.
+//! The help overlay covers the table, never the three bottom bars, so what a key says in
+//! the toast stays visible. The reading pane (`PanePlace`) takes the right of the table on a
+//! wide terminal, its lower part on a tall one, and covers it as a popup only when neither
+//! leaves room; the list's rows (and so its pages and clicks) are what is left.
 
 use std::ops::Range;
 
 use ratatui::layout::Rect;
 
+use crate::app::pane::PaneLayout;
 use crate::app::state::ListView;
 
 /// Lines of the screen that are not lead rows: header, column titles, toast, status, hints.
@@ -37,6 +40,8 @@ pub struct Layout {
     /// The screen is below the minimum size: only a message is drawn.
     pub too_small: bool,
     pub header: Rect,
+    /// The saved views' tabs (empty when there are none).
+    pub tabs: Rect,
     /// Column titles and lead rows.
     pub table: Rect,
     /// The lead rows alone (the table less its title line).
@@ -46,8 +51,51 @@ pub struct Layout {
     pub hints: Rect,
     /// The help overlay's box.
     pub help: Rect,
-    /// The detail pane's box.
+    /// The reading pane's box (where it would pop up when it is not open).
     pub detail: Rect,
+    /// Where the reading pane is, when it is open.
+    pub pane: Option<PanePlace>,
+}
+
+/// Where the reading pane is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PanePlace {
+    Beside,
+    Below,
+    Popup,
+}
+
+/// Narrowest terminal the pane sits beside the list in (a list of 70 columns, a pane of 50).
+pub const BESIDE_MIN_WIDTH: u16 = 120;
+/// Width from which `Auto` puts the pane beside the list.
+pub const BESIDE_AUTO_WIDTH: u16 = 140;
+/// Shortest terminal the pane sits below the list in (8 list lines, a pane of 12).
+pub const BELOW_MIN_HEIGHT: u16 = 24;
+
+impl PanePlace {
+    /// Where a pane wanted `as_wanted` goes in a terminal of `size`: where wanted when it
+    /// fits (beside needs `BESIDE_MIN_WIDTH` columns, below `BELOW_MIN_HEIGHT` lines), else
+    /// below, else a popup. `Auto` is beside from `BESIDE_AUTO_WIDTH` columns, else below.
+    pub fn resolve(as_wanted: PaneLayout, (width, height): (u16, u16)) -> PanePlace {
+        let beside = width >= BESIDE_MIN_WIDTH;
+        let below = height >= BELOW_MIN_HEIGHT;
+        match as_wanted {
+            PaneLayout::Popup => PanePlace::Popup,
+            PaneLayout::Beside if beside => PanePlace::Beside,
+            PaneLayout::Auto if width >= BESIDE_AUTO_WIDTH => PanePlace::Beside,
+            _ if below => PanePlace::Below,
+            _ => PanePlace::Popup,
+        }
+    }
+
+    /// The layout a rep choosing this place asks for.
+    pub fn wanted(self) -> PaneLayout {
+        match self {
+            PanePlace::Beside => PaneLayout::Beside,
+            PanePlace::Below => PaneLayout::Below,
+            PanePlace::Popup => PaneLayout::Popup,
+        }
+    }
 }
 
 /// What a click on the screen lands on.
@@ -68,7 +116,13 @@ impl Layout {
 
     /// The layout of `area` (a frame's whole area).
     pub fn new(area: Rect) -> Layout {
+        Layout::with_tabs(area, false)
+    }
+
+    /// The layout of `area`, with a line of saved-view tabs under the header when `tabs`.
+    fn with_tabs(area: Rect, tabs: bool) -> Layout {
         let too_small = super::too_small((area.width, area.height));
+        let top = 1 + u16::from(tabs);
         let line = |y: u16| Rect {
             y: area.y + y.min(area.height.saturating_sub(1)),
             height: u16::from(area.height > y),
@@ -76,8 +130,8 @@ impl Layout {
         };
         let bottom = area.height.saturating_sub(BOTTOM_BARS);
         let table = Rect {
-            y: area.y + area.height.min(1),
-            height: bottom.saturating_sub(1),
+            y: area.y + area.height.min(top),
+            height: bottom.saturating_sub(top),
             ..area
         };
         let rows = Rect {
@@ -89,15 +143,16 @@ impl Layout {
             let w = area.width.saturating_sub(4).min(max_width);
             Rect {
                 x: area.x + area.width.saturating_sub(w) / 2,
-                y: area.y + area.height.min(1),
+                y: area.y + area.height.min(top),
                 width: w,
-                height: area.height.saturating_sub(1 + BOTTOM_BARS),
+                height: area.height.saturating_sub(top + BOTTOM_BARS),
             }
         };
         Layout {
             area,
             too_small,
             header: line(0),
+            tabs: if tabs { line(1) } else { Rect::default() },
             table,
             rows,
             toast: line(bottom),
@@ -105,7 +160,48 @@ impl Layout {
             hints: line(bottom + 2),
             help: overlay(72),
             detail: overlay(100),
+            pane: None,
         }
+    }
+
+    /// The layout of a terminal of `size` with the reading pane at `pane` (if open).
+    pub fn with_pane(size: (u16, u16), pane: Option<PanePlace>, tabs: bool) -> Layout {
+        Layout::of_area(Rect::new(0, 0, size.0, size.1), pane, tabs)
+    }
+
+    /// The layout of `area` with the reading pane at `pane` and the saved views' tabs when
+    /// `tabs`: beside or below, the table gives the pane room; a popup covers the table as
+    /// the help does.
+    pub fn of_area(area: Rect, pane: Option<PanePlace>, tabs: bool) -> Layout {
+        let mut l = Layout::with_tabs(area, tabs);
+        l.pane = pane;
+        if l.too_small {
+            return l;
+        }
+        match pane {
+            Some(PanePlace::Beside) => {
+                let w = (area.width * 2 / 5).clamp(50, 90);
+                l.table.width = area.width.saturating_sub(w);
+                l.rows.width = l.table.width;
+                l.detail = Rect {
+                    x: l.table.right(),
+                    width: w,
+                    ..l.table
+                };
+            }
+            Some(PanePlace::Below) => {
+                let h = (l.table.height * 11 / 20).max(12);
+                l.table.height = l.table.height.saturating_sub(h);
+                l.rows.height = l.table.height.saturating_sub(1);
+                l.detail = Rect {
+                    y: l.table.bottom(),
+                    height: h,
+                    ..l.table
+                };
+            }
+            Some(PanePlace::Popup) | None => {}
+        }
+        l
     }
 
     /// Lead rows a page shows (at least one, so paging always moves).

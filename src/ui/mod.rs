@@ -6,6 +6,7 @@ pub mod detail;
 pub mod fit;
 pub mod help;
 pub mod layout;
+pub mod tabs;
 pub mod popup;
 mod progress;
 pub mod table;
@@ -62,7 +63,12 @@ pub fn too_small_message(s: &State, (width, height): (u16, u16)) -> String {
 
 /// Draw the whole screen, every area where [`Layout`] puts it (the layout `update` reads).
 pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
-    let layout = Layout::new(frame.area());
+    let area = frame.area();
+    let layout = Layout::of_area(
+        area,
+        s.pane_place((area.width, area.height)),
+        !s.settings.views.is_empty(),
+    );
     let theme = Theme {
         color: s.settings.color,
         palette: s.settings.palette,
@@ -77,14 +83,17 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     }
     let area = layout.area;
     bars::header(frame, layout.header, s, &theme);
+    tabs::draw(frame, layout.tabs, s, &theme);
     let rows_built = table::draw(frame, &layout, s, &theme);
     bars::toast(frame, layout.toast, s, &theme);
     bars::status(frame, layout.status, s, &theme);
     bars::hints(frame, layout.hints, s, &theme);
+    if let Some(pane) = &s.pane {
+        detail::draw(frame, &layout, s, pane.scroll, &theme);
+    }
     match &s.mode {
         Mode::Help { scroll } => help::draw(frame, layout.help, s, *scroll, &theme),
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
-        Mode::Detail { scroll } => detail::draw(frame, layout.detail, s, *scroll, &theme),
         Mode::Ask(ask) => ask::draw(frame, area, s, ask, &theme),
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
         Mode::Normal | Mode::Filter | Mode::Find => {}

@@ -178,6 +178,17 @@ fn empty_message(s: &State) -> Option<String> {
     if !s.filter_errors.is_empty() {
         return Some(format!("The filter has an error: {}", s.filter_errors[0]));
     }
+    if let Some(k) = crate::app::views::active(s).and_then(|t| t.checked_sub(1))
+        && let Some(view) = s.settings.views.get(k)
+        && matches!(data.load, crate::app::state::LoadState::Loaded)
+    {
+        return Some(format!(
+            "Queue zero: nothing left in {}.{}",
+            view.name,
+            s.keymap
+                .note(crate::app::Action::NextView, "shows the next view")
+        ));
+    }
     if !s.filter.is_empty() {
         let noun = match s.group {
             GroupBy::Person => "lead",

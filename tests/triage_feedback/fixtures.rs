@@ -10,7 +10,7 @@ use uuid::Uuid;
 use lead_triage::api::model::{Company, Person};
 use lead_triage::api::{ApiError, GroupBy, ItemError, Lead, PatchOutcome, Status};
 use lead_triage::app::queue::{Batch, Counts};
-use lead_triage::app::{Effect, Mode, Msg, Settings, State, init, update};
+use lead_triage::app::{Effect, Msg, Settings, State, init, update};
 use lead_triage::keymap::Keymap;
 use lead_triage::sync::backoff::Jitter;
 use lead_triage::ui;
@@ -122,6 +122,8 @@ pub fn key(spec: &str) -> KeyEvent {
         "enter" => KeyCode::Enter,
         "esc" => KeyCode::Esc,
         "space" => KeyCode::Char(' '),
+        "pgup" => KeyCode::PageUp,
+        "pgdn" => KeyCode::PageDown,
         one if one.chars().count() == 1 => KeyCode::Char(one.chars().next().unwrap()),
         other => panic!("test key parser: unknown key {other:?}"),
     };
@@ -244,8 +246,8 @@ pub fn detail_text(s: &State, width: usize) -> Vec<String> {
 }
 
 pub fn detail_scroll(s: &State) -> usize {
-    match s.mode {
-        Mode::Detail { scroll } => scroll,
-        ref other => panic!("the detail pane is open, not {other:?}"),
+    match &s.pane {
+        Some(pane) => pane.scroll,
+        None => panic!("the reading pane is not open"),
     }
 }

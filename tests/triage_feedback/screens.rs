@@ -16,20 +16,23 @@ fn detail_scrolling_stops_at_the_end_and_k_responds_at_once() {
     update(&mut s, Msg::Resize(80, 14));
     press(&mut s, "enter");
     let max = ui::detail::max_scroll(&s);
-    // The pane of an 80-column terminal is 76 wide: 74 inside its borders.
+    // The pane of an 80-column terminal is a popup 76 wide: 74 inside its borders.
     let all = detail_text(&s, 74).len();
-    let visible = ui::detail::visible_lines(s.size);
+    let visible = ui::detail::visible_lines(&s);
     assert!(max > 0, "the content is longer than the pane");
     assert_eq!(max, all - visible);
     for _ in 0..200 {
-        press(&mut s, "j");
+        press(&mut s, "ctrl-e");
     }
     assert_eq!(detail_scroll(&s), max, "clamped to the content");
-    press(&mut s, "k");
-    assert_eq!(detail_scroll(&s), max - 1, "k moves at once");
-    press(&mut s, "g");
+    press(&mut s, "ctrl-y");
+    assert_eq!(detail_scroll(&s), max - 1, "scrolling up moves at once");
+    press(&mut s, "pgup");
+    press(&mut s, "pgup");
     assert_eq!(detail_scroll(&s), 0);
-    press(&mut s, "G");
+    for _ in 0..20 {
+        press(&mut s, "pgdn");
+    }
     assert_eq!(detail_scroll(&s), max);
     // The last line drawn is the content's last line: the bottom of the pane is reached.
     let text = screen(&s);
@@ -60,7 +63,8 @@ fn ctrl_c_quits_from_the_detail_and_the_help_as_from_the_list() {
         let fx = press(&mut s, "ctrl-c");
         assert!(!fx.contains(&Effect::Quit), "after {open:?}: {fx:?}");
         assert_eq!(s.mode, Mode::ConfirmQuit, "after {open:?}");
-        assert!(s.detail.is_none());
+        // The reading pane is not a mode: it stays under the question (Esc goes back to it).
+        assert_eq!(s.pane.is_some(), open == "enter", "after {open:?}");
         assert!(press(&mut s, "ctrl-c").contains(&Effect::Quit));
     }
 }
@@ -243,7 +247,7 @@ fn the_detail_and_help_ignore_keys_while_too_small() {
         assert!(press(&mut s, k).is_empty(), "{k}");
     }
     assert_eq!(detail_scroll(&s), 0);
-    assert!(s.detail.is_some(), "Esc did not close what is not drawn");
+    assert!(s.pane.is_some(), "Esc did not close what is not drawn");
     assert!(press(&mut s, "ctrl-c").contains(&Effect::Quit));
 }
 

@@ -5,10 +5,11 @@ use crossterm::event::KeyEvent;
 
 use crate::keymap::Resolved;
 
-use super::lead::{copy, export, open_detail, open_url};
+use super::lead::{copy, export, open_url};
 use super::load::start_load;
 use crate::app::action::Action;
-use crate::app::modes::{on_confirm_key, on_detail_key, on_filter_key, on_help_key};
+use crate::app::modes::{on_confirm_key, on_filter_key, on_help_key};
+use crate::app::pane;
 use crate::app::msg::Effect;
 use crate::app::nav;
 use crate::app::state::{LoadState, Mode, State};
@@ -19,12 +20,19 @@ pub(super) fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         // Nothing is drawn but the "too small" message: only quitting acts.
         return crate::app::modes::on_key_too_small(s, key, fx);
     }
+    if split_alt(s, key, fx) {
+        return;
+    }
     match s.mode {
-        Mode::Normal => on_normal_key(s, key, fx),
+        Mode::Normal => {
+            // The reading pane takes its own keys first; every other key is the list's.
+            if !(s.pane.is_some() && s.chord.is_empty() && pane::on_key(s, key, fx)) {
+                on_normal_key(s, key, fx);
+            }
+        }
         Mode::Filter => on_filter_key(s, key),
         Mode::Help { scroll } => on_help_key(s, key, scroll, fx),
         Mode::ConfirmQuit => on_confirm_key(s, key, fx),
-        Mode::Detail { scroll } => on_detail_key(s, key, scroll, fx),
         Mode::Ask(_) if crate::app::modes::is_ctrl_c(key) => {
             crate::app::modes::quit_from_anywhere(s, fx)
         }
@@ -34,6 +42,26 @@ pub(super) fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         Mode::Find => crate::app::find::on_key(s, key),
     }
+}
+
+/// Esc quickly followed by a key arrives from tmux (and some terminals) as Alt and that key.
+/// In the list and the reading pane, an Alt key bound to nothing is taken as those two keys,
+/// so `Esc d` is never lost.
+fn split_alt(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    if s.mode != Mode::Normal
+        || key.modifiers != KeyModifiers::ALT
+        || !matches!(key.code, KeyCode::Char(_))
+    {
+        return false;
+    }
+    let in_pane = s.pane.is_some() && s.keymap.resolve_in(crate::app::action::Layer::Detail, key).is_some();
+    if in_pane || s.keymap.resolve(&s.chord, key) != Resolved::Unbound {
+        return false;
+    }
+    on_key(s, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), fx);
+    on_key(s, KeyEvent::new(key.code, KeyModifiers::NONE), fx);
+    true
 }
 
 fn on_normal_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -100,7 +128,22 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::SortNext | Action::SortReverse | Action::SwitchView | Action::Reload => {
             act_view(s, a, fx)
         }
-        Action::Detail => open_detail(s, fx),
+        Action::Detail => pane::open(s),
+        Action::PaneLayout => pane::cycle_layout(s, fx),
+        Action::NextView => crate::app::views::step(s, 1),
+        Action::PrevView => crate::app::views::step(s, -1),
+        Action::NextSignal
+        | Action::PrevSignal
+        | Action::OpenSignal
+        | Action::CopySignalUrl
+        | Action::SelectPeople => {
+            if !pane::act(s, a, fx) {
+                s.toast = Some(format!(
+                    "that key works in the reading pane{}",
+                    s.keymap.note(Action::Detail, "opens it")
+                ));
+            }
+        }
         Action::OpenUrl => open_url(s, fx),
         Action::CopyEmail => copy(s, fx, "email", |l| l.email().map(str::to_owned)),
         Action::CopyUrl => copy(s, fx, "LinkedIn URL", |l| {

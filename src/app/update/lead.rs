@@ -1,25 +1,11 @@
-//! What the list does with the cursor's lead: the detail pane, its web address, a copied
+//! What the list does with the cursor's lead: its web address, a copied
 //! field, an export of the selection. Part of `update`.
 
 use crate::api::GroupBy;
 
 use crate::app::msg::Effect;
-use crate::app::state::{Detail, DetailSignals, Mode, State};
+use crate::app::state::State;
 use crate::app::triage;
-
-/// `Enter`: the detail pane of the cursor's lead; its signals load in the background.
-pub(super) fn open_detail(s: &mut State, fx: &mut Vec<Effect>) {
-    let Some(id) = s.cursor_lead().map(|l| l.id) else {
-        return;
-    };
-    s.detail = Some(Detail {
-        group: s.group,
-        id,
-        signals: DetailSignals::Loading,
-    });
-    s.mode = Mode::Detail { scroll: 0 };
-    fx.push(Effect::LoadSignals { group: s.group, id });
-}
 
 /// Only web addresses may be opened (lead data comes from the internet).
 pub fn safe_web_url(raw: &str) -> Option<String> {

@@ -6,10 +6,10 @@ use crate::store::{CachedLeads, OutboxRow};
 
 use crate::app::action::Action;
 use crate::app::msg::Effect;
-use crate::app::state::{DetailSignals, LoadState, State, gi};
+use crate::app::state::{LoadState, State, gi};
 use crate::app::triage;
 
-pub(super) fn start_load(s: &mut State, group: GroupBy) -> Effect {
+pub(crate) fn start_load(s: &mut State, group: GroupBy) -> Effect {
     let data = &mut s.data[gi(group)];
     data.generation += 1;
     data.refreshed = 0;
@@ -288,19 +288,5 @@ pub(super) fn on_cache_page(
     data.merge_new(leads);
     if group == s.group {
         s.refresh_view();
-    }
-}
-
-/// `Msg::Signals`: the signals of the lead in the detail pane.
-pub(super) fn on_signals(
-    s: &mut State,
-    id: uuid::Uuid,
-    result: Result<Vec<crate::api::model::Signal>, ApiError>,
-) {
-    if let Some(d) = s.detail.as_mut().filter(|d| d.id == id) {
-        d.signals = match result {
-            Ok(v) => DetailSignals::Loaded(v),
-            Err(e) => DetailSignals::Failed(e.to_string()),
-        };
     }
 }
