@@ -202,9 +202,11 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         confirm_over: file.confirm_over().unwrap_or(0),
         auto_advance: file.auto_advance.unwrap_or(true),
         prefetch: file.prefetch.unwrap_or(crate::app::pane::PREFETCH),
-        signals_fresh: file.signals_fresh_min.map_or(crate::app::pane::SIGNALS_FRESH, |m| {
-            std::time::Duration::from_secs(m.saturating_mul(60))
-        }),
+        signals_fresh: file
+            .signals_fresh_min
+            .map_or(crate::app::pane::SIGNALS_FRESH, |m| {
+                std::time::Duration::from_secs(m.saturating_mul(60))
+            }),
         views,
         ..crate::app::Settings::default()
     };

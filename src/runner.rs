@@ -127,7 +127,10 @@ impl Runner {
         let (worker, worker_task) = worker::spawn(client.clone(), msg_tx.clone());
         state.settings.durable = store.is_some();
         state.started_unix = crate::store::unix_now();
-        if let Some(code) = store.as_ref().and_then(|st| st.pane_layout().ok().flatten()) {
+        if let Some(code) = store
+            .as_ref()
+            .and_then(|st| st.pane_layout().ok().flatten())
+        {
             state.pane_layout = crate::app::pane::PaneLayout::from_code(code);
         }
         Runner {

@@ -5,9 +5,9 @@
 //! ticks on its own drives the spinner and countdowns, and only while something is being
 //! sent, retried or loaded.
 
-use std::io::Write as _;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::DefaultTerminal;
+use std::io::Write as _;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Msg;

@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use lead_triage::api::model::{Company, Person};
 use lead_triage::api::{ApiError, GroupBy, ItemError, Lead, PatchOutcome, Status, StatusChange};
-use lead_triage::app::queue::{Batch, Counts, Phase};
 use lead_triage::app::pane::SignalsEntry;
+use lead_triage::app::queue::{Batch, Counts, Phase};
 use lead_triage::app::state::{LoadState, RangeSel};
 use lead_triage::app::view::SortKey;
 use lead_triage::app::{Effect, Mode, Msg, Settings, State, init, update};
@@ -3125,7 +3125,11 @@ fn enter_opens_the_detail_pane_and_loads_its_signals() {
     let ahead: Vec<_> = (1..=4).map(|k| (GroupBy::Person, row(&s, k))).collect();
     assert_eq!(asked, ahead);
     assert!(s.pane.is_some());
-    assert_eq!(s.mode, Mode::Normal, "the pane is not a mode: list keys work");
+    assert_eq!(
+        s.mode,
+        Mode::Normal,
+        "the pane is not a mode: list keys work"
+    );
     // A late answer for another lead changes nothing; the right one fills the pane.
     update(
         &mut s,
@@ -3146,7 +3150,10 @@ fn enter_opens_the_detail_pane_and_loads_its_signals() {
             cached: false,
         },
     );
-    assert!(matches!(s.signals.get(&want), Some(SignalsEntry::Failed { .. })));
+    assert!(matches!(
+        s.signals.get(&want),
+        Some(SignalsEntry::Failed { .. })
+    ));
     assert!(
         !fx.iter().any(|e| matches!(e, Effect::LoadSignals { .. })),
         "a failure is not retried at once: {fx:?}"
@@ -3194,7 +3201,10 @@ fn the_pane_follows_the_cursor_fetches_each_lead_once_and_prefetches_only_ahead(
     );
     press(&mut s, "esc");
     let fx = press(&mut s, "enter");
-    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSignals { id, .. } if *id == first)));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::LoadSignals { id, .. } if *id == first))
+    );
     // Once stale, it is fetched again (the old copy stays on screen meanwhile).
     let later = s.settings.signals_fresh + Duration::from_secs(1);
     let fx = update(&mut s, Msg::Tick(later));
@@ -3204,7 +3214,10 @@ fn the_pane_follows_the_cursor_fetches_each_lead_once_and_prefetches_only_ahead(
     }));
     assert!(matches!(
         s.signals.get(&first),
-        Some(SignalsEntry::Loaded { refreshing: true, .. })
+        Some(SignalsEntry::Loaded {
+            refreshing: true,
+            ..
+        })
     ));
 }
 
@@ -3215,10 +3228,17 @@ fn in_the_pane_status_keys_act_and_advance_and_the_pane_keys_scroll_it() {
     keys(&mut s, "d d d");
     for k in 0..3 {
         let lead = &s.data().leads[s.list().rows[k] as usize];
-        assert_eq!(s.queue.shown(&lead.id, lead.status), Status::Dismissed, "row {k}");
+        assert_eq!(
+            s.queue.shown(&lead.id, lead.status),
+            Status::Dismissed,
+            "row {k}"
+        );
     }
     assert_eq!(cursor(&s), 3, "the pane shows the fourth lead");
-    assert_eq!(s.pane.as_ref().unwrap().lead, Some(s.data().leads[s.list().rows[3] as usize].id));
+    assert_eq!(
+        s.pane.as_ref().unwrap().lead,
+        Some(s.data().leads[s.list().rows[3] as usize].id)
+    );
     keys(&mut s, "k c");
     let third = &s.data().leads[s.list().rows[2] as usize];
     assert_eq!(s.queue.shown(&third.id, third.status), Status::Contacted);

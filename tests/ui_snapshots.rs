@@ -296,7 +296,13 @@ fn detail_pane() {
     let (t, _) = render(&s, 180, 50);
     let screen = format!("{}", t.backend());
     // Beside: the list keeps its rows on the left, the pane has the right.
-    assert!(screen.lines().nth(1).is_some_and(|l| l.contains("status") && l.contains("┌ Lead")), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("status") && l.contains("┌ Lead")),
+        "{screen}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
@@ -373,7 +379,11 @@ fn saved_views_as_tabs_with_counts() {
         leads,
         120,
         30,
-        &[("hot", "status:new score:3"), ("fresh", "status:new"), ("none", "status:contacted name:zzz")],
+        &[
+            ("hot", "status:new score:3"),
+            ("fresh", "status:new"),
+            ("none", "status:contacted name:zzz"),
+        ],
     );
     let (t, _) = render(&s, 120, 30);
     let screen = format!("{}", t.backend());
@@ -390,7 +400,11 @@ fn saved_views_as_tabs_with_counts() {
     let (t, _) = render(&s, 120, 30);
     let screen = format!("{}", t.backend());
     assert!(
-        screen.lines().nth(1).unwrap().contains(&format!("[hot {} left]", hot - 1)),
+        screen
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(&format!("[hot {} left]", hot - 1)),
         "{screen}"
     );
     insta::assert_snapshot!(t.backend());
@@ -399,12 +413,20 @@ fn saved_views_as_tabs_with_counts() {
 /// A saved view with nothing left says so: queue zero.
 #[test]
 fn saved_view_queue_zero() {
-    let mut s = with_views(sample_leads(10), 100, 24, &[("hot", "status:new score:3"), ("none", "name:zzz")]);
+    let mut s = with_views(
+        sample_leads(10),
+        100,
+        24,
+        &[("hot", "status:new score:3"), ("none", "name:zzz")],
+    );
     key(&mut s, KeyCode::Char('h'));
     assert_eq!(s.filter, "name:zzz");
     let (t, _) = render(&s, 100, 24);
     let screen = format!("{}", t.backend());
-    assert!(screen.contains("Queue zero: nothing left in none."), "{screen}");
+    assert!(
+        screen.contains("Queue zero: nothing left in none."),
+        "{screen}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
@@ -417,7 +439,10 @@ fn reading_pane_stacked() {
     let (t, _) = render(&s, 100, 40);
     let screen = format!("{}", t.backend());
     let pane_top = screen.lines().position(|l| l.contains("┌ Lead")).unwrap();
-    assert!(pane_top > 10, "the pane starts below the list's rows: {screen}");
+    assert!(
+        pane_top > 10,
+        "the pane starts below the list's rows: {screen}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
@@ -491,7 +516,12 @@ fn reading_pane_company_with_its_people() {
     // `a`: the person view, exactly those three selected.
     key(&mut s, KeyCode::Char('a'));
     assert_eq!(s.group, GroupBy::Person);
-    let mut selected: Vec<Uuid> = s.list().selected.iter().map(|&i| s.data().leads[i as usize].id).collect();
+    let mut selected: Vec<Uuid> = s
+        .list()
+        .selected
+        .iter()
+        .map(|&i| s.data().leads[i as usize].id)
+        .collect();
     selected.sort();
     let mut want: Vec<Uuid> = people.iter().map(|(id, _)| *id).collect();
     want.sort();

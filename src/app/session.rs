@@ -13,19 +13,27 @@ pub fn progress(s: &State) -> Option<(usize, f64)> {
     if n == 0 {
         return None;
     }
-    let minutes = s.now.saturating_sub(first).max(Duration::from_secs(60)).as_secs_f64() / 60.0;
+    let minutes = s
+        .now
+        .saturating_sub(first)
+        .max(Duration::from_secs(60))
+        .as_secs_f64()
+        / 60.0;
     Some((n, n as f64 / minutes))
 }
 
 /// "12 triaged · 4.0/min", for the status line.
 pub fn status_text(s: &State) -> Option<String> {
-    progress(s).map(|(n, rate)| format!("{} triaged · {rate:.1}/min", crate::app::find::thousands(n)))
+    progress(s)
+        .map(|(n, rate)| format!("{} triaged · {rate:.1}/min", crate::app::find::thousands(n)))
 }
 
 /// The line printed after quitting: what the session did, and whether anything is unsent.
 pub fn summary(s: &State) -> Option<String> {
     let (n, rate) = progress(s)?;
-    let minutes = s.first_triage.map_or(0, |f| s.now.saturating_sub(f).as_secs() / 60);
+    let minutes = s
+        .first_triage
+        .map_or(0, |f| s.now.saturating_sub(f).as_secs() / 60);
     let unsent = s.queue.unsent();
     let tail = if unsent == 0 {
         "every change reached Puffle".to_owned()
@@ -35,7 +43,10 @@ pub fn summary(s: &State) -> Option<String> {
             if unsent == 1 { "" } else { "s" }
         )
     } else {
-        format!("{unsent} change{} not sent", if unsent == 1 { "" } else { "s" })
+        format!(
+            "{unsent} change{} not sent",
+            if unsent == 1 { "" } else { "s" }
+        )
     };
     Some(format!(
         "lead-triage: {} lead{} triaged in {} ({rate:.1} a minute); {tail}",

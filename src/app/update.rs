@@ -20,9 +20,9 @@ use super::triage;
 use super::view;
 
 pub use keys::act;
-pub(super) use load::start_load;
 pub use lead::safe_web_url;
 pub(super) use lead::{copy, open_url};
+pub(super) use load::start_load;
 
 /// Effects to start the app: list the first view.
 pub fn init(s: &mut State) -> Vec<Effect> {
@@ -49,7 +49,10 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Effect> {
     );
     let group_before = s.group;
     let fx = apply(s, msg);
-    if leads_changed || s.group != group_before || fx.iter().any(|f| matches!(f, Effect::Persist(_))) {
+    if leads_changed
+        || s.group != group_before
+        || fx.iter().any(|f| matches!(f, Effect::Persist(_)))
+    {
         s.views_dirty = true;
     }
     super::views::recount(s, key);

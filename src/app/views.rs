@@ -30,7 +30,9 @@ pub fn parse(views: &[(String, String)]) -> Result<Vec<SavedView>, String> {
     for (name, query) in views {
         let name = name.trim();
         if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(format!("[views]: the name {name:?} cannot be shown as a tab"));
+            return Err(format!(
+                "[views]: the name {name:?} cannot be shown as a tab"
+            ));
         }
         if name.eq_ignore_ascii_case("all") {
             return Err("[views]: `all` is the tab of every lead; name the view otherwise".into());
@@ -59,7 +61,11 @@ pub fn by_name(views: &[SavedView], name: &str) -> Result<usize, String> {
         )),
         None => Err(format!(
             "no view named {name:?}; the config's [views] has: {}",
-            views.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+            views
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -137,7 +143,11 @@ pub fn recount(s: &mut State, now: bool) {
         return;
     }
     let streaming = s.data().load != super::state::LoadState::Loaded;
-    if !now && streaming && s.views_counted_at.is_some_and(|at| s.now < at + RECOUNT_EVERY) {
+    if !now
+        && streaming
+        && s.views_counted_at
+            .is_some_and(|at| s.now < at + RECOUNT_EVERY)
+    {
         return;
     }
     let g = gi(s.group);

@@ -69,7 +69,9 @@ impl Store {
             // Ours, but anything could have written the file: cleaned again.
             Ok(v) => Ok(Some((
                 at.max(0) as u64,
-                v.into_iter().map(crate::api::boundary::clean_signal).collect(),
+                v.into_iter()
+                    .map(crate::api::boundary::clean_signal)
+                    .collect(),
             ))),
             Err(e) => {
                 tracing::warn!(error = %e, "ignoring unreadable cached signals");
@@ -81,9 +83,11 @@ impl Store {
     /// Where the rep last put the reading pane (`PaneLayout::code`), if anywhere.
     pub fn pane_layout(&self) -> Result<Option<i64>, StoreError> {
         self.conn
-            .query_row("SELECT value FROM meta WHERE key = 'pane_layout'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'pane_layout'",
+                [],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))
     }

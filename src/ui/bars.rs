@@ -544,7 +544,11 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
                 pair(s, Layer::Normal, Action::MoveDown, Action::MoveUp)
                     .map(|k| (k, "next/prev lead".into())),
             );
-            let advance = if s.settings.auto_advance { " & next" } else { "" };
+            let advance = if s.settings.auto_advance {
+                " & next"
+            } else {
+                ""
+            };
             out.extend(READING_HINTS.iter().filter_map(|(a, t)| {
                 let k = s.keymap.key(*a)?;
                 let t = if a.sets().is_some() {

@@ -11,11 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use uuid::Uuid;
 
-
 use crate::api::GroupBy;
 use crate::app::action::{Action, Layer};
-use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::pane::SignalsEntry;
+use crate::app::queue::{CONFLICT, NOT_ACKNOWLEDGED, Phase};
 use crate::app::state::{State, gi};
 
 use super::bars::{conflict_keys, human_age, joined, sends_now};
@@ -124,7 +123,11 @@ pub fn lines_and_starts(
             refreshing,
         }) => {
             let age = human_age(crate::app::pane::unix_now(s).saturating_sub(*fetched_at));
-            let again = if *refreshing { " · fetching again…" } else { "" };
+            let again = if *refreshing {
+                " · fetching again…"
+            } else {
+                ""
+            };
             out.push(Line::from(Span::styled(
                 fit(&format!("fetched {age} ago{again}"), width),
                 theme.dim(),
@@ -138,7 +141,11 @@ pub fn lines_and_starts(
         Some(v) => {
             for (k, sig) in v.iter().enumerate() {
                 starts.push(out.len());
-                let mark = if k == current.min(v.len() - 1) { "▸ " } else { "  " };
+                let mark = if k == current.min(v.len() - 1) {
+                    "▸ "
+                } else {
+                    "  "
+                };
                 let date = sig.created_at.as_deref().map(|d| d.get(..10).unwrap_or(d));
                 let score = sig
                     .score
@@ -321,7 +328,10 @@ fn people(
                 ])
             }
             None => Line::from(Span::styled(
-                fit(&format!("  person {id} (not in the person view yet)"), width),
+                fit(
+                    &format!("  person {id} (not in the person view yet)"),
+                    width,
+                ),
                 theme.dim(),
             )),
         };

@@ -6,10 +6,10 @@ pub mod detail;
 pub mod fit;
 pub mod help;
 pub mod layout;
-pub mod tabs;
 pub mod popup;
 mod progress;
 pub mod table;
+pub mod tabs;
 pub mod theme;
 
 use ratatui::Frame;

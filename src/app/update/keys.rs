@@ -9,9 +9,9 @@ use super::lead::{copy, export, open_url};
 use super::load::start_load;
 use crate::app::action::Action;
 use crate::app::modes::{on_confirm_key, on_filter_key, on_help_key};
-use crate::app::pane;
 use crate::app::msg::Effect;
 use crate::app::nav;
+use crate::app::pane;
 use crate::app::state::{LoadState, Mode, State};
 use crate::app::triage;
 
@@ -55,7 +55,10 @@ fn split_alt(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
     {
         return false;
     }
-    let in_pane = s.pane.is_some() && s.keymap.resolve_in(crate::app::action::Layer::Detail, key).is_some();
+    let in_pane = s.pane.is_some()
+        && s.keymap
+            .resolve_in(crate::app::action::Layer::Detail, key)
+            .is_some();
     if in_pane || s.keymap.resolve(&s.chord, key) != Resolved::Unbound {
         return false;
     }
