@@ -60,6 +60,26 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
         "rate_limit_per_min = 100",
         "requests a minute for the key, paced, writes first (--rate-limit-per-min); 0: none",
     ),
+    (
+        "auto_advance = true",
+        "a status key on a lead moves to the next one; false stays",
+    ),
+    (
+        "prefetch = 3",
+        "leads below the cursor whose signals the reading pane fetches ahead",
+    ),
+    (
+        "signals_fresh_min = 15",
+        "signals fetched less long ago (this run or the last) are not fetched again",
+    ),
+    (
+        "default_view = \"hot\"",
+        "the saved view to start on (--view NAME); `all` for every lead",
+    ),
+    (
+        "[views]",
+        "saved views, shown as tabs in this order (l/h switch): NAME = \"FILTER\", e.g. hot = \"status:new score:3\"",
+    ),
 ];
 
 /// The `[theme]` table: the example lines and what they mean.

@@ -198,6 +198,7 @@ fn key(spec: &str) -> KeyEvent {
     let code = match name {
         "space" => KeyCode::Char(' '),
         "enter" => KeyCode::Enter,
+        "tab" => KeyCode::Tab,
         "esc" => KeyCode::Esc,
         "backspace" => KeyCode::Backspace,
         "up" => KeyCode::Up,
@@ -3255,6 +3256,83 @@ fn in_the_pane_status_keys_act_and_advance_and_the_pane_keys_scroll_it() {
     let at = cursor(&s);
     press(&mut s, "n");
     assert_eq!(cursor(&s), at);
+}
+
+#[test]
+fn the_pane_opens_and_copies_the_current_signals_address_and_never_a_hostile_one() {
+    let mut s = loaded(leads(3));
+    let lead = s.cursor_lead().unwrap().id;
+    press(&mut s, "enter");
+    let signal = |n: u8, url: &str| lead_triage::api::model::Signal {
+        id: format!("s{n}"),
+        title: Some(format!("signal {n}")),
+        url: Some(url.into()),
+        ..Default::default()
+    };
+    update(
+        &mut s,
+        Msg::Signals {
+            id: lead,
+            result: Ok(vec![
+                signal(1, "https://x.com/a/status/1"),
+                signal(2, "https://www.linkedin.com/posts/2"),
+                signal(3, "javascript:alert(1)"),
+            ]),
+            fetched_at: 0,
+            cached: false,
+        },
+    );
+    assert_eq!(
+        press(&mut s, "O"),
+        vec![Effect::Open("https://x.com/a/status/1".into())]
+    );
+    // Tab: the next signal is the one the keys act on.
+    press(&mut s, "tab");
+    assert_eq!(
+        press(&mut s, "L"),
+        vec![Effect::Copy("https://www.linkedin.com/posts/2".into())]
+    );
+    press(&mut s, "tab");
+    assert!(
+        press(&mut s, "O").is_empty(),
+        "only web addresses are opened"
+    );
+    assert_eq!(s.toast.as_deref(), Some("this signal has no web address"));
+    // The list kept its cursor: these keys belong to the pane.
+    assert_eq!(cursor(&s), 0);
+}
+
+#[test]
+fn a_failed_fetch_shows_in_the_pane_and_the_keys_still_work() {
+    let mut s = loaded(leads(5));
+    let first = s.cursor_lead().unwrap().id;
+    press(&mut s, "enter");
+    update(
+        &mut s,
+        Msg::Signals {
+            id: first,
+            result: Err(ApiError::Timeout),
+            fetched_at: 0,
+            cached: false,
+        },
+    );
+    let theme = lead_triage::ui::theme::Theme {
+        color: false,
+        palette: s.settings.palette,
+    };
+    let text: Vec<String> = lead_triage::ui::detail::lines(&s, 80, &theme)
+        .iter()
+        .map(|l| l.spans.iter().map(|sp| sp.content.as_ref()).collect())
+        .collect();
+    assert!(
+        text.iter().any(|l| l.starts_with("could not load: ")),
+        "{text:?}"
+    );
+    // The keys never wait for it: the next lead is shown, loading.
+    press(&mut s, "j");
+    assert_eq!(cursor(&s), 1);
+    let second = s.cursor_lead().unwrap().id;
+    assert_eq!(s.signals.get(&second), Some(&SignalsEntry::Loading));
 }
 
 #[test]

@@ -779,8 +779,9 @@ fn help_lists_every_key_the_config_file_accepts_and_every_theme_role() {
     let help = text(&out.stdout);
     let config = &help[help.find("Configuration file").expect("config section")..];
     for key in &keys {
-        let listed = if key == "theme" {
-            config.contains("\n  [theme] ")
+        // Tables are listed by their header.
+        let listed = if ["theme", "views", "commands"].contains(&key.as_str()) {
+            config.contains(&format!("\n  [{key}] ")) || config.contains(&format!("\n  [{key}."))
         } else {
             config.contains(&format!("\n  {key} = "))
         };

@@ -253,4 +253,18 @@ fn view_flag_starts_on_a_saved_view() {
         err.contains("no view named \"nope\"; the config's [views] has: hot, gone"),
         "{err}"
     );
+
+    // `default_view` in the config does the same without the flag; `h` / `l` move on.
+    std::fs::write(
+        conf.join("config.toml"),
+        "default_view = \"gone\"\n[views]\nhot = \"status:new score:3\"\ngone = \"status:dismissed\"\n",
+    )
+    .unwrap();
+    let mut b = app(&h, dir.path(), &[], (120, 30));
+    b.wait_for("the default view", |s| {
+        s.contains(&format!("[gone {dismissed} left]"))
+    });
+    b.press_until("h", "the previous tab", |s| s.contains("[hot "));
+    b.press_until("h", "all", |s| s.contains("[all 40]"));
+    b.kill();
 }
