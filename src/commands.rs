@@ -160,6 +160,14 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(k) => k,
         Err(e) => return Ok(fail(&e.to_string())),
     };
+    let commands = match crate::config::commands::resolve(ctx.config.file.commands.iter().flatten(), &keymap)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let path = (cli.config.clone()).unwrap_or_else(crate::config::config_path);
+            return Ok(fail(&format!("{}: {e}", path.display())));
+        }
+    };
     // `_demo` keeps the demo server alive for as long as the TUI runs.
     let Target {
         client,
@@ -196,6 +204,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         mouse: cli.mouse || file.mouse.unwrap_or(false),
         palette: file.palette().unwrap_or_default(),
         confirm_over: file.confirm_over().unwrap_or(0),
+        commands,
         ..crate::app::Settings::default()
     };
     let mut state = crate::app::State::new(

@@ -19,6 +19,8 @@ pub mod keymap;
 pub mod logging;
 pub(crate) mod progress;
 pub mod runner;
+pub(crate) mod handover;
+pub(crate) mod shell;
 pub mod store;
 pub mod sync;
 pub mod text;

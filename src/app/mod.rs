@@ -8,6 +8,8 @@ pub mod line_edit;
 mod modes;
 pub mod msg;
 pub mod nav;
+pub mod palette;
+pub mod pipe;
 pub mod queue;
 pub mod record;
 pub mod select;

@@ -48,6 +48,8 @@ pub struct Settings {
     pub palette: crate::ui::theme::Palette,
     /// A status key acting on more leads than this asks first (0: never asks).
     pub confirm_over: usize,
+    /// The `[commands]` entries of the configuration file (palette, keys, pipe).
+    pub commands: Vec<super::pipe::UserCommand>,
 }
 
 /// The default of `confirm_over` (the same for the headless commands).
@@ -65,6 +67,7 @@ impl Default for Settings {
             mouse: false,
             palette: crate::ui::theme::Palette::default(),
             confirm_over: CONFIRM_OVER,
+            commands: Vec::new(),
         }
     }
 }
@@ -303,6 +306,10 @@ pub enum Mode {
     Ask(Box<super::ask::Ask>),
     /// Typing a find (`f`): the cursor jumps, nothing is filtered.
     Find,
+    /// The command palette (`:`; see `State::palette`).
+    Palette,
+    /// Typing a shell command for the leads (`|`; see `State::pipe`).
+    Pipe,
 }
 
 /// The signals of the lead in the detail pane.
@@ -381,6 +388,10 @@ pub struct State {
     pub last_find: String,
     /// The status the last status key set (`.` sets it again).
     pub last_status: Option<crate::api::Status>,
+    /// The command palette's query and highlight.
+    pub palette: super::palette::PaletteInput,
+    /// The pipe prompt, and the commands running.
+    pub pipe: super::pipe::PipeState,
 }
 
 /// Index of a view in the per-view arrays.
@@ -428,6 +439,8 @@ impl State {
             find_origin: 0,
             last_find: String::new(),
             last_status: None,
+            palette: Default::default(),
+            pipe: Default::default(),
         }
     }
 

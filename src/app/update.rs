@@ -102,6 +102,7 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         } => load::on_restore(s, outbox, cache, check, fx),
         Msg::CachePage { group, leads, last } => load::on_cache_page(s, group, leads, last, fx),
         Msg::Notice(text) => s.toast = Some(text),
+        Msg::PipeDone(done) => super::pipe::on_done(s, done),
         Msg::Signals { id, result } => load::on_signals(s, id, result),
         Msg::Enqueue(changes) => sync::on_enqueue(s, changes, fx),
         Msg::RetryAllNow { conflicts_too } => sync::on_retry_all_now(s, conflicts_too, fx),
