@@ -160,8 +160,10 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(k) => k,
         Err(e) => return Ok(fail(&e.to_string())),
     };
-    let commands = match crate::config::commands::resolve(ctx.config.file.commands.iter().flatten(), &keymap)
-    {
+    let commands = match crate::config::commands::resolve(
+        ctx.config.file.commands.iter().flatten(),
+        &keymap,
+    ) {
         Ok(c) => c,
         Err(e) => {
             let path = (cli.config.clone()).unwrap_or_else(crate::config::config_path);

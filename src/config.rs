@@ -278,15 +278,17 @@ mod tests {
         assert!(e.to_string().contains("between 1 and 32"));
         let e = parse("[theme]\nerror = \"blurple\"\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("not a colour"), "{e}");
-        let e = parse(
-            "[commands.crm]\nrun = \"x\"\nkeys = \"ctrl-k\"\n",
-            "c.toml",
-        )
-        .unwrap_err();
+        let e = parse("[commands.crm]\nrun = \"x\"\nkeys = \"ctrl-k\"\n", "c.toml").unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("line 3") && msg.contains("commands.crm"), "{msg}");
+        assert!(
+            msg.contains("line 3") && msg.contains("commands.crm"),
+            "{msg}"
+        );
         let e = parse("[commands.crm]\nrun = \"\"\n", "c.toml").unwrap_err();
-        assert!(e.to_string().contains("commands.crm: `run` is empty"), "{e}");
+        assert!(
+            e.to_string().contains("commands.crm: `run` is empty"),
+            "{e}"
+        );
         let ok = parse(
             "[commands.crm]\nrun = \"cat\"\nkey = \"ctrl-k\"\ninteractive = true\n",
             "c.toml",

@@ -64,7 +64,10 @@ pub fn all_entries(s: &State) -> Vec<Entry> {
     for (i, c) in s.settings.commands.iter().enumerate() {
         out.push(Entry {
             target: Target::Command(i),
-            keys: c.key.map(|k| crate::keymap::key_label(&k)).unwrap_or_default(),
+            keys: c
+                .key
+                .map(|k| crate::keymap::key_label(&k))
+                .unwrap_or_default(),
             desc: c.description.clone(),
             name: format!("{} {}", c.name, c.run),
         });

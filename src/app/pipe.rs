@@ -188,7 +188,10 @@ pub fn leads_count(s: &State) -> usize {
 fn start(s: &mut State, label: String, command: String, interactive: bool, fx: &mut Vec<Effect>) {
     let leads = leads(s);
     if leads.is_empty() {
-        s.toast = Some(format!("nothing to pipe to {}: no row", shown_label(&label)));
+        s.toast = Some(format!(
+            "nothing to pipe to {}: no row",
+            shown_label(&label)
+        ));
         return;
     }
     s.pipe.running += 1;

@@ -137,7 +137,10 @@ mod tests {
             resolve(&map, &km)
         };
         let ok = one("crm", entry("crm-add", Some("ctrl-k"))).unwrap();
-        assert_eq!(ok[0].description, "crm-add", "the run text when no description");
+        assert_eq!(
+            ok[0].description, "crm-add",
+            "the run text when no description"
+        );
         let e = one("crm", entry("crm-add", Some("j"))).unwrap_err();
         assert!(e.contains("commands.crm") && e.contains("move_down"), "{e}");
         let e = one("crm", entry("crm-add", Some("*"))).unwrap_err();

@@ -534,7 +534,11 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             out
         }
         Mode::Palette | Mode::Pipe => {
-            let run = if s.mode == Mode::Palette { "run" } else { "run command" };
+            let run = if s.mode == Mode::Palette {
+                "run"
+            } else {
+                "run command"
+            };
             let mut out = from(
                 Layer::Filter,
                 &[(Action::Accept, run), (Action::Escape, "close")],
