@@ -75,8 +75,8 @@ pub fn all_entries(s: &State) -> Vec<Entry> {
     out
 }
 
-/// The entries the query keeps, best match first (ties: the shorter description, then table
-/// order); all of them, in table order, while the query is empty.
+/// The entries the query keeps, best match first (ties, as in fzf: the shorter text, then
+/// table order); all of them, in table order, while the query is empty.
 pub fn entries(s: &State) -> Vec<Entry> {
     let all = all_entries(s);
     let query = s.palette.query.trim();
@@ -92,7 +92,7 @@ pub fn entries(s: &State) -> Vec<Entry> {
         .filter_map(|(order, e)| {
             let hay = format!("{} {} {}", e.desc, e.name, e.keys);
             let score = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher)?;
-            Some((score, e.desc.len(), order, e))
+            Some((score, hay.chars().count(), order, e))
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
