@@ -269,7 +269,13 @@ async fn event_loop(
                     // the command's, not a request to quit.
                     signals.forget_interrupts();
                     enter_modes(mouse)?;
-                    terminal.clear()?;
+                    // Cleared without `Terminal::clear`, which asks the terminal where its
+                    // cursor is (a terminal that does not answer would end the app here);
+                    // the new terminal's first frame draws every cell.
+                    crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    )?;
                     runner.apply(Msg::PipeDone(done));
                 }
             }

@@ -82,7 +82,10 @@ fn keys(s: &mut State, seq: &str) -> Vec<Effect> {
 
 fn type_text(s: &mut State, text: &str) {
     for c in text.chars() {
-        let fx = update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        let fx = update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
         assert!(fx.is_empty(), "typing {c:?} caused {fx:?}");
     }
 }
@@ -114,8 +117,14 @@ fn typing_filters_best_first_and_enter_runs_the_action_as_its_key_would() {
         .unwrap();
     assert_eq!(dismiss.keys, "d, 3");
     assert_eq!(dismiss.desc, "Dismiss (selection or row)");
-    assert!(!all.iter().any(|e| e.target == Target::Action(Action::Palette)));
-    assert!(!all.iter().any(|e| e.target == Target::Action(Action::Accept)));
+    assert!(
+        !all.iter()
+            .any(|e| e.target == Target::Action(Action::Palette))
+    );
+    assert!(
+        !all.iter()
+            .any(|e| e.target == Target::Action(Action::Accept))
+    );
     assert!(all.iter().any(|e| e.target == Target::Action(Action::Pipe)));
 
     type_text(&mut s, "dismiss");
@@ -132,10 +141,7 @@ fn typing_filters_best_first_and_enter_runs_the_action_as_its_key_would() {
     let fx = keys(&mut s, "enter");
     assert_eq!(s.mode, Mode::Normal);
     assert_eq!(shown(&s, 0), Status::Dismissed, "Enter ran `d` on the row");
-    assert!(
-        fx.iter().any(|e| matches!(e, Effect::Persist(_))),
-        "{fx:?}"
-    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::Persist(_))), "{fx:?}");
     assert_eq!(s.list().cursor, 1, "and moved down, as `d` does");
     // Opened again, the query is empty.
     keys(&mut s, ":");
@@ -192,7 +198,10 @@ fn remapped_keys_show_and_commands_are_listed_and_run_from_the_palette_and_their
     assert_eq!(dismiss.keys, "D", "the remapped key");
     let cmd = all.last().unwrap();
     assert_eq!(cmd.target, Target::Command(0));
-    assert_eq!((cmd.keys.as_str(), cmd.desc.as_str()), ("C-k", "Add to the CRM"));
+    assert_eq!(
+        (cmd.keys.as_str(), cmd.desc.as_str()),
+        ("C-k", "Add to the CRM")
+    );
     type_text(&mut s, "crm");
     assert_eq!(entries(&s)[0].target, Target::Command(0));
     // Enter is no longer the filter layer's accept: Tab is.
@@ -212,7 +221,12 @@ fn remapped_keys_show_and_commands_are_listed_and_run_from_the_palette_and_their
     let jobs = pipes(&fx);
     let ids: Vec<u128> = jobs[0].leads.iter().map(|l| l.id.as_u128()).collect();
     assert_eq!(ids, vec![2, 4]);
-    assert!(s.toast.as_deref().unwrap().contains("running crm on 2 leads"));
+    assert!(
+        s.toast
+            .as_deref()
+            .unwrap()
+            .contains("running crm on 2 leads")
+    );
 }
 
 #[test]

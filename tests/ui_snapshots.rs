@@ -411,7 +411,10 @@ fn command_palette_open_and_filtered() {
     chars(&mut s, "contact");
     let (t, _) = render(&s, 120, 30);
     let text = format!("{}", t.backend());
-    assert!(text.contains("▶ c, 2"), "the best match is highlighted first: {text}");
+    assert!(
+        text.contains("▶ c, 2"),
+        "the best match is highlighted first: {text}"
+    );
     assert!(!text.contains("Half a page down"), "{text}");
     insta::assert_snapshot!("command_palette_filtered", t.backend());
 }
