@@ -10,7 +10,8 @@
 pub enum Layer {
     /// The list (`[[normal]]`).
     Normal,
-    /// Typing a filter (`[[filter]]`); also the help overlay's own filter input.
+    /// Typing a filter (`[[filter]]`); also the help overlay's own filter input, the command
+    /// palette and the pipe prompt.
     Filter,
     /// Typing a find (`[[find]]`).
     Find,
