@@ -262,3 +262,53 @@ interactive = true
         "raw mode again: {flags:?}"
     );
 }
+
+/// A bad `[commands]` entry stops the app before it touches the terminal, with an error that
+/// names the file and the entry (checked against the user's keymap).
+#[test]
+fn bad_command_entries_are_config_errors_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("lead-triage");
+    std::fs::create_dir_all(&cfg).unwrap();
+    let cases = [
+        (
+            "[commands.crm]\nrun = \"x\"\nkey = \"j\"\n",
+            "commands.crm: key \"j\" is already bound in the list (to `move_down`)",
+        ),
+        (
+            "[commands.crm]\nrun = \"  \"\n",
+            "commands.crm: `run` is empty",
+        ),
+        (
+            "[commands.crm]\nrun = \"x\"\nshortcut = \"ctrl-k\"\n",
+            "line 3: commands.crm: unknown field `shortcut`",
+        ),
+    ];
+    for (config, want) in cases {
+        std::fs::write(cfg.join("config.toml"), config).unwrap();
+        let out = common::bin(dir.path()).args(["--demo"]).output().unwrap();
+        let err = common::text(&out.stderr);
+        assert!(!out.status.success(), "{config}: {err}");
+        assert!(
+            err.contains("config.toml") && err.contains(want),
+            "{config}: {err}"
+        );
+    }
+    // Remapping `j` away in the keymap frees it for a command.
+    std::fs::write(
+        cfg.join("keymap.toml"),
+        "[[normal]]\nkeys = [\"down\"]\naction = \"move_down\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.join("config.toml"),
+        "[commands.crm]\nrun = \"x\"\nkey = \"j\"\n\n[commands.two]\nrun = \"y\"\nkey = \"j\"\n",
+    )
+    .unwrap();
+    let out = common::bin(dir.path()).args(["--demo"]).output().unwrap();
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("commands.two: key \"j\" is also the key of commands.crm"),
+        "{err}"
+    );
+}
