@@ -26,7 +26,7 @@ use screen::{boxed, hint_bar, hint_items, position, row, stable};
 fn pool() -> Vec<String> {
     let mut out: Vec<String> = ('a'..='z').map(|c| format!("alt-{c}")).collect();
     out.extend(('0'..='9').map(|c| format!("alt-{c}")));
-    out.extend(["alt-,", "alt-."].map(String::from));
+    out.extend(["alt-,", "alt-.", "alt-;", "alt-'"].map(String::from));
     out.extend((2..=12).map(|n| format!("f{n}")));
     out
 }
