@@ -80,6 +80,10 @@ pub const CONFIG_KEYS: &[(&str, &str)] = &[
         "[views]",
         "saved views, shown as tabs in this order (l/h switch): NAME = \"FILTER\", e.g. hot = \"status:new score:3\"",
     ),
+    (
+        "[commands.NAME]",
+        "your own command: run = \"SHELL COMMAND\" (gets the selection as JSON lines on stdin), key, description, interactive (in the palette, `:`)",
+    ),
 ];
 
 /// The `[theme]` table: the example lines and what they mean.

@@ -160,6 +160,16 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
         Ok(k) => k,
         Err(e) => return Ok(fail(&e.to_string())),
     };
+    let commands = match crate::config::commands::resolve(
+        ctx.config.file.commands.iter().flatten(),
+        &keymap,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            let path = (cli.config.clone()).unwrap_or_else(crate::config::config_path);
+            return Ok(fail(&format!("{}: {e}", path.display())));
+        }
+    };
     // `_demo` keeps the demo server alive for as long as the TUI runs.
     let Target {
         client,
@@ -208,6 +218,7 @@ async fn tui(ctx: &Ctx) -> color_eyre::Result<ExitCode> {
                 std::time::Duration::from_secs(m.saturating_mul(60))
             }),
         views,
+        commands,
         ..crate::app::Settings::default()
     };
     let mut state = crate::app::State::new(

@@ -21,12 +21,23 @@
 //!
 //! [theme]                    # any of: accent selected pending error dim ok new contacted
 //! error = "lightred"         #         dismissed unknown (names, #rrggbb or 0–255)
+//!
+//! [commands.crm]             # your own tools, run on the selection (or the row)
+//! run = "crm-add --list hot" # sh -c; the leads as JSON lines on stdin, file in $LEAD_TRIAGE_LEADS
+//! key = "ctrl-k"             # optional: one key, bound to nothing in the list
+//! description = "Add to the CRM"  # optional: what the palette (`:`) says
+//! interactive = false        # true: the terminal is handed over while it runs
 //! ```
+//!
+//! Each `[commands]` entry is listed in the command palette and runs from its key; `|` runs
+//! a command typed on the spot the same way (see `app::pipe` and [`commands`]). An unknown
+//! field, an empty `run`, or a key bound in the list is an error naming the entry.
 //!
 //! Precedence: command line > environment (`PUFFLE_API_KEY`, `PUFFLE_API_BASE_URL`) > this
 //! file > defaults. An invalid file (bad TOML, an unknown key, a wrong type) is an error that
 //! names the file and the line; the app does not start half-configured.
 
+pub mod commands;
 pub mod paths;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +88,8 @@ pub struct FileConfig {
     pub views: Option<indexmap::IndexMap<String, String>>,
     /// The saved view shown at start.
     pub default_view: Option<String>,
+    /// The rep's own commands by name (see [`commands`]).
+    pub commands: Option<std::collections::BTreeMap<String, commands::CommandEntry>>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -96,6 +109,7 @@ impl std::fmt::Debug for FileConfig {
             .field("signals_fresh_min", &self.signals_fresh_min)
             .field("views", &self.views)
             .field("default_view", &self.default_view)
+            .field("commands", &self.commands)
             .finish()
     }
 }
@@ -161,10 +175,16 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 pub fn parse(text: &str, origin: &str) -> Result<FileConfig, FileError> {
     let file: FileConfig = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
+        let entry = (e.span()).and_then(|s| commands::entry_at(text, s.start));
+        // Long enough for the list of every accepted key.
+        let message = crate::text::sanitize_line(e.message(), 800);
         FileError::Invalid {
             path: origin.to_owned(),
             line,
-            message: crate::text::sanitize_line(e.message(), 200),
+            message: match entry {
+                Some(name) => format!("commands.{name}: {message}"),
+                None => message,
+            },
         }
     })?;
     let bad = |message: String| FileError::Value {
@@ -181,6 +201,9 @@ pub fn parse(text: &str, origin: &str) -> Result<FileConfig, FileError> {
         return Err(bad("concurrency: must be between 1 and 32".into()));
     }
     file.palette().map_err(|e| bad(format!("theme: {e}")))?;
+    for (name, entry) in file.commands.iter().flatten() {
+        commands::check(name, entry).map_err(bad)?;
+    }
     Ok(file)
 }
 
@@ -279,6 +302,23 @@ mod tests {
         assert!(e.to_string().contains("between 1 and 32"));
         let e = parse("[theme]\nerror = \"blurple\"\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("not a colour"), "{e}");
+        let e = parse("[commands.crm]\nrun = \"x\"\nkeys = \"ctrl-k\"\n", "c.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("commands.crm"),
+            "{msg}"
+        );
+        let e = parse("[commands.crm]\nrun = \"\"\n", "c.toml").unwrap_err();
+        assert!(
+            e.to_string().contains("commands.crm: `run` is empty"),
+            "{e}"
+        );
+        let ok = parse(
+            "[commands.crm]\nrun = \"cat\"\nkey = \"ctrl-k\"\ninteractive = true\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert!(ok.commands.unwrap()["crm"].interactive);
         let e = parse("[theme]\nborder = \"red\"\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("unknown theme role"), "{e}");
         let ok = parse(

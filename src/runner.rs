@@ -22,12 +22,15 @@ use crate::sync::worker::{self, Command};
 const TICK: Duration = Duration::from_millis(100);
 
 /// What the terminal side must do for the app.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TerminalEffect {
     /// Write the text to the clipboard with OSC 52.
     Copy(String),
     /// Restore the terminal, stop the process (SIGTSTP), and take the terminal back.
     Suspend,
+    /// Hand the terminal to an interactive command (as `Suspend` does), run it, take the
+    /// terminal back and apply `Msg::PipeDone`.
+    Interactive(crate::app::pipe::PipeJob),
 }
 
 /// The app without its terminal.
@@ -390,6 +393,16 @@ impl Runner {
             }
             Effect::Copy(text) => self.for_terminal.push(TerminalEffect::Copy(text)),
             Effect::Suspend => self.for_terminal.push(TerminalEffect::Suspend),
+            Effect::Pipe(job) if job.interactive => {
+                self.for_terminal.push(TerminalEffect::Interactive(job));
+            }
+            Effect::Pipe(job) => {
+                // Off the UI thread: keys keep working while the command runs.
+                let tx = self.msg_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::PipeDone(crate::shell::run_piped(&job)));
+                });
+            }
             Effect::Export {
                 format,
                 view,

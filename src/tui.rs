@@ -91,6 +91,12 @@ impl Signals {
         }
     }
 
+    /// Drop the SIGINTs that arrived so far (while an interactive command had the terminal).
+    fn forget_interrupts(&mut self) {
+        use futures::FutureExt;
+        while let Some(Some(())) = self.int.recv().now_or_never() {}
+    }
+
     /// After a hangup (an SSH drop) the terminal's read or write error can come before the
     /// SIGHUP does. When the terminal fails, wait this long for a signal, so the exit code
     /// says what happened.
@@ -104,14 +110,23 @@ impl Signals {
 /// On the loop's thread that would freeze the app before it sees the SIGHUP (an SSH drop left a
 /// process spinning at 100% CPU); on this thread only the thread spins, the loop still gets the
 /// signal and exits, and the spinning thread ends with the process.
-fn spawn_event_reader()
--> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>> {
+///
+/// It stops reading while the terminal is handed to an interactive command (`gate`, see
+/// `handover`).
+fn spawn_event_reader(
+    gate: std::sync::Arc<crate::handover::Gate>,
+) -> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::Builder::new()
         .name("terminal-events".into())
         .spawn(move || {
             loop {
-                let event = crossterm::event::read();
+                let Some(event) = crate::handover::next_event(&gate) else {
+                    if tx.is_closed() {
+                        break;
+                    }
+                    continue;
+                };
                 let failed = event.is_err();
                 if tx.send(event).is_err() || failed {
                     break;
@@ -197,7 +212,8 @@ async fn event_loop(
     runner: &mut Runner,
     signals: &mut Signals,
 ) -> std::io::Result<Option<Exit>> {
-    let mut events = spawn_event_reader()?;
+    let gate = std::sync::Arc::new(crate::handover::Gate::default());
+    let mut events = spawn_event_reader(std::sync::Arc::clone(&gate))?;
     let size = terminal.size()?;
     runner.apply(Msg::Resize(size.width, size.height));
     runner.start();
@@ -242,6 +258,30 @@ async fn event_loop(
                     *terminal = ratatui::init();
                     enter_modes(mouse)?;
                     terminal.clear()?;
+                }
+                TerminalEffect::Interactive(job) => {
+                    let mouse = runner.state.settings.mouse;
+                    // The reader stops first, so every key goes to the command.
+                    gate.pause();
+                    leave_modes(mouse);
+                    ratatui::restore();
+                    // Never fails: a command that cannot start comes back as such, and
+                    // the terminal is taken back below whatever happened.
+                    let done = crate::shell::run_interactive(&job);
+                    *terminal = ratatui::init();
+                    gate.resume();
+                    // A Ctrl-C typed to the command (cooked mode) reached us too: it was
+                    // the command's, not a request to quit.
+                    signals.forget_interrupts();
+                    enter_modes(mouse)?;
+                    // Cleared without `Terminal::clear`, which asks the terminal where its
+                    // cursor is (a terminal that does not answer would end the app here);
+                    // the new terminal's first frame draws every cell.
+                    crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    )?;
+                    runner.apply(Msg::PipeDone(done));
                 }
             }
         }

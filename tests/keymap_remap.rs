@@ -26,7 +26,12 @@ use screen::{boxed, hint_bar, hint_items, position, row, stable};
 fn pool() -> Vec<String> {
     let mut out: Vec<String> = ('a'..='z').map(|c| format!("alt-{c}")).collect();
     out.extend(('0'..='9').map(|c| format!("alt-{c}")));
-    out.extend(["alt-,", "alt-."].map(String::from));
+    out.extend(
+        [
+            "alt-,", "alt-.", "alt-;", "alt-'", "alt-/", "alt-=", "alt-`",
+        ]
+        .map(String::from),
+    );
     out.extend((2..=12).map(|n| format!("f{n}")));
     out
 }
@@ -367,7 +372,7 @@ fn help_overlay(app: &mut Pty, r: &Remap) {
     }
     assert!(seen_rows >= 60, "only {seen_rows} rows read");
     for title in [
-        "Detail pane",
+        "Reading pane (every list key works too)",
         "This help",
         "Quit with unsent changes",
         "Questions before a bulk change",
@@ -392,21 +397,23 @@ fn help_overlay(app: &mut Pty, r: &Remap) {
     app.wait_for("the help to close", |s| !s.contains(" Keys"));
 }
 
-/// The detail pane: title and hints from its layer, old keys ignored.
+/// The reading pane: title and hints from its layer, old keys ignored.
 fn detail_pane(app: &mut Pty, r: &Remap) {
     app.send("\r");
     app.send(&r.list(Action::Detail));
+    // The pane's last section names the remapped send key (the frame is whole once it shows).
+    let sends = format!("{} sends now", r.new_label(Layer::Normal, Action::Flush));
     let screen = app.wait_for("the detail", |s| {
-        boxed(s, " Lead ·") && !s.contains("loading…") && hint_bar(s).contains("copy URL")
+        boxed(s, " Lead ·")
+            && !s.contains("loading…")
+            && hint_bar(s).contains("next signal")
+            && s.contains(&sends)
     });
     let d = |a| r.new_label(Layer::Detail, a);
     let title = format!(
-        " Lead · {} open · {}/{} copy email/URL · {}/{} scroll · {} close ",
-        d(Action::OpenUrl),
-        d(Action::CopyEmail),
-        d(Action::CopyUrl),
-        d(Action::MoveDown),
-        d(Action::MoveUp),
+        " Lead · {} next signal · {} open signal · {} close ",
+        d(Action::NextSignal),
+        d(Action::OpenSignal),
         d(Action::Escape)
     );
     assert!(screen.contains(&title), "{title}\n{screen}");
@@ -414,11 +421,7 @@ fn detail_pane(app: &mut Pty, r: &Remap) {
         !screen.contains("Ctrl-C quit"),
         "Ctrl-C no longer quits in the list"
     );
-    let sends = format!("{} sends now", r.new_label(Layer::Normal, Action::Flush));
-    assert!(
-        screen.contains(&sends) && !screen.contains("$ sends now"),
-        "{screen}"
-    );
+    assert!(!screen.contains("$ sends now"), "{screen}");
     hints_name_only_new_keys(&screen, r, &[]);
     // A toast below the pane, written after the pane's last change: the frame is whole.
     app.send(&r.key(Layer::Detail, Action::CopyUrl));

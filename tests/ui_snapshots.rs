@@ -631,3 +631,25 @@ fn the_detail_pane_wraps_a_long_headline_instead_of_cutting_it() {
         assert!(screen.contains(word), "{word} missing:\n{screen}");
     }
 }
+
+#[test]
+fn command_palette_open_and_filtered() {
+    let mut s = state_with(sample_leads(40), 120, 30);
+    chars(&mut s, ":");
+    let (t, _) = render(&s, 120, 30);
+    let text = format!("{}", t.backend());
+    // Each line teaches its key: key, then description; the hint bar is the palette's own.
+    assert!(text.contains("▶ j, ↓"), "{text}");
+    assert!(text.contains("Next row"), "{text}");
+    assert!(text.contains("Enter run"), "{text}");
+    insta::assert_snapshot!("command_palette_open", t.backend());
+    chars(&mut s, "contact");
+    let (t, _) = render(&s, 120, 30);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("▶ c, 2"),
+        "the best match is highlighted first: {text}"
+    );
+    assert!(!text.contains("Half a page down"), "{text}");
+    insta::assert_snapshot!("command_palette_filtered", t.backend());
+}

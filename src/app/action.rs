@@ -10,7 +10,8 @@
 pub enum Layer {
     /// The list (`[[normal]]`).
     Normal,
-    /// Typing a filter (`[[filter]]`); also the help overlay's own filter input.
+    /// Typing a filter (`[[filter]]`); also the help overlay's own filter input, the command
+    /// palette and the pipe prompt.
     Filter,
     /// Typing a find (`[[find]]`).
     Find,
@@ -136,13 +137,13 @@ macro_rules! actions {
 actions! {
     MoveDown "move_down" "Move" {
         Normal ["j", "down"] "Next row",
-        Filter ["down"] "Next row",
+        Filter ["down", "ctrl-n"] "Next row",
         Help ["j", "down"] "Scroll down",
         Detail ["ctrl-e"] "Scroll the pane down",
     }
     MoveUp "move_up" "Move" {
         Normal ["k", "up"] "Previous row",
-        Filter ["up"] "Previous row",
+        Filter ["up", "ctrl-p"] "Previous row",
         Help ["k", "up"] "Scroll up",
         Detail ["ctrl-y"] "Scroll the pane up",
     }
@@ -249,7 +250,11 @@ actions! {
     }
     Export "export" "View" { Normal ["e"] "Export selection or view to CSV" }
     ExportJson "export_json" "View" { Normal ["E"] "Export selection or view to JSON" }
+    /// Type a shell command; the selection (or the row) goes to its stdin as JSON lines.
+    Pipe "pipe" "View" { Normal ["|"] "Pipe selection or row to a shell command" }
     Help "help" "App" { Normal ["?", "f1"] "Help: every key" }
+    /// Search every list action and `[commands]` entry by name, run one with Enter.
+    Palette "palette" "App" { Normal [":"] "Command palette: search every action" }
     Escape "escape" "App" {
         Normal ["esc"] "Close / cancel / clear selection",
         Filter ["esc"] "Clear the filter, back to the list",

@@ -135,6 +135,10 @@ pub(super) fn on_paste(s: &mut State, text: &str) {
         s.help_query.push_str(&clean);
     } else if s.mode == Mode::Find {
         super::find::paste(s, &clean);
+    } else if s.mode == Mode::Palette {
+        super::palette::paste(s, &clean);
+    } else if s.mode == Mode::Pipe {
+        super::pipe::paste(s, &clean);
     } else if !clean.is_empty() {
         s.toast = Some(match s.keymap.key(Action::Filter) {
             Some(k) => format!("paste ignored: press {k} first to paste into the filter"),

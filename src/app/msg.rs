@@ -115,6 +115,8 @@ pub enum Msg {
     },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
+    /// A command the leads were piped to is done (`Effect::Pipe`).
+    PipeDone(super::pipe::PipeDone),
     /// Queue these changes and send them now (the headless commands; the last change per lead
     /// wins). The leads need not be listed.
     Enqueue(Vec<crate::api::StatusChange>),
@@ -185,6 +187,9 @@ pub enum Effect {
     },
     /// Suspend the process (Ctrl-Z); the terminal is restored first.
     Suspend,
+    /// Run a shell command with leads on its stdin (or, interactive, with the terminal);
+    /// `Msg::PipeDone` says how it went.
+    Pipe(super::pipe::PipeJob),
     /// Leave the app.
     Quit,
 }

@@ -56,6 +56,8 @@ pub struct Settings {
     pub signals_fresh: Duration,
     /// Saved views (name and filter), shown as tabs after "all".
     pub views: Vec<super::views::SavedView>,
+    /// The `[commands]` entries of the configuration file (palette, keys, pipe).
+    pub commands: Vec<super::pipe::UserCommand>,
 }
 
 /// The default of `confirm_over` (the same for the headless commands).
@@ -77,6 +79,7 @@ impl Default for Settings {
             prefetch: super::pane::PREFETCH,
             signals_fresh: super::pane::SIGNALS_FRESH,
             views: Vec::new(),
+            commands: Vec::new(),
         }
     }
 }
@@ -311,6 +314,10 @@ pub enum Mode {
     Ask(Box<super::ask::Ask>),
     /// Typing a find (`f`): the cursor jumps, nothing is filtered.
     Find,
+    /// The command palette (`:`; see `State::palette`).
+    Palette,
+    /// Typing a shell command for the leads (`|`; see `State::pipe`).
+    Pipe,
 }
 
 /// Most sync-history lines kept per lead.
@@ -387,6 +394,10 @@ pub struct State {
     pub last_find: String,
     /// The status the last status key set (`.` sets it again).
     pub last_status: Option<crate::api::Status>,
+    /// The command palette's query and highlight.
+    pub palette: super::palette::PaletteInput,
+    /// The pipe prompt, and the commands running.
+    pub pipe: super::pipe::PipeState,
 }
 
 /// Index of a view in the per-view arrays.
@@ -442,6 +453,8 @@ impl State {
             find_origin: 0,
             last_find: String::new(),
             last_status: None,
+            palette: Default::default(),
+            pipe: Default::default(),
         }
     }
 

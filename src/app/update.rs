@@ -131,6 +131,7 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             fetched_at,
             cached,
         } => super::pane::on_signals(s, id, result, fetched_at, cached, fx),
+        Msg::PipeDone(done) => super::pipe::on_done(s, done),
         Msg::Enqueue(changes) => sync::on_enqueue(s, changes, fx),
         Msg::RetryAllNow { conflicts_too } => sync::on_retry_all_now(s, conflicts_too, fx),
         Msg::Observed { checked, statuses } => sync::on_observed(s, checked, statuses, fx),

@@ -180,9 +180,10 @@ const DEFAULT_PREAMBLE: &str = "\
 # Fields: keys (one or more), action (snake_case name), desc (for help and hints),
 # group (the help overlay's section in mode `normal`: Move, Select, Status, Queue, View, App).
 #
-# Modes: normal (the list), filter (typing a filter, and the help's filter), find (typing a
-# find), help (the help overlay), detail (the detail pane), confirm (the questions before a
-# bulk change), quit (the question before quitting with unsent changes). Fixed keys, whatever
+# Modes: normal (the list), filter (typing a filter, and the help's filter, the command
+# palette and the | prompt), find (typing a find), help (the help overlay), detail (the detail
+# pane), confirm (the questions before a bulk change), quit (the question before quitting with
+# unsent changes). Fixed keys, whatever
 # the file says: Ctrl-C (quits, or clears a text input), Esc in the confirm and quit questions,
 # and Backspace in a text input.
 ";

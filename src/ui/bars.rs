@@ -229,6 +229,8 @@ pub fn toast(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             )),
         }
         Line::from(spans)
+    } else if s.mode == Mode::Pipe {
+        super::palette::pipe_prompt(s, theme)
     } else if s.mode == Mode::Find {
         Line::from(vec![
             Span::styled(" find ", theme.key()),
@@ -567,6 +569,26 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
                 .copied()
                 .collect();
             out.extend(from(Layer::Detail, &rest));
+            out
+        }
+        Mode::Palette | Mode::Pipe => {
+            let run = if s.mode == Mode::Palette {
+                "run"
+            } else {
+                "run command"
+            };
+            let mut out = from(
+                Layer::Filter,
+                &[(Action::Accept, run), (Action::Escape, "close")],
+            );
+            if s.mode == Mode::Palette {
+                out.extend(
+                    pair(s, Layer::Filter, Action::MoveUp, Action::MoveDown)
+                        .map(|k| (k, "move".into())),
+                );
+                out.push(("type".into(), "to search".into()));
+            }
+            out.extend(edit);
             out
         }
         Mode::Normal => from(Layer::Normal, &HINTS),

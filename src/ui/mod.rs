@@ -6,6 +6,7 @@ pub mod detail;
 pub mod fit;
 pub mod help;
 pub mod layout;
+pub mod palette;
 pub mod popup;
 mod progress;
 pub mod table;
@@ -96,7 +97,8 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
         Mode::Ask(ask) => ask::draw(frame, area, s, ask, &theme),
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
-        Mode::Normal | Mode::Filter | Mode::Find => {}
+        Mode::Palette => palette::draw(frame, layout.help, s, &theme),
+        Mode::Normal | Mode::Filter | Mode::Find | Mode::Pipe => {}
     }
     fit::one_glyph_per_cell(frame.buffer_mut());
     FrameStats { rows_built }

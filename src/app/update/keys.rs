@@ -41,6 +41,8 @@ pub(super) fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             crate::app::ask::on_ask_key(s, ask, key, fx);
         }
         Mode::Find => crate::app::find::on_key(s, key),
+        Mode::Palette => crate::app::palette::on_key(s, key, fx),
+        Mode::Pipe => crate::app::pipe::on_prompt_key(s, key, fx),
     }
 }
 
@@ -75,7 +77,12 @@ fn on_normal_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             s.chord = chord;
             s.chord.push(key);
         }
-        Resolved::Unbound => {}
+        Resolved::Unbound => {
+            // A `[commands]` key (never a list binding, see `config::commands`).
+            if chord.is_empty() {
+                crate::app::pipe::on_unbound_key(s, key, fx);
+            }
+        }
     }
 }
 
@@ -156,6 +163,8 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::ExportJson => export(s, fx, crate::export::Format::Json),
         Action::Suspend => fx.push(Effect::Suspend),
         Action::Help => s.mode = Mode::Help { scroll: 0 },
+        Action::Palette => crate::app::palette::open(s),
+        Action::Pipe => crate::app::pipe::open_prompt(s),
         Action::Escape => escape(s),
         Action::Quit => {
             if s.queue.unsent() > 0 {
