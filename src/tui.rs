@@ -199,8 +199,11 @@ pub async fn run(mut runner: Runner) -> std::io::Result<Exit> {
     restore(terminal, mouse);
     // Every change was committed to the outbox before it showed; this saves the listings.
     runner.shutdown();
-    if let Some(line) = crate::app::session::summary(&runner.state) {
-        // On the shell's screen, after the terminal is restored (a closed stderr is fine).
+    // After quitting (not after a signal: the terminal may be gone), the session's summary on
+    // the shell's screen, once the terminal is restored (a closed stderr is fine).
+    if matches!(result, Ok(Exit::Quit))
+        && let Some(line) = crate::app::session::summary(&runner.state)
+    {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
     result

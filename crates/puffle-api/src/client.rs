@@ -573,5 +573,6 @@ async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>,
     Ok(buf)
 }
 
+mod outreach;
 #[cfg(test)]
 mod tests;

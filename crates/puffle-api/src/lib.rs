@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod limits;
 pub mod model;
+pub mod outreach;
 pub mod pager;
 pub mod parse;
 

@@ -33,6 +33,11 @@ fn parse_json(body: &[u8]) -> Result<Value, ParseError> {
     })
 }
 
+/// The body as JSON, for the other parsers of the crate.
+pub(crate) fn json(body: &[u8]) -> Result<Value, ParseError> {
+    parse_json(body)
+}
+
 /// A string field, kept exactly; blank strings count as absent.
 fn opt_str(obj: &Map<String, Value>, key: &str) -> Option<String> {
     match obj.get(key)? {
