@@ -12,6 +12,7 @@ pub mod cli;
 pub(crate) mod clipboard;
 pub mod commands;
 pub(crate) mod config;
+pub(crate) mod editor;
 pub mod export;
 pub(crate) mod fsperm;
 pub(crate) mod handover;

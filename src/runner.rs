@@ -31,6 +31,8 @@ pub enum TerminalEffect {
     /// Hand the terminal to an interactive command (as `Suspend` does), run it, take the
     /// terminal back and apply `Msg::PipeDone`.
     Interactive(crate::app::pipe::PipeJob),
+    /// Hand the terminal to the editor on a draft, then take it back.
+    Edit(crate::app::outreach::EditJob),
 }
 
 /// The app without its terminal.
@@ -261,6 +263,12 @@ impl Runner {
                     self.apply(Msg::StoreFailed(e.to_string()));
                 }
             }
+            // Edited drafts and votes an earlier run did not get confirmed go out now.
+            match self.store.as_ref().map(Store::signal_outbox) {
+                Some(Ok(rows)) if !rows.is_empty() => self.apply(Msg::RestoreSignalUpdates(rows)),
+                Some(Err(e)) => tracing::warn!(error = %e, "queued signal changes unreadable"),
+                _ => {}
+            }
         }
         for fx in init(&mut self.state) {
             self.execute(fx);
@@ -384,6 +392,41 @@ impl Runner {
                     tracing::warn!(error = %e, "could not keep the signals in the store");
                 }
             }
+            Effect::Generate {
+                group,
+                items,
+                dm,
+                comment,
+            } => {
+                let _ = self.worker.send(Command::Generate {
+                    group,
+                    items,
+                    dm,
+                    comment,
+                });
+            }
+            Effect::QueueSignalUpdate { lead, update } => {
+                // Committed before the screen shows it pending (without a store, as is).
+                let update = match &mut self.store {
+                    Some(store) => store
+                        .queue_signal_update(lead, &update)
+                        .map_err(|e| crate::text::clean(&e.short())),
+                    None => Ok(update),
+                };
+                let _ = self.msg_tx.send(Msg::SignalUpdateQueued { lead, update });
+            }
+            Effect::SendSignalUpdates(items) => {
+                let _ = self.worker.send(Command::PatchSignals(items));
+            }
+            Effect::SettleSignalUpdates(items) => {
+                if let Some(store) = &mut self.store
+                    && let Err(e) = store.settle_signal_updates(&items)
+                {
+                    // Sent again at the next start: the same change applies again, harmlessly.
+                    tracing::warn!(error = %e, "could not settle signal changes in the store");
+                }
+            }
+            Effect::Edit(job) => self.for_terminal.push(TerminalEffect::Edit(job)),
             Effect::RememberLayout(layout) => {
                 if let Some(store) = &mut self.store
                     && let Err(e) = store.set_pane_layout(layout.code())

@@ -19,11 +19,13 @@ use crate::api::{ApiKey, GroupBy, Lead, Status};
 mod outbox;
 mod recover;
 mod signal_cache;
+mod signal_outbox;
 pub use outbox::Claim;
 pub use recover::Recovered;
+pub use signal_outbox::SignalOutboxRow;
 
 /// Current schema version.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Leads per cache row: small enough that the first rows load in a few milliseconds, so the
 /// first frame never waits for a large cache.
@@ -298,6 +300,21 @@ impl Store {
                         signals    BLOB NOT NULL
                      );
                      PRAGMA user_version = 4;
+                     COMMIT;",
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        if version < 5 {
+            // v5: the rep's changes to signals (edited drafts, votes) until confirmed.
+            self.conn
+                .execute_batch(
+                    "BEGIN;
+                     CREATE TABLE IF NOT EXISTS signal_outbox (
+                        signal_id  TEXT PRIMARY KEY,
+                        lead_id    TEXT NOT NULL,
+                        body       BLOB NOT NULL
+                     );
+                     PRAGMA user_version = 5;
                      COMMIT;",
                 )
                 .map_err(|e| self.err(e))?;

@@ -85,6 +85,25 @@ enum Mode {
     StringSeqEscape,
 }
 
+/// Clean a text of several lines (a drafted DM): each line as [`sanitize_line`], the line
+/// breaks kept (`\r\n` read as one), at most `max_chars` in all and 100 lines.
+pub fn sanitize_text(input: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut left = max_chars;
+    for (n, line) in input.split('\n').enumerate() {
+        if n == 100 || left == 0 {
+            break;
+        }
+        if n > 0 {
+            out.push('\n');
+        }
+        let clean = sanitize_line(line.strip_suffix('\r').unwrap_or(line), left);
+        left = left.saturating_sub(clean.chars().count().max(1));
+        out.push_str(&clean);
+    }
+    out
+}
+
 /// Clean one single-line field: see the module documentation for the rules. Long on purpose:
 /// one pass of one state machine (`Esc`), whose arms are clearer side by side than apart.
 pub fn sanitize_line(input: &str, max_chars: usize) -> String {

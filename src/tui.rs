@@ -286,6 +286,22 @@ async fn event_loop(
                     )?;
                     runner.apply(Msg::PipeDone(done));
                 }
+                TerminalEffect::Edit(job) => {
+                    let mouse = runner.state.settings.mouse;
+                    gate.pause();
+                    leave_modes(mouse);
+                    ratatui::restore();
+                    let result = crate::editor::run(&job);
+                    *terminal = ratatui::init();
+                    gate.resume();
+                    signals.forget_interrupts();
+                    enter_modes(mouse)?;
+                    crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    )?;
+                    runner.apply(Msg::Edited { job, result });
+                }
             }
         }
         terminal.draw(|f| {

@@ -105,11 +105,41 @@ pub fn clean_signal(mut s: Signal) -> Signal {
     ]
     .into_iter()
     .for_each(field);
-    // Longer texts (a post, a drafted DM) keep more, on one line: the pane wraps them.
-    for text in [&mut s.excerpt, &mut s.dm_text, &mut s.comment_text] {
-        field_up_to(text, MAX_TEXT_CHARS);
+    // A post keeps more, on one line: the pane wraps it.
+    field_up_to(&mut s.excerpt, MAX_TEXT_CHARS);
+    // Drafts are what the rep sends: their line breaks are kept.
+    for text in [&mut s.dm_text, &mut s.comment_text] {
+        draft_text(text);
     }
     s
+}
+
+/// A draft: each line cleaned, line breaks kept, blank as absent.
+fn draft_text(s: &mut Option<String>) {
+    if let Some(v) = s {
+        let clean = crate::text::sanitize_text(v, MAX_TEXT_CHARS);
+        *s = (!clean.trim().is_empty()).then_some(clean);
+    }
+}
+
+/// A generate answer's drafts and addresses, cleaned like a signal's.
+pub fn clean_generate_result(
+    mut r: puffle_api::outreach::GenerateResult,
+) -> puffle_api::outreach::GenerateResult {
+    sanitized(&mut r.id, MAX_FIELD_CHARS);
+    if let Some(dm) = &mut r.dm {
+        dm.text = crate::text::sanitize_text(&dm.text, MAX_TEXT_CHARS);
+        field(&mut dm.profile_url);
+        field(&mut dm.messaging_url);
+    }
+    if let Some(c) = &mut r.comment {
+        c.text = crate::text::sanitize_text(&c.text, MAX_TEXT_CHARS);
+        field(&mut c.source_url);
+    }
+    if let Some(e) = &mut r.error {
+        *e = crate::text::sanitize_line(e, MAX_FIELD_CHARS);
+    }
+    r
 }
 
 pub fn clean_page(mut page: Page) -> Page {

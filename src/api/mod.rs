@@ -18,7 +18,7 @@ pub use puffle_api::pager::hydration_pairs;
 pub use puffle_api::{
     ApiError, ApiKey, ClientConfig, ConfigError, GroupBy, ItemError, Lead, LeadQuery,
     MAX_PAGE_SIZE, MAX_PATCH_ITEMS, Page, PatchOutcome, SortBy, Status, StatusChange, config,
-    error, limits, model, parse,
+    error, limits, model, outreach, parse,
 };
 
 use boundary::{clean_error, clean_lead, clean_outcome, clean_page, clean_signal};
@@ -89,6 +89,31 @@ impl Client {
     ) -> Result<Vec<(Uuid, Status)>, ApiError> {
         let statuses = self.inner.current_statuses(group, ids).await;
         statuses.map_err(clean_error)
+    }
+
+    /// `POST /api/signals/generate`; the drafts are cleaned (line breaks kept).
+    pub async fn generate_drafts(
+        &self,
+        items: &[outreach::GenerateItem],
+    ) -> Result<Vec<outreach::GenerateResult>, ApiError> {
+        let results = self
+            .inner
+            .generate_drafts(items)
+            .await
+            .map_err(clean_error)?;
+        Ok(results
+            .into_iter()
+            .map(boundary::clean_generate_result)
+            .collect())
+    }
+
+    /// `PATCH /api/signals`.
+    pub async fn patch_signals(
+        &self,
+        items: &[outreach::SignalUpdate],
+    ) -> Result<PatchOutcome, ApiError> {
+        let out = self.inner.patch_signals(items).await.map_err(clean_error)?;
+        Ok(clean_outcome(out))
     }
 
     pub async fn patch_leads(&self, items: &[StatusChange]) -> Result<PatchOutcome, ApiError> {

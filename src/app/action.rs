@@ -236,6 +236,20 @@ actions! {
     OpenSignal "open_signal" "View" { Detail ["O"] "Open the signal's web address" }
     CopySignalUrl "copy_signal_url" "View" { Detail ["L"] "Copy the signal's web address" }
     SelectPeople "select_people" "Select" { Detail ["a"] "Select the company's people" }
+    DraftDm "draft_dm" "Outreach" {
+        Normal ["m"] "Draft DMs (selection: top signals)",
+        Detail ["m"] "Draft a DM for this signal",
+    }
+    DraftComment "draft_comment" "Outreach" {
+        Normal ["M"] "Draft comments (selection)",
+        Detail ["M"] "Draft a comment for this signal",
+    }
+    EditDm "edit_dm" "Outreach" { Detail ["i"] "Edit the DM draft in $EDITOR" }
+    EditComment "edit_comment" "Outreach" { Detail ["I"] "Edit the comment draft in $EDITOR" }
+    SendDraft "send_draft" "Outreach" { Detail [">"] "Copy the draft, open where it goes" }
+    VoteUp "vote_up" "Outreach" { Detail ["+"] "Vote the signal up (correct)" }
+    VoteDown "vote_down" "Outreach" { Detail ["-"] "Vote the signal down (wrong)" }
+    ClearVote "clear_vote" "Outreach" { Detail ["="] "Clear the signal's vote" }
     OpenUrl "open_url" "View" {
         Normal ["o"] "Open LinkedIn profile in browser",
         Detail ["o"] "Open the LinkedIn profile in the browser",

@@ -8,6 +8,7 @@ pub mod line_edit;
 mod modes;
 pub mod msg;
 pub mod nav;
+pub mod outreach;
 pub mod palette;
 pub mod pane;
 pub mod pipe;

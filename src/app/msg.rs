@@ -113,6 +113,30 @@ pub enum Msg {
         fetched_at: u64,
         cached: bool,
     },
+    /// Drafts came back for these leads' signals (or a per-item error), from the worker.
+    Drafted(Vec<(uuid::Uuid, crate::api::outreach::GenerateResult)>),
+    /// A generate call failed as a whole for these leads.
+    DraftFailed {
+        leads: Vec<uuid::Uuid>,
+        error: String,
+    },
+    /// A change to a signal was committed to the store (the merged change), or not.
+    SignalUpdateQueued {
+        lead: uuid::Uuid,
+        update: Result<crate::api::outreach::SignalUpdate, String>,
+    },
+    /// The changes to signals queued by an earlier run, read back at start.
+    RestoreSignalUpdates(Vec<crate::store::SignalOutboxRow>),
+    /// The answer to a `PATCH /api/signals` of `sent`.
+    SignalsPatched {
+        sent: Vec<crate::api::outreach::SignalUpdate>,
+        result: Result<crate::api::PatchOutcome, ApiError>,
+    },
+    /// The editor closed on a draft: its new text, or why it could not run.
+    Edited {
+        job: super::outreach::EditJob,
+        result: Result<String, String>,
+    },
     /// Something the runner did that the rep should hear about (an export, an opener error).
     Notice(String),
     /// A command the leads were piped to is done (`Effect::Pipe`).
@@ -167,6 +191,25 @@ pub enum Effect {
     /// A lead's signals for the reading pane: from the store's cache when fresh there, else
     /// from Puffle (in the budget's "on screen" lane).
     LoadSignals { group: GroupBy, id: uuid::Uuid },
+    /// Draft outreach for these leads: each with the signal to draft for, or `None` for its
+    /// top signal (fetched first); at most 20 items per call, `already_in_flight` asked again.
+    Generate {
+        group: GroupBy,
+        items: Vec<(uuid::Uuid, Option<String>)>,
+        dm: bool,
+        comment: bool,
+    },
+    /// Commit a change to a signal to the store, merged over what is queued for it.
+    QueueSignalUpdate {
+        lead: uuid::Uuid,
+        update: crate::api::outreach::SignalUpdate,
+    },
+    /// Send changes to signals (`PATCH /api/signals`, at most 200).
+    SendSignalUpdates(Vec<crate::api::outreach::SignalUpdate>),
+    /// Puffle confirmed these changes: out of the store.
+    SettleSignalUpdates(Vec<crate::api::outreach::SignalUpdate>),
+    /// Hand the terminal to `$VISUAL` / `$EDITOR` on a draft.
+    Edit(super::outreach::EditJob),
     /// Keep signals just fetched in the store's cache.
     SaveSignals {
         id: uuid::Uuid,

@@ -282,6 +282,14 @@ pub fn act(s: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
         Action::OpenSignal => signal_url(s, fx, true),
         Action::CopySignalUrl => signal_url(s, fx, false),
         Action::SelectPeople => select_people(s, fx),
+        Action::DraftDm => super::outreach::draft(s, super::outreach::Kind::Dm, fx),
+        Action::DraftComment => super::outreach::draft(s, super::outreach::Kind::Comment, fx),
+        Action::EditDm => super::outreach::edit(s, super::outreach::Kind::Dm, fx),
+        Action::EditComment => super::outreach::edit(s, super::outreach::Kind::Comment, fx),
+        Action::SendDraft => super::outreach::send(s, fx),
+        Action::VoteUp => super::outreach::vote(s, Some(crate::api::outreach::Vote::Up), fx),
+        Action::VoteDown => super::outreach::vote(s, Some(crate::api::outreach::Vote::Down), fx),
+        Action::ClearVote => super::outreach::vote(s, None, fx),
         other => return scroll(s, other),
     }
     true

@@ -314,6 +314,10 @@ pub enum Mode {
     Ask(Box<super::ask::Ask>),
     /// Typing a find (`f`): the cursor jumps, nothing is filtered.
     Find,
+    /// The question before drafting for several leads (drafting may cost credits).
+    ConfirmDrafts(Box<super::outreach::DraftAsk>),
+    /// After sending a draft: mark this lead contacted?
+    MarkContacted(Uuid),
     /// The command palette (`:`; see `State::palette`).
     Palette,
     /// Typing a shell command for the leads (`|`; see `State::pipe`).
@@ -381,6 +385,8 @@ pub struct State {
     pub view_counts: Vec<Option<usize>>,
     pub views_counted_at: Option<Duration>,
     pub views_dirty: bool,
+    /// Drafts being written, where to send them, the rep's changes to signals.
+    pub outreach: super::outreach::Outreach,
     /// What happened to each lead's changes in this session, with the time (since start).
     pub sync_log: HashMap<Uuid, std::collections::VecDeque<(Duration, String)>>,
     /// Filter of the help overlay, and whether it is being typed.
@@ -445,6 +451,7 @@ impl State {
             view_counts: Vec::new(),
             views_counted_at: None,
             views_dirty: true,
+            outreach: Default::default(),
             sync_log: HashMap::new(),
             help_query: String::new(),
             help_typing: false,

@@ -132,6 +132,12 @@ fn dispatch(s: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             cached,
         } => super::pane::on_signals(s, id, result, fetched_at, cached, fx),
         Msg::PipeDone(done) => super::pipe::on_done(s, done),
+        Msg::Drafted(results) => super::outreach::on_drafted(s, results, fx),
+        Msg::DraftFailed { leads, error } => super::outreach::on_draft_failed(s, leads, error),
+        Msg::SignalUpdateQueued { lead, update } => super::outreach::on_queued(s, lead, update, fx),
+        Msg::RestoreSignalUpdates(rows) => super::outreach::on_restore(s, rows, fx),
+        Msg::SignalsPatched { sent, result } => super::outreach::on_patched(s, sent, result, fx),
+        Msg::Edited { job, result } => super::outreach::on_edited(s, job, result, fx),
         Msg::Enqueue(changes) => sync::on_enqueue(s, changes, fx),
         Msg::RetryAllNow { conflicts_too } => sync::on_retry_all_now(s, conflicts_too, fx),
         Msg::Observed { checked, statuses } => sync::on_observed(s, checked, statuses, fx),
@@ -166,5 +172,9 @@ fn finish(s: &mut State, fx: &mut Vec<Effect>) {
     } else {
         load::check_screen(s, fx);
         super::pane::follow(s, fx);
+        if !s.outreach.queued.is_empty() {
+            // Changes to signals whose retry is due.
+            super::outreach::send_due(s, fx);
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod batch;
 pub mod engine;
+pub mod outreach;
 pub mod pacing;
 pub mod retry;
 pub mod worker;

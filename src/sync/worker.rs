@@ -44,6 +44,15 @@ pub enum Command {
     },
     /// Fetch one lead's signals (detail pane).
     Signals { group: GroupBy, id: Uuid },
+    /// Draft outreach (`sync::outreach::generate`).
+    Generate {
+        group: GroupBy,
+        items: Vec<(Uuid, Option<String>)>,
+        dm: bool,
+        comment: bool,
+    },
+    /// Send the rep's changes to signals, answered as `Msg::SignalsPatched`.
+    PatchSignals(Vec<crate::api::outreach::SignalUpdate>),
 }
 
 /// Start the worker on the current runtime. Dropping the returned sender stops it. The
@@ -218,6 +227,24 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Command>, msgs: Unbounded
                         let result = client.lead_signals(group, id).await;
                         let fetched_at = crate::store::unix_now();
                         let _ = tx.send(Msg::Signals { id, result, fetched_at, cached: false });
+                    }, msgs.clone()));
+                }
+                Some(Command::Generate { group, items, dm, comment }) => {
+                    let client = client.clone();
+                    let tx = msgs.clone();
+                    tasks.push(supervised("drafting", async move {
+                        super::outreach::generate(client, group, items, dm, comment, tx).await;
+                    }, msgs.clone()));
+                }
+                Some(Command::PatchSignals(items)) => {
+                    let client = client.clone();
+                    let tx = msgs.clone();
+                    tasks.push(supervised("sending signal changes", async move {
+                        let result = client.patch_signals(&items).await;
+                        if let Err(e) = &result {
+                            tracing::warn!(error = %e, "PATCH /api/signals failed");
+                        }
+                        let _ = tx.send(Msg::SignalsPatched { sent: items, result });
                     }, msgs.clone()));
                 }
                 Some(Command::Send(batch)) => {

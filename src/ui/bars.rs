@@ -523,6 +523,17 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             from(Layer::Confirm, &hints)
         }
         Mode::ConfirmQuit => from(Layer::Quit, &QUIT_HINTS),
+        Mode::ConfirmDrafts(_) => from(
+            Layer::Confirm,
+            &[(Action::Accept, "draft them"), (Action::Escape, "cancel")],
+        ),
+        Mode::MarkContacted(_) => from(
+            Layer::Confirm,
+            &[
+                (Action::Accept, "mark contacted"),
+                (Action::Escape, "not now"),
+            ],
+        ),
         Mode::Help { .. } if s.help_typing => {
             let mut out = from(
                 Layer::Filter,

@@ -182,18 +182,33 @@ pub fn lines_and_starts(
                         out.push(Line::from(format!("{indent}{part}")));
                     }
                 }
-                for (what, text) in [
-                    ("DM draft", &sig.dm_text),
-                    ("comment draft", &sig.comment_text),
-                ] {
-                    if let Some(text) = text {
+                use crate::app::outreach::{Kind, draft_text, notes};
+                for (what, kind) in [("DM draft", Kind::Dm), ("comment draft", Kind::Comment)] {
+                    if let Some(text) = draft_text(s, sig, kind) {
                         out.push(Line::from(Span::styled(
                             format!("{indent}{what}:"),
                             theme.key(),
                         )));
-                        for part in wrap(text, room, 6) {
-                            out.push(Line::from(format!("{indent}{part}")));
+                        // Its own line breaks kept, each line wrapped (12 lines at most).
+                        let mut left = 12usize;
+                        for line in text.split('\n') {
+                            for part in wrap(line, room, left.max(1)) {
+                                out.push(Line::from(format!("{indent}{part}")));
+                                left = left.saturating_sub(1);
+                            }
+                            if left == 0 {
+                                break;
+                            }
                         }
+                    }
+                }
+                // Only the signal under the pane's cursor is what the outreach keys act on.
+                if k == current.min(v.len() - 1) {
+                    for note in notes(s, &lead.id, sig) {
+                        out.push(Line::from(Span::styled(
+                            format!("{indent}{}", fit(&note, room)),
+                            theme.pending(),
+                        )));
                     }
                 }
                 if let Some(url) = &sig.url {

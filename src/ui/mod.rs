@@ -96,6 +96,8 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
         Mode::Help { scroll } => help::draw(frame, layout.help, s, *scroll, &theme),
         Mode::ConfirmQuit => popup::confirm_quit(frame, area, s, &theme),
         Mode::Ask(ask) => ask::draw(frame, area, s, ask, &theme),
+        Mode::ConfirmDrafts(ask) => popup::confirm_drafts(frame, area, s, ask, &theme),
+        Mode::MarkContacted(lead) => popup::mark_contacted(frame, area, s, lead, &theme),
         Mode::Normal if !s.chord.is_empty() => help::which_key(frame, area, s, &theme),
         Mode::Palette => palette::draw(frame, layout.help, s, &theme),
         Mode::Normal | Mode::Filter | Mode::Find | Mode::Pipe => {}

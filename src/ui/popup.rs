@@ -124,3 +124,104 @@ pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
         popup,
     );
 }
+
+/// A small question box in the middle of `area`: its title, lines, and the answers' keys.
+fn question(
+    frame: &mut Frame,
+    area: Rect,
+    s: &State,
+    title: &str,
+    mut text: Vec<Line<'static>>,
+    answers: &[(Action, &str)],
+    theme: &Theme,
+) {
+    let w = area.width.saturating_sub(4).min(64);
+    let h = (text.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    let mut keys = Vec::new();
+    for (action, what) in answers {
+        let Some(k) = s.keymap.confirm_keys_for(*action).into_iter().next() else {
+            continue;
+        };
+        keys.push(Span::styled(k, theme.key()));
+        keys.push(Span::raw(format!(" {what}   ")));
+    }
+    text.extend([Line::default(), Line::from(keys)]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.popup_border())
+        .title(format!(" {title} "));
+    clear(frame, popup);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        popup,
+    );
+}
+
+/// Before drafting for several leads: how many, and that it may cost credits.
+pub fn confirm_drafts(
+    frame: &mut Frame,
+    area: Rect,
+    s: &State,
+    ask: &crate::app::outreach::DraftAsk,
+    theme: &Theme,
+) {
+    let what = if ask.dm { "a DM" } else { "a comment" };
+    let text = vec![
+        Line::from(format!(
+            "Draft {what} for each of {} leads (its top signal)?",
+            ask.items.len()
+        )),
+        Line::from(format!(
+            "That is {} call{} to Puffle, which may cost the account credits.",
+            ask.items
+                .len()
+                .div_ceil(crate::api::outreach::MAX_GENERATE_ITEMS),
+            if ask.items.len() > crate::api::outreach::MAX_GENERATE_ITEMS {
+                "s"
+            } else {
+                ""
+            }
+        )),
+    ];
+    question(
+        frame,
+        area,
+        s,
+        "Draft?",
+        text,
+        &[(Action::Accept, "draft them"), (Action::Escape, "cancel")],
+        theme,
+    );
+}
+
+/// After sending a draft: mark the lead contacted?
+pub fn mark_contacted(frame: &mut Frame, area: Rect, s: &State, lead: &uuid::Uuid, theme: &Theme) {
+    let data = s.data();
+    let name = data
+        .by_id
+        .get(lead)
+        .map_or("this lead", |&i| data.leads[i as usize].name())
+        .to_owned();
+    let text = vec![Line::from(format!(
+        "Sent it? Mark {} contacted (u undoes it).",
+        super::fit::fit(&name, 40)
+    ))];
+    question(
+        frame,
+        area,
+        s,
+        "Mark contacted?",
+        text,
+        &[
+            (Action::Accept, "mark contacted"),
+            (Action::Escape, "not now"),
+        ],
+        theme,
+    );
+}

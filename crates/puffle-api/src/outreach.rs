@@ -84,11 +84,7 @@ pub struct SignalUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_text: Option<String>,
     /// `Some(None)` clears the vote (`"vote": null`); `None` leaves it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "vote_field"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "vote_field")]
     pub vote: Option<Option<Vote>>,
 }
 

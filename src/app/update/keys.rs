@@ -41,6 +41,11 @@ pub(super) fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             crate::app::ask::on_ask_key(s, ask, key, fx);
         }
         Mode::Find => crate::app::find::on_key(s, key),
+        Mode::ConfirmDrafts(ref ask) => {
+            let ask = (**ask).clone();
+            crate::app::outreach::on_ask_key(s, ask, key, fx);
+        }
+        Mode::MarkContacted(lead) => crate::app::outreach::on_mark_key(s, lead, key, fx),
         Mode::Palette => crate::app::palette::on_key(s, key, fx),
         Mode::Pipe => crate::app::pipe::on_prompt_key(s, key, fx),
     }
@@ -140,13 +145,23 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         }
         Action::Detail => pane::open(s),
         Action::PaneLayout => pane::cycle_layout(s, fx),
+        Action::DraftDm => crate::app::outreach::draft(s, crate::app::outreach::Kind::Dm, fx),
+        Action::DraftComment => {
+            crate::app::outreach::draft(s, crate::app::outreach::Kind::Comment, fx)
+        }
         Action::NextView => crate::app::views::step(s, 1),
         Action::PrevView => crate::app::views::step(s, -1),
         Action::NextSignal
         | Action::PrevSignal
         | Action::OpenSignal
         | Action::CopySignalUrl
-        | Action::SelectPeople => {
+        | Action::SelectPeople
+        | Action::EditDm
+        | Action::EditComment
+        | Action::SendDraft
+        | Action::VoteUp
+        | Action::VoteDown
+        | Action::ClearVote => {
             if !pane::act(s, a, fx) {
                 s.toast = Some(format!(
                     "that key works in the reading pane{}",
