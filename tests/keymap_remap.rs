@@ -33,6 +33,8 @@ fn pool() -> Vec<String> {
         .map(String::from),
     );
     out.extend((2..=12).map(|n| format!("f{n}")));
+    // Control keys no default uses (not Ctrl-H, I, J, M: Backspace, Tab, Enter).
+    out.extend(["ctrl-g", "ctrl-k", "ctrl-l", "ctrl-o", "ctrl-t"].map(String::from));
     out
 }
 
@@ -40,6 +42,10 @@ fn pool() -> Vec<String> {
 fn bytes(name: &str) -> String {
     if let Some(c) = name.strip_prefix("alt-") {
         return format!("\x1b{c}");
+    }
+    if let Some(c) = name.strip_prefix("ctrl-") {
+        let byte = c.as_bytes()[0] - b'a' + 1;
+        return char::from(byte).to_string();
     }
     let f = |n: u8| match n {
         2 => "\x1bOQ".to_string(),
@@ -59,6 +65,9 @@ fn bytes(name: &str) -> String {
 
 /// The label the app shows for a key of [`pool`]: `A-a`, `F5`.
 fn label(name: &str) -> String {
+    if let Some(c) = name.strip_prefix("ctrl-") {
+        return format!("C-{c}");
+    }
     match name.strip_prefix("alt-") {
         Some(c) => format!("A-{c}"),
         None => name.to_uppercase(),

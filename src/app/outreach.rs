@@ -155,10 +155,10 @@ pub fn draft(s: &mut State, kind: Kind, fx: &mut Vec<Effect>) {
     let items: Vec<_> = items
         .into_iter()
         .filter(|(lead, _)| {
-            !s.outreach
+            s.outreach
                 .drafting
                 .get(lead)
-                .is_some_and(|d| d.error.is_none())
+                .is_none_or(|d| d.error.is_some())
         })
         .collect();
     if items.is_empty() {

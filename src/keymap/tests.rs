@@ -53,6 +53,8 @@ const EXPECTED: &[(Action, &[&str])] = &[
     (Action::Reload, &["C-r"]),
     (Action::Detail, &["Enter"]),
     (Action::PaneLayout, &["w"]),
+    (Action::DraftDm, &["m"]),
+    (Action::DraftComment, &["M"]),
     (Action::OpenUrl, &["o"]),
     (Action::CopyEmail, &["y"]),
     (Action::CopyUrl, &["Y"]),
@@ -74,7 +76,13 @@ const EXPECTED_CONFIRM: &[(Action, &[&str])] = &[
 ];
 
 /// Actions without a list binding (prompts, text inputs, the reading pane's own keys).
-const PROMPT_ONLY: [Action; 9] = [
+const PROMPT_ONLY: [Action; 15] = [
+    Action::EditDm,
+    Action::EditComment,
+    Action::SendDraft,
+    Action::VoteUp,
+    Action::VoteDown,
+    Action::ClearVote,
     Action::NextSignal,
     Action::PrevSignal,
     Action::OpenSignal,
@@ -111,7 +119,9 @@ fn default_keymap_binds_every_action_as_listed() {
         .copied()
         .collect();
     assert_eq!(order, normal);
-    let groups = ["Move", "Select", "Status", "Queue", "View", "App"];
+    let groups = [
+        "Move", "Select", "Status", "Queue", "View", "Outreach", "App",
+    ];
     for b in km.bindings() {
         assert!(groups.contains(&b.group.as_str()), "{:?}", b);
         assert!(!b.desc.is_empty() && b.desc.len() <= 40, "{:?}", b);
