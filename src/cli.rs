@@ -455,6 +455,9 @@ pub struct DemoServerArgs {
     /// Start every lead page after the first with the previous page's last lead again.
     #[arg(long)]
     pub repeat_lead: bool,
+    /// How long `POST /api/signals/generate` takes to draft, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub generate_ms: u64,
 }
 
 impl Cli {
@@ -491,6 +494,7 @@ impl DemoServerArgs {
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             strict_batch: self.strict_batch,
             repeat_lead: self.repeat_lead,
+            generate_ms: self.generate_ms,
             ..puffle_demo_server::ServerConfig::default()
         }
     }

@@ -29,6 +29,10 @@ fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
 /// * `patch_calls` / `patch_items` / `max_patch_items`: PATCH requests whose body was valid and
 ///   whose items were applied (the handler produced a 200). Rejected (400/401/429), failed (5xx)
 ///   and dropped-before-apply PATCHes are not counted; a PATCH dropped *after* being applied is.
+/// * `generate_calls` / `generate_items`: `POST /api/signals/generate` calls that passed
+///   validation, and their items; `generated_dm` / `generated_comment`: drafts written per
+///   kind; `in_flight_refusals`: items answered `already_in_flight`.
+/// * `signal_patch_calls` / `signal_patch_items`: `PATCH /api/signals` calls applied (200).
 /// * `peak_concurrency` / `in_flight`: `/api` requests between arrival and response production,
 ///   latency sleep included.
 /// * `responses`: completed `/api` responses by status code; `dropped`: connections dropped

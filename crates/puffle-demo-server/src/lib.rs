@@ -1,12 +1,26 @@
 //! A Puffle-compatible HTTP server with seeded demo data, fault injection and test hooks.
 //!
 //! It implements the contract in `PUFFLE_API.md` (`GET`/`PATCH /api/signals/leads`,
-//! `GET /api/signals`) on `127.0.0.1`, so the app can be demoed and tested without a Puffle
+//! `GET`/`PATCH /api/signals`, `POST /api/signals/generate`) on `127.0.0.1`, so the app can be demoed and tested without a Puffle
 //! account. Extra behaviour, all opt-in through [`ServerConfig`] or the `/__faults` hook:
 //! latency, random 5xx (optionally with a `Retry-After`), a sliding-window rate limit, dropped
 //! connections and hostile strings; and, through `/__faults` only, malformed answers
 //! (`malformed.rs`: bodies that are not JSON, HTML error pages, wrong types, missing fields,
 //! truncated and 50 MiB bodies, a looping cursor, error envelopes full of escape sequences).
+//!
+//! Outreach (`outreach.rs`, `PUFFLE_API.md` §12):
+//! * `POST /api/signals/generate` (1–20 items, each asking for a `dm` and/or a `comment`)
+//!   waits [`ServerConfig::generate_ms`] (1000 by default, `--generate-ms`), then answers
+//!   `{"results":[{"id","dm":{"text","profileUrl","messagingUrl"},"comment":{"text",
+//!   "sourceUrl"}}]}` with seeded drafts made from the signal, its person and company (a
+//!   regeneration gives the next variant). Per item: `not_found` for an unknown id, and
+//!   `already_in_flight`, at once, for a (signal, kind) another call is still drafting;
+//! * `PATCH /api/signals` (1–200 items `{"id", "dmText"?, "commentText"?, "vote"?
+//!   ("up"|"down"|null), "comment"?, "status"? ("new"|"commented"|"dismissed")}`) answers
+//!   `{"updated","errors"}` with per-item `not_found`, `invalid_vote`, `invalid_status` or
+//!   `invalid_request` (nothing to change, a non-string text); idempotent;
+//! * both are stored per signal: `GET /api/signals` rows then carry `dmText`, `commentText`,
+//!   `vote`, `comment` and `status` (each only once set), as does the `GET /__signals` hook.
 //!
 //! Switches that make it behave like a stricter or sloppier Puffle (config, CLI flag and
 //! `/__faults` key alike; all off by default):
@@ -19,6 +33,9 @@
 //! * `upper_case_ids`: PATCH answers echo ids in upper case (requests are case-insensitive
 //!   anyway: ids are parsed as UUIDs everywhere, `entityId`, `ids=` and `cursor` included);
 //! * `max_body_bytes`: a larger PATCH body gets 413 `payload_too_large`, nothing applied;
+//! * `omit_rate`, `upper_case_ids`, `max_body_bytes` and `strict_batch` act on
+//!   `PATCH /api/signals` as on `PATCH /api/signals/leads` (an unknown signal for
+//!   `strict_batch`);
 //! * `strict_batch`: a PATCH naming any unknown entity gets 400 as a whole (the message names
 //!   the first bad id and its index), nothing applied;
 //! * `repeat_lead`: every lead page after the first starts with the previous page's last lead
@@ -28,8 +45,9 @@
 //!   a stall, a cut connection) for the next matching requests; see `faults.rs`.
 //!
 //! Test hooks (no auth, not counted, no faults): `GET /__stats`, `GET /__log`, `POST /__forget`,
-//! `POST /__reset`, `GET|POST /__statuses` (POST: a teammate's change), `GET|POST /__faults`;
-//! `hooks.rs` documents each one. The request log keeps the newest [`ServerConfig::log_cap`]
+//! `POST /__reset`, `GET|POST /__statuses` (POST: a teammate's change), `GET|POST /__faults`,
+//! `GET /__signals?ids=` (a signal's drafts, vote, note and status; `outreach.rs`);
+//! `hooks.rs` documents the others. The request log keeps the newest [`ServerConfig::log_cap`]
 //! entries (100,000 by default); `/__stats` counts the dropped ones in `log_dropped`.
 //!
 //! Every `/api` request (unknown `/api/...` paths included, which get a 404 envelope) passes
@@ -45,6 +63,7 @@
 //!   echoes each id as it was sent (unless `upper_case_ids`).
 
 mod data;
+mod drafts;
 mod error;
 mod faults;
 mod hooks;
@@ -52,6 +71,7 @@ mod hostile;
 mod listener;
 mod malformed;
 mod order;
+mod outreach;
 mod pools;
 mod render;
 mod rng;
@@ -122,6 +142,8 @@ pub struct ServerConfig {
     pub repeat_lead: bool,
     /// Most entries kept by the request log behind `/__log` (the newest ones).
     pub log_cap: usize,
+    /// How long `POST /api/signals/generate` takes to draft (one wait per request).
+    pub generate_ms: u64,
 }
 
 impl ServerConfig {
@@ -151,6 +173,7 @@ impl Default for ServerConfig {
             strict_batch: false,
             repeat_lead: false,
             log_cap: stats::LOG_CAP,
+            generate_ms: 1000,
         }
     }
 }
@@ -162,6 +185,8 @@ pub(crate) struct App {
     live: Mutex<LiveState>,
     stats: Arc<Stats>,
     faults: Faults,
+    /// The drafts `POST /api/signals/generate` is writing right now.
+    in_flight: outreach::InFlight,
     /// Set by the [`ServerHandle`] on shutdown; see [`listener`].
     stopped: Arc<AtomicBool>,
 }
@@ -193,6 +218,7 @@ impl App {
             live: Mutex::new(LiveState::initial(&data)),
             stats: Arc::new(Stats::new(cfg.log_cap)),
             faults,
+            in_flight: outreach::InFlight::default(),
             data,
             cfg,
             stopped,
@@ -210,7 +236,13 @@ fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/api/signals",
-            get(routes::list_signals).fallback(routes::method_not_allowed),
+            get(routes::list_signals)
+                .patch(outreach::patch_signals)
+                .fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/api/signals/generate",
+            axum::routing::post(outreach::generate).fallback(routes::method_not_allowed),
         )
         .route("/api", any(routes::api_not_found))
         .route("/api/{*rest}", any(routes::api_not_found))
@@ -227,7 +259,8 @@ fn router(app: Arc<App>) -> Router {
             "/__statuses",
             get(hooks::statuses).post(hooks::set_statuses),
         )
-        .route("/__faults", get(hooks::get_faults).post(hooks::set_faults));
+        .route("/__faults", get(hooks::get_faults).post(hooks::set_faults))
+        .route("/__signals", get(outreach::signals_hook));
     api.merge(test_hooks)
         .fallback(hooks::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -35,6 +35,37 @@ pub(crate) fn person_name(p: &Person) -> String {
     }
 }
 
+/// The name to greet a person by: the given name (the whole name for a hostile one).
+pub(crate) fn given_name(p: &Person) -> String {
+    if let Some(name) = p.hostile.as_ref().and_then(|h| h.name.as_ref()) {
+        return name.clone();
+    }
+    pools::LOCALES[usize::from(p.locale)].given[usize::from(p.given)]
+        .0
+        .to_owned()
+}
+
+/// The person's job title, as headlines show it.
+pub(crate) fn job_title(p: &Person) -> &'static str {
+    pools::TITLES[usize::from(p.title)]
+}
+
+/// The person's LinkedIn profile, or `None` when enrichment failed (as on lead rows).
+pub(crate) fn linkedin_url(p: &Person) -> Option<String> {
+    (p.enrichment == Enrichment::Full)
+        .then(|| format!("https://www.linkedin.com/in/{}", person_slug(p)))
+}
+
+/// A LinkedIn messaging link to the person, when their profile is known.
+pub(crate) fn messaging_url(p: &Person) -> Option<String> {
+    (p.enrichment == Enrichment::Full).then(|| {
+        format!(
+            "https://www.linkedin.com/messaging/compose/?recipient={}",
+            person_slug(p)
+        )
+    })
+}
+
 fn person_slug(p: &Person) -> String {
     let (given, family) = roman(p);
     if p.tag.is_multiple_of(3) {
@@ -254,8 +285,17 @@ pub(crate) fn lead_row(
     Value::Object(row)
 }
 
-/// Renders one signal row, with the live entity statuses.
+/// Renders one signal row, with the live entity statuses and the signal's outreach state
+/// (`dmText`, `commentText`, `vote`, `comment`, `status`, each only once set).
 pub(crate) fn signal_row(ds: &Dataset, live: &LiveState, index: u32) -> Value {
+    let mut row = signal_fields(ds, live, index);
+    if let (Value::Object(map), Some(o)) = (&mut row, live.outreach(index)) {
+        o.render_into(map);
+    }
+    row
+}
+
+fn signal_fields(ds: &Dataset, live: &LiveState, index: u32) -> Value {
     let s = &ds.signals[index as usize];
     let p = &ds.persons[s.person as usize];
     let company = p.company.map(|c| (c, &ds.companies[c as usize]));
@@ -282,7 +322,7 @@ pub(crate) fn signal_row(ds: &Dataset, live: &LiveState, index: u32) -> Value {
     })
 }
 
-fn signal_text(s: &Signal, p: &Person, person: &str, company: Option<&str>) -> (String, String) {
+pub(crate) fn signal_text(s: &Signal, p: &Person, person: &str, company: Option<&str>) -> (String, String) {
     let pick = |list: &[&'static str], shift: u32| list[((s.extra >> shift) as usize) % list.len()];
     let title = pools::TITLES[usize::from(p.title)];
     let company = company.unwrap_or("their company");
@@ -335,7 +375,7 @@ fn signal_text(s: &Signal, p: &Person, person: &str, company: Option<&str>) -> (
     }
 }
 
-fn signal_url(s: &Signal, p: &Person) -> String {
+pub(crate) fn signal_url(s: &Signal, p: &Person) -> String {
     let r = s.extra;
     match SOURCES[usize::from(s.source)] {
         "linkedin_posts" => format!(

@@ -1,8 +1,11 @@
-//! Mutable per-entity state: workflow statuses and "forgotten" flags.
+//! Mutable per-entity state: workflow statuses and "forgotten" flags; and per signal its
+//! outreach state (drafts, vote, note, status; see `outreach.rs`).
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::data::{Dataset, EntityRef, Status};
+use super::outreach::SignalOutreach;
 
 /// Locks a mutex, recovering the data if a previous holder panicked. The server's shared state
 /// stays consistent across a panic because every critical section only does plain assignments.
@@ -17,6 +20,8 @@ pub(crate) struct LiveState {
     company_forgotten: Vec<bool>,
     forgotten_persons: usize,
     forgotten_companies: usize,
+    /// Signals with drafts, a vote, a note or a status, by signal index.
+    outreach: HashMap<u32, SignalOutreach>,
 }
 
 impl LiveState {
@@ -29,6 +34,7 @@ impl LiveState {
             company_forgotten: vec![false; ds.companies.len()],
             forgotten_persons: 0,
             forgotten_companies: 0,
+            outreach: HashMap::new(),
         }
     }
 
@@ -78,6 +84,16 @@ impl LiveState {
             }
         }
         true
+    }
+
+    /// The outreach state of a signal, if anything was ever set on it.
+    pub(crate) fn outreach(&self, signal: u32) -> Option<&SignalOutreach> {
+        self.outreach.get(&signal)
+    }
+
+    /// The outreach state of a signal, to change it.
+    pub(crate) fn outreach_mut(&mut self, signal: u32) -> &mut SignalOutreach {
+        self.outreach.entry(signal).or_default()
     }
 
     /// Number of known (not forgotten) `(persons, companies)`.

@@ -14,10 +14,12 @@ use serde_json::{Value, json};
 use super::state::lock;
 
 /// The three documented routes; they always appear in `requests`, even with a zero count.
-const KNOWN_ROUTES: [&str; 3] = [
+const KNOWN_ROUTES: [&str; 5] = [
     "GET /api/signals/leads",
     "PATCH /api/signals/leads",
     "GET /api/signals",
+    "PATCH /api/signals",
+    "POST /api/signals/generate",
 ];
 
 /// Default number of entries the request log keeps (the newest ones).
@@ -34,7 +36,7 @@ pub(crate) struct LogEntry {
     pub ts_ms: u64,
     /// Response status; `null` when the connection was dropped (or the client went away first).
     pub status: Option<u16>,
-    /// For PATCH requests whose body parsed: the `items` value as sent.
+    /// For PATCH and POST requests whose body parsed: the `items` value as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Value>,
     /// For 429 answers: the `Retry-After` sent, in seconds.
@@ -60,6 +62,17 @@ struct Inner {
     patch_calls: u64,
     patch_items: u64,
     max_patch_items: u64,
+    /// `POST /api/signals/generate` calls that passed validation, and their items.
+    generate_calls: u64,
+    generate_items: u64,
+    /// Drafts written, per kind.
+    generated_dm: u64,
+    generated_comment: u64,
+    /// Generate items answered `already_in_flight`.
+    in_flight_refusals: u64,
+    /// `PATCH /api/signals` calls applied (200), and their items.
+    signal_patch_calls: u64,
+    signal_patch_items: u64,
     /// The newest entries; `log[0]` has the absolute index `log_dropped`.
     log: VecDeque<LogEntry>,
     /// Entries dropped from the front of the log so far.
@@ -148,6 +161,28 @@ impl Stats {
         inner.max_patch_items = inner.max_patch_items.max(items);
     }
 
+    /// Counts a generate call that passed validation; `refused` of its items were in flight.
+    pub(crate) fn record_generate(&self, items: usize, refused: usize) {
+        let mut inner = lock(&self.inner);
+        inner.generate_calls += 1;
+        inner.generate_items += items as u64;
+        inner.in_flight_refusals += refused as u64;
+    }
+
+    /// Counts the drafts a generate call wrote.
+    pub(crate) fn record_drafted(&self, dm: u64, comment: u64) {
+        let mut inner = lock(&self.inner);
+        inner.generated_dm += dm;
+        inner.generated_comment += comment;
+    }
+
+    /// Counts a `PATCH /api/signals` that was applied (the handler produced its 200).
+    pub(crate) fn record_signal_patch(&self, items: usize) {
+        let mut inner = lock(&self.inner);
+        inner.signal_patch_calls += 1;
+        inner.signal_patch_items += items as u64;
+    }
+
     /// Clears counters and the log. `in_flight` is kept (those requests are still running) and
     /// `peak_concurrency` restarts from it.
     pub(crate) fn reset(&self) {
@@ -183,6 +218,13 @@ impl Stats {
             "patch_calls": inner.patch_calls,
             "patch_items": inner.patch_items,
             "max_patch_items": inner.max_patch_items,
+            "generate_calls": inner.generate_calls,
+            "generate_items": inner.generate_items,
+            "generated_dm": inner.generated_dm,
+            "generated_comment": inner.generated_comment,
+            "in_flight_refusals": inner.in_flight_refusals,
+            "signal_patch_calls": inner.signal_patch_calls,
+            "signal_patch_items": inner.signal_patch_items,
             "peak_concurrency": self.peak.load(Ordering::SeqCst),
             "in_flight": self.in_flight.load(Ordering::SeqCst),
             "responses": responses,

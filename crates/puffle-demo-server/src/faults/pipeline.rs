@@ -36,7 +36,7 @@ fn authorized(headers: &HeaderMap, key: &str) -> bool {
         .is_some_and(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && token == key)
 }
 
-/// Buffers a PATCH body so its `items` can be logged, then rebuilds the request.
+/// Buffers a PATCH or POST body so its `items` can be logged, then rebuilds the request.
 async fn buffer_body(req: Request) -> (Result<Request, ApiError>, Option<Value>) {
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, MAX_BODY).await {
@@ -71,7 +71,9 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
-    let is_patch = method == Method::PATCH;
+    // Writes: a PATCH, or a generate call (`POST`); their items are logged, and a drop may
+    // come after they were applied.
+    let is_patch = method == Method::PATCH || method == Method::POST;
     let (req, items) = if is_patch {
         buffer_body(req).await
     } else {
