@@ -150,23 +150,6 @@ fn no_color_output_carries_no_colour_sequences() {
     assert!(sgr > 0, "attributes (reverse, bold) are still used");
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= c.len() {
-                out.push(T[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn y_without_a_clipboard_emits_osc52_with_the_email() {
     let h = server(ServerConfig {
@@ -189,7 +172,7 @@ fn y_without_a_clipboard_emits_osc52_with_the_email() {
     });
     let raw = app.raw();
     quit(app);
-    let want = format!("\x1b]52;c;{}", base64(email.as_bytes()));
+    let want = format!("\x1b]52;c;{}", common::base64(email.as_bytes()));
     let at = String::from_utf8_lossy(&raw)
         .find(&want)
         .unwrap_or_else(|| panic!("no OSC 52 with {email}"));
