@@ -101,6 +101,8 @@ pub struct Outreach {
     pub drafting: HashMap<Uuid, Drafting>,
     pub links: HashMap<String, Links>,
     pub queued: HashMap<String, Queued>,
+    /// Changes to signals Puffle confirmed this session.
+    pub confirmed: usize,
 }
 
 /// The signal the pane's cursor is on, with its lead.
@@ -468,6 +470,7 @@ pub fn on_patched(
         match (&result, ok, refused) {
             (Ok(_), true, _) => {
                 settled.push(item.clone());
+                s.outreach.confirmed += 1;
                 let lead = q.lead;
                 if q.update == item {
                     s.outreach.queued.remove(&item.id);

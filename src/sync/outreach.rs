@@ -122,7 +122,57 @@ pub async fn generate(
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(8));
-            pending = again;
+            // The other call may have written the draft meanwhile: read it rather than pay
+            // for a second one; ask again only for those still without it.
+            let mut still = Vec::new();
+            for (lead, id) in again {
+                match written(&client, group, lead, &id, dm, comment).await {
+                    Some(r) => {
+                        let _ = tx.send(Msg::Drafted(vec![(lead, r)]));
+                    }
+                    None => still.push((lead, id)),
+                }
+            }
+            if still.is_empty() {
+                break;
+            }
+            pending = still;
         }
     }
+}
+
+/// The drafts another call wrote for a lead's signal, once they are all there (read from
+/// `GET /api/signals`; the lead's signals also refresh the pane).
+async fn written(
+    client: &Client,
+    group: GroupBy,
+    lead: Uuid,
+    id: &str,
+    dm: bool,
+    comment: bool,
+) -> Option<GenerateResult> {
+    let signals = client.lead_signals(group, lead).await.ok()?;
+    let sig = signals.iter().find(|x| same_id(&x.id, id))?.clone();
+    let have = (!dm || sig.dm_text.is_some()) && (!comment || sig.comment_text.is_some());
+    if !have {
+        return None;
+    }
+    Some(GenerateResult {
+        id: sig.id.clone(),
+        dm: sig
+            .dm_text
+            .clone()
+            .map(|text| crate::api::outreach::DmDraft {
+                text,
+                ..Default::default()
+            }),
+        comment: sig
+            .comment_text
+            .clone()
+            .map(|text| crate::api::outreach::CommentDraft {
+                text,
+                source_url: sig.url.clone(),
+            }),
+        error: None,
+    })
 }
