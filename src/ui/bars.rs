@@ -333,6 +333,27 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     if let Some(text) = budget_wait(s) {
         spans.push(Span::styled(format!("  {text}"), theme.pending()));
     }
+    let drafting = (s.outreach.drafting.values())
+        .filter(|d| {
+            d.error.is_none() || d.error.as_deref() == Some(crate::api::outreach::ALREADY_IN_FLIGHT)
+        })
+        .count();
+    if drafting > 0 {
+        spans.push(Span::styled(
+            format!("  drafting {drafting}…"),
+            theme.pending(),
+        ));
+    }
+    let edits = s.outreach.queued.len();
+    if edits > 0 {
+        spans.push(Span::styled(
+            format!(
+                "  {edits} signal change{} pending",
+                if edits == 1 { "" } else { "s" }
+            ),
+            theme.pending(),
+        ));
+    }
     if let Some(text) = crate::app::session::status_text(s) {
         spans.push(Span::styled(format!("  {text}"), theme.dim()));
     }
@@ -448,12 +469,17 @@ const HELP_HINTS: [(Action, &str); 3] = [
 ];
 
 /// Hints of the reading pane, from its keymap layer (then the list's keys it acts with).
-const DETAIL_HINTS: [(Action, &str); 5] = [
+const DETAIL_HINTS: [(Action, &str); 10] = [
     (Action::Escape, "close"),
     (Action::NextSignal, "next signal"),
     (Action::OpenSignal, "open signal"),
+    (Action::DraftDm, "draft DM"),
+    (Action::SendDraft, "send"),
+    (Action::EditDm, "edit DM"),
     (Action::CopySignalUrl, "copy link"),
     (Action::SelectPeople, "select people"),
+    (Action::VoteUp, "vote up"),
+    (Action::VoteDown, "vote down"),
 ];
 
 /// The list's keys that matter most while reading, after the pane's own.
@@ -551,7 +577,7 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
             out
         }
         Mode::Normal if s.pane.is_some() => {
-            // The pane's own keys, the list's it acts with most, then the rest of the pane's.
+            // The pane's own keys, the list's it acts with most, outreach, then the rest.
             let mut out = from(Layer::Detail, &DETAIL_HINTS[..3]);
             out.extend(
                 pair(s, Layer::Normal, Action::MoveDown, Action::MoveUp)
@@ -571,11 +597,12 @@ fn mode_hints(s: &State) -> Vec<(String, String)> {
                 };
                 Some((k, t))
             }));
+            out.extend(from(Layer::Detail, &DETAIL_HINTS[3..6]));
             out.extend(
                 pair(s, Layer::Detail, Action::MoveDown, Action::MoveUp)
                     .map(|k| (k, "scroll pane".into())),
             );
-            let rest: Vec<(Action, &str)> = (DETAIL_HINTS[3..].iter())
+            let rest: Vec<(Action, &str)> = (DETAIL_HINTS[6..].iter())
                 .filter(|(a, _)| *a != Action::SelectPeople || s.group == GroupBy::Company)
                 .copied()
                 .collect();
