@@ -638,3 +638,13 @@ pub fn notes(s: &State, lead: &Uuid, sig: &crate::api::model::Signal) -> Vec<Str
     }
     out
 }
+
+/// Changes to signals not yet confirmed that are still being sent (refused ones wait for the
+/// rep, and are kept in the store).
+pub fn unsent(s: &State) -> usize {
+    s.outreach
+        .queued
+        .values()
+        .filter(|q| q.error.is_none())
+        .count()
+}

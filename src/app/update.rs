@@ -153,7 +153,11 @@ fn finish(s: &mut State, fx: &mut Vec<Effect>) {
         // Written before anything is drawn or sent.
         fx.insert(0, Effect::Persist(writes));
     }
-    if s.quit_when_idle && s.queue.is_idle() && !fx.contains(&Effect::Quit) {
+    if s.quit_when_idle
+        && s.queue.is_idle()
+        && super::outreach::unsent(s) == 0
+        && !fx.contains(&Effect::Quit)
+    {
         let refused = s.queue.counts.failed;
         if refused > 0 {
             // Sending is over but Puffle refused some: say so instead of quitting on them.

@@ -62,7 +62,7 @@ pub fn quit_answers_text(s: &State) -> String {
 /// "Quit with unsent changes?"
 pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let failed = s.queue.counts.failed;
-    let waiting = s.queue.unsent().saturating_sub(failed);
+    let waiting = s.queue.unsent().saturating_sub(failed) + s.outreach.queued.len();
     let w = area.width.saturating_sub(4).min(60);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,

@@ -182,7 +182,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::Pipe => crate::app::pipe::open_prompt(s),
         Action::Escape => escape(s),
         Action::Quit => {
-            if s.queue.unsent() > 0 {
+            if s.queue.unsent() > 0 || !s.outreach.queued.is_empty() {
                 s.mode = Mode::ConfirmQuit;
             } else {
                 fx.push(Effect::Quit);
