@@ -159,13 +159,37 @@ fn usage_errors_exit_2_before_any_request() {
     let cases: Vec<(&str, String, &str)> = vec![
         ("generate", "[{".into(), "not valid JSON"),
         ("generate", "[]".into(), "--items is empty"),
-        ("generate", json!({"id": id}).to_string(), "must be a JSON array"),
-        ("generate", json!([{"id": id}]).to_string(), "asks for nothing"),
-        ("generate", json!([{"id": "x", "dm": true}]).to_string(), "is not a signal UUID"),
-        ("generate", json!([{"id": id, "DM": true}]).to_string(), "unknown field"),
+        (
+            "generate",
+            json!({"id": id}).to_string(),
+            "must be a JSON array",
+        ),
+        (
+            "generate",
+            json!([{"id": id}]).to_string(),
+            "asks for nothing",
+        ),
+        (
+            "generate",
+            json!([{"id": "x", "dm": true}]).to_string(),
+            "is not a signal UUID",
+        ),
+        (
+            "generate",
+            json!([{"id": id, "DM": true}]).to_string(),
+            "unknown field",
+        ),
         ("update", json!([{"id": id}]).to_string(), "changes nothing"),
-        ("update", json!([{"id": id, "vote": "meh"}]).to_string(), "unknown vote"),
-        ("update", json!([{"id": id, "status": "dismissed"}]).to_string(), "unknown field"),
+        (
+            "update",
+            json!([{"id": id, "vote": "meh"}]).to_string(),
+            "unknown vote",
+        ),
+        (
+            "update",
+            json!([{"id": id, "status": "dismissed"}]).to_string(),
+            "unknown field",
+        ),
     ];
     for (cmd, items, said) in &cases {
         let out = run(&h, dir.path(), &["signals", cmd, "--items", items]);
@@ -180,11 +204,22 @@ fn usage_errors_exit_2_before_any_request() {
     // No key: exit 2, and nothing reaches the server.
     let items = json!([{"id": id, "dm": true}]).to_string();
     let out = bin(dir.path())
-        .args(["--base-url", &h.base_url(), "signals", "generate", "--items", &items])
+        .args([
+            "--base-url",
+            &h.base_url(),
+            "signals",
+            "generate",
+            "--items",
+            &items,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("PUFFLE_API_KEY"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("PUFFLE_API_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
     let total: u64 = stats(&h)["requests"]
         .as_object()
         .unwrap()
@@ -212,12 +247,18 @@ fn a_wrong_key_is_exit_2_and_no_key_is_ever_printed() {
     let out = run(&h, dir.path(), &["signals", "generate", "--items", &items]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(!out.stdout.contains(&0x1b) && !stdout.contains("\\u001b"), "{stdout}");
+    assert!(
+        !out.stdout.contains(&0x1b) && !stdout.contains("\\u001b"),
+        "{stdout}"
+    );
     assert!(!out.stderr.contains(&0x1b));
     // The server did draft escape sequences: the cleaning was needed.
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let raw = kept(&h, &refs).to_string();
-    assert!(raw.contains("\\u001b"), "no hostile draft among these: pick more signals");
+    assert!(
+        raw.contains("\\u001b"),
+        "no hostile draft among these: pick more signals"
+    );
     for o in [&out.stdout, &out.stderr] {
         assert!(!text(o).contains("SECRET_7f3a"));
     }
@@ -228,7 +269,11 @@ fn a_wrong_key_is_exit_2_and_no_key_is_ever_printed() {
         .output()
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong.stderr));
-    assert!(text(&wrong.stderr).contains("401"), "{}", text(&wrong.stderr));
+    assert!(
+        text(&wrong.stderr).contains("401"),
+        "{}",
+        text(&wrong.stderr)
+    );
     for o in [&wrong.stdout, &wrong.stderr] {
         assert!(!text(o).contains("WRONG_9c1e") && !text(o).contains("SECRET_7f3a"));
     }
@@ -280,7 +325,8 @@ fn a_draft_in_flight_is_asked_again_until_it_is_written_once() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("already being written by another call (already_in_flight); asking again in"),
+        stderr
+            .contains("already being written by another call (already_in_flight); asking again in"),
         "{stderr}"
     );
     let ours = json_out(&out)["results"][0].clone();
@@ -316,7 +362,10 @@ fn update_saves_drafts_and_votes_and_reports_per_item() {
     assert_eq!(state[&ids[0]]["dmText"], edited, "the text exactly");
     assert_eq!(state[&ids[0]]["vote"], "up");
     assert_eq!(state[&ids[1]]["commentText"], "Congrats!");
-    assert!(state[&ids[1]]["vote"].is_null(), "the later item cleared it");
+    assert!(
+        state[&ids[1]]["vote"].is_null(),
+        "the later item cleared it"
+    );
     assert_eq!(stats(&h)["signal_patch_items"], 3, "duplicates merged");
 
     // The same again: idempotent, exit 0 without the unknown id.
@@ -363,8 +412,14 @@ fn update_retries_a_503_splits_a_refused_batch_and_names_unacknowledged_ids() {
     assert_eq!(kept(&h, &[&ids[2]])[&ids[2]]["dmText"], "Hi");
 
     // Every item left out of every answer: reported, exit 1.
-    hook_post(&h, "/__faults", json!({"strict_batch": false, "omit_rate": 1.0}));
-    let before = stats(&h)["requests"]["PATCH /api/signals"].as_u64().unwrap();
+    hook_post(
+        &h,
+        "/__faults",
+        json!({"strict_batch": false, "omit_rate": 1.0}),
+    );
+    let before = stats(&h)["requests"]["PATCH /api/signals"]
+        .as_u64()
+        .unwrap();
     let items = json!([{"id": ids[0], "vote": "down"}]).to_string();
     let out = run(&h, dir.path(), &["signals", "update", "--items", &items]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -372,8 +427,14 @@ fn update_retries_a_503_splits_a_refused_batch_and_names_unacknowledged_ids() {
         json_out(&out),
         json!({"updated": [], "errors": [{"id": ids[0], "error": "not_acknowledged"}]})
     );
-    let after = stats(&h)["requests"]["PATCH /api/signals"].as_u64().unwrap();
-    assert_eq!(after - before, 5, "asked again up to the unacknowledged limit");
+    let after = stats(&h)["requests"]["PATCH /api/signals"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        after - before,
+        5,
+        "asked again up to the unacknowledged limit"
+    );
     assert_eq!(kept(&h, &[&ids[0]])[&ids[0]]["vote"], "up", "unchanged");
 }
 
@@ -408,10 +469,16 @@ fn demo_runs_both_commands_with_no_key() {
 #[test]
 fn help_lists_both_commands() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin(dir.path()).args(["signals", "--help"]).output().unwrap();
+    let out = bin(dir.path())
+        .args(["signals", "--help"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = text(&out.stdout);
-    assert!(help.contains("generate") && help.contains("update"), "{help}");
+    assert!(
+        help.contains("generate") && help.contains("update"),
+        "{help}"
+    );
     let out = bin(dir.path()).arg("--help").output().unwrap();
     assert!(text(&out.stdout).contains("signals"));
 }

@@ -44,9 +44,8 @@ const NOT_SENT: &str = "not_sent";
 /// Run one `signals` command.
 pub(super) async fn run(cmd: &SignalsCommand, ctx: &Ctx) -> ExitCode {
     let (raw, max_wait) = match cmd {
-        SignalsCommand::Generate { items, max_wait } | SignalsCommand::Update { items, max_wait } => {
-            (items, Duration::from_secs(*max_wait))
-        }
+        SignalsCommand::Generate { items, max_wait }
+        | SignalsCommand::Update { items, max_wait } => (items, Duration::from_secs(*max_wait)),
     };
     let text = match items::read(raw, std::io::stdin().lock()) {
         Ok(t) => t,

@@ -29,7 +29,11 @@ async fn some_signals(c: &Client, n: usize) -> Vec<Uuid> {
         limit: 20,
     });
     let page = pager.next_page().await.unwrap().expect("a page");
-    let ids: Vec<Uuid> = page.leads.iter().flat_map(|l| l.signal_ids.clone()).collect();
+    let ids: Vec<Uuid> = page
+        .leads
+        .iter()
+        .flat_map(|l| l.signal_ids.clone())
+        .collect();
     assert!(ids.len() >= n);
     ids[..n].to_vec()
 }
@@ -67,7 +71,12 @@ async fn generate_drafts_parses_drafts_and_per_item_errors_and_rows_show_them() 
     let dm = first.dm.as_ref().expect("a DM");
     assert!(dm.text.starts_with("Hi "), "{}", dm.text);
     let comment = first.comment.as_ref().expect("a comment");
-    assert!(comment.source_url.as_deref().is_some_and(|u| u.starts_with("https://")));
+    assert!(
+        comment
+            .source_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    );
     assert!(results[1].dm.is_none() && results[1].comment.is_some());
     assert_eq!(results[2].error.as_deref(), Some("not_found"));
     assert!(results[2].dm.is_none());
@@ -141,7 +150,10 @@ async fn patch_signals_saves_drafts_and_votes_with_per_item_errors() {
         ])
         .await
         .unwrap();
-    assert_eq!(outcome.updated, vec![ids[0].to_string(), ids[1].to_string()]);
+    assert_eq!(
+        outcome.updated,
+        vec![ids[0].to_string(), ids[1].to_string()]
+    );
     assert_eq!(outcome.errors.len(), 1);
     assert_eq!(outcome.errors[0].id, unknown.to_string());
     assert_eq!(outcome.errors[0].error, "not_found");

@@ -39,7 +39,9 @@ struct Facts<'a> {
 fn facts(ds: &Dataset, index: u32) -> Facts<'_> {
     let s = &ds.signals[index as usize];
     let p = &ds.persons[s.person as usize];
-    let company = p.company.map(|c| render::company_name(&ds.companies[c as usize]));
+    let company = p
+        .company
+        .map(|c| render::company_name(&ds.companies[c as usize]));
     let (title, excerpt) = render::signal_text(s, p, &render::person_name(p), company.as_deref());
     Facts {
         signal: s,

@@ -247,10 +247,7 @@ pub(crate) async fn generate(
             },
         })
         .collect();
-    let refused = plans
-        .iter()
-        .filter(|p| matches!(p, Plan::InFlight))
-        .count();
+    let refused = plans.iter().filter(|p| matches!(p, Plan::InFlight)).count();
     app.stats.record_generate(items.len(), refused);
     if plans.iter().any(|p| matches!(p, Plan::Draft(..))) && app.cfg.generate_ms > 0 {
         tokio::time::sleep(Duration::from_millis(app.cfg.generate_ms)).await;

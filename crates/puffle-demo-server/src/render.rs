@@ -322,7 +322,12 @@ fn signal_fields(ds: &Dataset, live: &LiveState, index: u32) -> Value {
     })
 }
 
-pub(crate) fn signal_text(s: &Signal, p: &Person, person: &str, company: Option<&str>) -> (String, String) {
+pub(crate) fn signal_text(
+    s: &Signal,
+    p: &Person,
+    person: &str,
+    company: Option<&str>,
+) -> (String, String) {
     let pick = |list: &[&'static str], shift: u32| list[((s.extra >> shift) as usize) % list.len()];
     let title = pools::TITLES[usize::from(p.title)];
     let company = company.unwrap_or("their company");

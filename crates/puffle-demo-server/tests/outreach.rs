@@ -45,7 +45,8 @@ impl Api {
     }
 
     async fn patch(&self, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PATCH, "/api/signals", body).await
+        self.send(reqwest::Method::PATCH, "/api/signals", body)
+            .await
     }
 
     /// The first `n` signal rows of `GET /api/signals`.
@@ -119,7 +120,11 @@ const UNKNOWN: &str = "00000000-0000-4000-8000-000000000000";
 fn assert_invalid(status: StatusCode, body: &Value) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["code"], "invalid_request", "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -252,7 +257,10 @@ async fn a_draft_in_flight_is_refused_at_once_and_a_retry_after_it_succeeds() {
 
     // Once the first is done, asking again drafts (the next variant); one draft is kept.
     let (_, retry, _) = timed(ask.clone()).await;
-    let text = retry["results"][0]["dm"]["text"].as_str().unwrap().to_owned();
+    let text = retry["results"][0]["dm"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(retry["results"][0].get("error").is_none(), "{retry}");
     assert_eq!(api.rows(&[s]).await[s]["dmText"], text.as_str());
     let stats = api.hook("/__stats").await;
@@ -265,7 +273,11 @@ async fn a_draft_in_flight_is_refused_at_once_and_a_retry_after_it_succeeds() {
         api.generate(json!({"items": [{"id": s, "comment": true}]}))
     );
     assert!(dm.1["results"][0]["dm"].is_object(), "{}", dm.1);
-    assert!(comment.1["results"][0]["comment"].is_object(), "{}", comment.1);
+    assert!(
+        comment.1["results"][0]["comment"].is_object(),
+        "{}",
+        comment.1
+    );
 
     // The same (signal, kind) twice in one call: the second item is in flight.
     let (_, twice) = api
@@ -304,7 +316,9 @@ async fn generate_validates_the_whole_body() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // 20 items are fine.
-    let twenty: Vec<Value> = (0..20).map(|_| json!({"id": UNKNOWN, "dm": true})).collect();
+    let twenty: Vec<Value> = (0..20)
+        .map(|_| json!({"id": UNKNOWN, "dm": true}))
+        .collect();
     let (status, body) = api.generate(json!({"items": twenty})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["results"].as_array().unwrap().len(), 20);
@@ -378,7 +392,9 @@ async fn signal_patch_reports_per_item_and_keeps_what_it_applied() {
     assert_eq!(api.rows(&ids).await, shown);
 
     // `vote: null` clears the vote and leaves the draft.
-    let (_, cleared) = api.patch(json!({"items": [{"id": ids[0], "vote": null}]})).await;
+    let (_, cleared) = api
+        .patch(json!({"items": [{"id": ids[0], "vote": null}]}))
+        .await;
     assert_eq!(cleared["updated"], json!([ids[0]]));
     let row = &api.rows(&[ids[0]]).await[ids[0]];
     assert!(row["vote"].is_null() && row.get("vote").is_some(), "{row}");
@@ -394,7 +410,9 @@ async fn signal_patch_reports_per_item_and_keeps_what_it_applied() {
     );
 
     // Whole-body errors.
-    let many: Vec<Value> = (0..201).map(|_| json!({"id": ids[0], "vote": "up"})).collect();
+    let many: Vec<Value> = (0..201)
+        .map(|_| json!({"id": ids[0], "vote": "up"}))
+        .collect();
     for bad in [
         json!({"items": []}),
         json!({"items": many}),
@@ -424,7 +442,12 @@ async fn the_fault_switches_apply_to_the_outreach_routes() {
         .patch(json!({"items": [{"id": a, "dmText": "kept?"}, {"id": UNKNOWN, "vote": "up"}]}))
         .await;
     assert_invalid(status, &body);
-    assert!(body["error"]["message"].as_str().unwrap().contains("items[1]"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("items[1]")
+    );
     assert!(api.rows(&[a]).await[a].get("dmText").is_none());
 
     // upper_case_ids echoes ids in upper case.
@@ -433,7 +456,9 @@ async fn the_fault_switches_apply_to_the_outreach_routes() {
         json!({"strict_batch": false, "upper_case_ids": true}),
     )
     .await;
-    let (_, body) = api.patch(json!({"items": [{"id": a, "vote": "down"}]})).await;
+    let (_, body) = api
+        .patch(json!({"items": [{"id": a, "vote": "down"}]}))
+        .await;
     assert_eq!(body["updated"], json!([a.to_ascii_uppercase()]));
 
     // max_body_bytes: 413, nothing applied.
@@ -443,13 +468,18 @@ async fn the_fault_switches_apply_to_the_outreach_routes() {
     )
     .await;
     let long = "x".repeat(200);
-    let (status, body) = api.patch(json!({"items": [{"id": b, "dmText": long}]})).await;
+    let (status, body) = api
+        .patch(json!({"items": [{"id": b, "dmText": long}]}))
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(api.rows(&[b]).await[b].get("dmText").is_none());
 
     // omit_rate 1: every item left out of the answer and not applied.
-    api.hook_post("/__faults", json!({"max_body_bytes": null, "omit_rate": 1.0}))
-        .await;
+    api.hook_post(
+        "/__faults",
+        json!({"max_body_bytes": null, "omit_rate": 1.0}),
+    )
+    .await;
     let (_, body) = api.patch(json!({"items": [{"id": b, "vote": "up"}]})).await;
     assert_eq!(body, json!({"updated": [], "errors": []}));
     assert!(api.rows(&[b]).await[b].get("vote").is_none());

@@ -47,11 +47,11 @@ pub fn read(arg: &str, stdin: impl Read) -> Result<String, ItemsError> {
     Ok(text)
 }
 
+/// One item of the array: its index and its fields.
+type Indexed<'a> = (usize, &'a Map<String, Value>);
+
 /// The array's objects, each with its index.
-fn objects<'a>(
-    value: &'a Value,
-    shape: &'static str,
-) -> Result<Vec<(usize, &'a Map<String, Value>)>, ItemsError> {
+fn objects<'a>(value: &'a Value, shape: &'static str) -> Result<Vec<Indexed<'a>>, ItemsError> {
     let arr = value.as_array().ok_or(ItemsError::NotArray(shape))?;
     if arr.is_empty() {
         return Err(ItemsError::Empty(shape));
@@ -145,7 +145,11 @@ pub fn parse_update(json: &str) -> Result<Vec<SignalUpdate>, ItemsError> {
     let mut out: Vec<SignalUpdate> = Vec::new();
     let mut at: HashMap<Uuid, usize> = HashMap::new();
     for (index, o) in objects(&value, UPDATE_SHAPE)? {
-        known_keys(index, o, &["id", "signalId", "dmText", "commentText", "vote"])?;
+        known_keys(
+            index,
+            o,
+            &["id", "signalId", "dmText", "commentText", "vote"],
+        )?;
         let id = signal_id(index, o)?;
         let bad = |problem: String| ItemsError::BadItem { index, problem };
         let text = |key: &str| match o.get(key) {
@@ -173,7 +177,7 @@ pub fn parse_update(json: &str) -> Result<Vec<SignalUpdate>, ItemsError> {
         };
         if update.is_empty() {
             return Err(bad(
-                "changes nothing: give dmText, commentText and/or vote".into(),
+                "changes nothing: give dmText, commentText and/or vote".into()
             ));
         }
         match at.get(&id) {
@@ -205,7 +209,10 @@ mod tests {
         assert!(items[0].dm && items[0].comment);
         assert_eq!(items[1].id, B);
         let e = parse_generate(&format!(r#"[{{"id":"{A}","dm":false}}]"#)).unwrap_err();
-        assert!(e.to_string().starts_with("--items[0]: asks for nothing"), "{e}");
+        assert!(
+            e.to_string().starts_with("--items[0]: asks for nothing"),
+            "{e}"
+        );
         let e = parse_generate(&format!(r#"[{{"id":"{A}","dm":"yes"}}]"#)).unwrap_err();
         assert_eq!(e.to_string(), "--items[0]: dm must be true or false");
         let e = parse_generate(r#"[{"id":"nope\u001b[2J","dm":true}]"#).unwrap_err();
@@ -217,7 +224,10 @@ mod tests {
         let e = parse_generate(&format!(r#"[{{"id":"{A}","DM":true}}]"#)).unwrap_err();
         assert!(e.to_string().contains("unknown field \"DM\""), "{e}");
         assert_eq!(parse_generate("[]"), Err(ItemsError::Empty(GENERATE_SHAPE)));
-        assert_eq!(parse_generate("{}"), Err(ItemsError::NotArray(GENERATE_SHAPE)));
+        assert_eq!(
+            parse_generate("{}"),
+            Err(ItemsError::NotArray(GENERATE_SHAPE))
+        );
         assert!(matches!(parse_generate("[{"), Err(ItemsError::NotJson(_))));
         assert!(matches!(
             parse_generate("[3]"),
@@ -238,15 +248,21 @@ mod tests {
         let e = parse_update(&format!(r#"[{{"id":"{A}"}}]"#)).unwrap_err();
         assert!(e.to_string().contains("changes nothing"), "{e}");
         let e = parse_update(&format!(r#"[{{"id":"{A}","vote":"sideways"}}]"#)).unwrap_err();
-        assert!(e.to_string().contains("unknown vote \"sideways\" (expected"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("unknown vote \"sideways\" (expected"),
+            "{e}"
+        );
         let e = parse_update(&format!(r#"[{{"id":"{A}","dmText":7}}]"#)).unwrap_err();
         assert_eq!(e.to_string(), "--items[0]: dmText must be a string");
         let e = parse_update(&format!(r#"[{{"id":"{A}","status":"dismissed"}}]"#)).unwrap_err();
         assert!(e.to_string().contains("unknown field \"status\""), "{e}");
-        assert!(parse_update(r#"[{"vote":"up"}]"#)
-            .unwrap_err()
-            .to_string()
-            .contains("missing \"id\""));
+        assert!(
+            parse_update(r#"[{"vote":"up"}]"#)
+                .unwrap_err()
+                .to_string()
+                .contains("missing \"id\"")
+        );
     }
 
     #[test]
