@@ -115,7 +115,10 @@ pub fn theme_help() -> [(String, String); 2] {
 
 /// The exit codes of the headless commands.
 pub const EXIT_CODES: &[(&str, &str)] = &[
-    ("0", "every item was applied"),
+    (
+        "0",
+        "every item was applied (signals generate: every signal got its drafts)",
+    ),
     (
         "1",
         "some items failed (e.g. not_found); the JSON output lists them under \"errors\"",
@@ -254,6 +257,10 @@ pub enum Command {
     /// List and update leads without the TUI (like `puffle signal lead`).
     #[command(subcommand)]
     Leads(LeadsCommand),
+    /// Draft outreach and save edited drafts and votes per signal without the TUI (like
+    /// `puffle signal generate` / `puffle signal update`).
+    #[command(subcommand)]
+    Signals(SignalsCommand),
     /// Send the changes left in the outbox without the TUI, and report what happened.
     Sync {
         #[command(flatten)]
@@ -328,6 +335,36 @@ pub enum LeadsCommand {
         guard: GuardArgs,
         #[command(flatten)]
         send: SendArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SignalsCommand {
+    /// Draft a DM and/or a public comment per signal from a JSON array of {"id","dm","comment"}
+    /// (like `puffle signal generate`; it may cost Puffle credits). Prints {"results":[…]} with
+    /// the drafts; exit 0 when every signal got its drafts, 1 when some item failed.
+    Generate {
+        /// JSON array, e.g. '[{"id":"<signal uuid>","dm":true,"comment":true}]', or `-` to read
+        /// it from stdin.
+        #[arg(long)]
+        items: String,
+        /// Longest total wait, in seconds, for retries and for drafts another call is still
+        /// writing (`already_in_flight`, asked again after a growing wait).
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        max_wait: u64,
+    },
+    /// Save edited drafts and votes from a JSON array of {"id","dmText","commentText","vote"}
+    /// (vote: "up", "down" or null; like `puffle signal update`). Prints
+    /// {"updated":[…],"errors":[…]}.
+    Update {
+        /// JSON array, e.g. '[{"id":"<signal uuid>","dmText":"Hi …","vote":"up"}]', or `-` to
+        /// read it from stdin.
+        #[arg(long)]
+        items: String,
+        /// Longest total wait for retries, in seconds (a `Retry-After`, or the backoff after
+        /// failures); past it the command stops with exit 2.
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        max_wait: u64,
     },
 }
 

@@ -12,6 +12,7 @@ use crate::headless;
 use crate::store::Store;
 
 mod leads;
+mod signals;
 
 /// Exit code for usage, authentication and network errors.
 pub const EXIT_FAILURE: u8 = 2;
@@ -62,6 +63,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Leads(ref cmd)) => Ok(leads::run(cmd, &ctx).await),
+        Some(Command::Signals(ref cmd)) => Ok(signals::run(cmd, &ctx).await),
         Some(Command::Sync { send, force }) => Ok(sync(&ctx, send, force).await),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
