@@ -265,13 +265,25 @@ async fn sync(ctx: &Ctx, send: SendArgs, force: bool) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    send_through_engine(
+    let client = target.client.clone();
+    let leads = send_through_engine(
         target.client,
         Some(store),
         crate::sync::engine::Scope::Outbox { force },
         &send.engine(cli.backoff()),
     )
-    .await
+    .await;
+    // Then the changes to signals (edited drafts, votes) the TUI left queued.
+    let mut store = match open_store(cli, &target.namespace, &target.key) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let wait = std::time::Duration::from_secs(send.max_wait);
+    match signals::send_queued(&client, &mut store, cli.backoff(), wait).await {
+        Err(e) => fail(&e),
+        Ok(refused) if refused > 0 && leads == ExitCode::SUCCESS => ExitCode::from(1),
+        Ok(_) => leads,
+    }
 }
 
 /// A progress line on stderr (a bar on a terminal, notes only when piped).

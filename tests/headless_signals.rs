@@ -466,6 +466,66 @@ fn demo_runs_both_commands_with_no_key() {
     );
 }
 
+/// What the TUI left queued (an edited draft, a vote) goes out with `lead-triage sync`, and
+/// leaves the store once Puffle confirmed it.
+#[test]
+fn sync_sends_the_signal_changes_the_tui_left_queued() {
+    use lead_triage::api::ApiKey;
+    use lead_triage::api::outreach::{SignalUpdate, Vote};
+    use lead_triage::store::{Store, namespace_file};
+    let h = server(fast(5));
+    let ids = signal_ids(&h, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let path = namespace_file(
+        dir.path(),
+        &h.base_url(),
+        &ApiKey::new(h.api_key()).unwrap(),
+    );
+    let mut store = Store::open(&path).unwrap();
+    let lead = uuid::Uuid::from_u128(1);
+    for u in [
+        SignalUpdate {
+            id: ids[0].clone(),
+            dm_text: Some("Hi,\nedited offline".into()),
+            ..SignalUpdate::default()
+        },
+        SignalUpdate {
+            id: ids[1].clone(),
+            vote: Some(Some(Vote::Down)),
+            ..SignalUpdate::default()
+        },
+    ] {
+        store.queue_signal_update(lead, &u).unwrap();
+    }
+    drop(store);
+    let out = run(&h, dir.path(), &["--data-dir", d, "sync"]);
+    assert!(out.status.success(), "sync: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("sent 2 of 2 queued signal changes"),
+        "{}",
+        text(&out.stderr)
+    );
+    let on = kept(&h, &[&ids[0], &ids[1]]);
+    assert_eq!(on[&ids[0]]["dmText"], "Hi,\nedited offline");
+    assert_eq!(on[&ids[1]]["vote"], "down");
+    assert!(
+        Store::open(&path)
+            .unwrap()
+            .signal_outbox()
+            .unwrap()
+            .is_empty()
+    );
+    // Nothing left: a second sync sends none.
+    let out = run(&h, dir.path(), &["--data-dir", d, "sync"]);
+    assert!(out.status.success());
+    assert!(
+        !text(&out.stderr).contains("signal change"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn help_lists_both_commands() {
     let dir = tempfile::tempdir().unwrap();

@@ -93,6 +93,53 @@ pub(super) async fn run(cmd: &SignalsCommand, ctx: &Ctx) -> ExitCode {
     }
 }
 
+/// `lead-triage sync`, after the leads: the edited drafts and votes the TUI left queued in the
+/// store are sent; each confirmed one leaves the store. Said on stderr; `Err` when the sending
+/// stopped (the rest stays queued), else how many Puffle refused.
+pub(super) async fn send_queued(
+    client: &Client,
+    store: &mut crate::store::Store,
+    backoff: Backoff,
+    max_wait: Duration,
+) -> Result<usize, String> {
+    let rows = store.signal_outbox().map_err(|e| e.to_string())?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let updates: Vec<SignalUpdate> = rows.into_iter().map(|r| r.update).collect();
+    let mut budget = RetryBudget::new(backoff, Some(max_wait));
+    let mut shown = Shown(crate::progress::Progress::new("signal changes", None));
+    let out = update(client, &updates, &mut budget, &mut shown).await;
+    shown.0.finish();
+    let done: Vec<SignalUpdate> = updates
+        .iter()
+        .filter(|u| out.updated.iter().any(|id| id == &u.id))
+        .cloned()
+        .collect();
+    store
+        .settle_signal_updates(&done)
+        .map_err(|e| e.to_string())?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "lead-triage: sent {} of {} queued signal change{} (edited drafts, votes)",
+        done.len(),
+        updates.len(),
+        plural(updates.len())
+    );
+    for e in &out.errors {
+        let _ = writeln!(
+            std::io::stderr(),
+            "lead-triage: signal {}: {}",
+            e.id,
+            e.error
+        );
+    }
+    match out.stopped {
+        Some(e) => Err(format!("{e}; the signal changes not sent stay queued")),
+        None => Ok(out.errors.len()),
+    }
+}
+
 /// What the user asked for, checked.
 enum Wanted {
     Drafts(Vec<GenerateItem>),
