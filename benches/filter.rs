@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic on a broken set-up
 //! One filter keystroke at 100,000 leads: parse, match, sort and draw the frame, for the worst
 //! 1–4 character queries. Plain words are the default (substring of one field); `~` words are
-//! fuzzy (letters in order), the opt-in.
+//! fuzzy (letters in order), the opt-in. And the saved views' tab counts after a status key.
 
 mod support;
 
@@ -46,5 +46,30 @@ fn keystroke(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, keystroke);
+/// The saved views' tab counts at 100,000 leads, recounted after a status key (three views:
+/// tokens only, tokens and a word, a word).
+fn tab_counts(c: &mut Criterion) {
+    let mut s = support::state(100_000, 200, 50);
+    let views: Vec<(String, String)> = [
+        ("hot", "status:new score:3"),
+        ("lake", "status:new lake"),
+        ("mary", "mary"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    s.settings.views = lead_triage::app::views::parse(&views).expect("views");
+    let mut g = c.benchmark_group("tab_counts_100k");
+    g.sample_size(20);
+    g.bench_function("three_views", |b| {
+        b.iter(|| {
+            s.views_dirty = true;
+            lead_triage::app::views::recount(&mut s, true);
+            assert!(s.view_counts.iter().all(Option::is_some));
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, keystroke, tab_counts);
 criterion_main!(benches);
