@@ -258,6 +258,18 @@ fn expect_text(field: &Field) -> Option<String> {
     }
 }
 
+/// What the app keeps of a draft: each line cleaned, line breaks kept, trimmed as a whole.
+fn expect_draft(field: &Field) -> Option<String> {
+    match field {
+        Some(Value::String(s)) => {
+            let c = lead_triage::text::sanitize_text(s, MAX_TEXT_CHARS);
+            let t = c.trim();
+            (!t.is_empty()).then(|| t.to_owned())
+        }
+        _ => None,
+    }
+}
+
 /// Of two fields the client reads in turn, the one it picks: the first that is a string with
 /// something besides whitespace. (What the app's cleaning leaves of it comes after.)
 fn first_present<'a>(a: &'a Field, b: &'a Field) -> &'a Field {
@@ -959,8 +971,8 @@ fn signal_row() -> impl Strategy<Value = (Value, Option<Signal>)> {
                     url: expect_str(&url),
                     source: expect_str(&source),
                     excerpt: expect_text(&excerpt),
-                    dm_text: expect_text(&dm),
-                    comment_text: expect_text(&comment),
+                    dm_text: expect_draft(&dm),
+                    comment_text: expect_draft(&comment),
                 };
                 (Value::Object(o), Some(s))
             },

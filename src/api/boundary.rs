@@ -118,7 +118,8 @@ pub fn clean_signal(mut s: Signal) -> Signal {
 fn draft_text(s: &mut Option<String>) {
     if let Some(v) = s {
         let clean = crate::text::sanitize_text(v, MAX_TEXT_CHARS);
-        *s = (!clean.trim().is_empty()).then_some(clean);
+        let t = clean.trim();
+        *s = (!t.is_empty()).then(|| t.to_owned());
     }
 }
 
