@@ -58,8 +58,13 @@ pub fn run(job: &EditJob) -> Result<String, String> {
             text.pop();
         }
     }
-    Ok(crate::text::sanitize_text(
-        &text,
-        crate::text::MAX_TEXT_CHARS,
-    ))
+    // What a draft may hold (as the boundary keeps Puffle's): a longer edit is refused, not
+    // cut without a word.
+    let max = crate::text::MAX_TEXT_CHARS;
+    if text.chars().count() > max || text.lines().count() > 100 {
+        return Err(format!(
+            "the edited draft is longer than {max} characters or 100 lines; the draft is unchanged"
+        ));
+    }
+    Ok(crate::text::sanitize_text(&text, max))
 }

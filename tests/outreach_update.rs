@@ -351,3 +351,139 @@ fn send_without_a_draft_opens_the_profile_alone() {
         None => assert!(fx.is_empty()),
     }
 }
+
+#[test]
+fn a_refused_old_send_does_not_block_the_newer_change_and_a_refusal_leaves_the_store() {
+    let mut s = reading();
+    let lead = s.cursor_lead().unwrap().id;
+    let first = SignalUpdate {
+        id: SIGNAL.into(),
+        dm_text: Some("one".into()),
+        ..SignalUpdate::default()
+    };
+    update(
+        &mut s,
+        Msg::SignalUpdateQueued {
+            lead,
+            update: Ok(first.clone()),
+        },
+    );
+    // Without a store the runner passes the raw change on: it is merged here, not lost.
+    let vote = SignalUpdate {
+        id: SIGNAL.into(),
+        vote: Some(Some(Vote::Down)),
+        ..SignalUpdate::default()
+    };
+    update(
+        &mut s,
+        Msg::SignalUpdateQueued {
+            lead,
+            update: Ok(vote),
+        },
+    );
+    let both = SignalUpdate {
+        vote: Some(Some(Vote::Down)),
+        ..first.clone()
+    };
+    assert_eq!(s.outreach.queued[SIGNAL].update, both);
+    // Puffle refuses the first send: the newer change (both) still goes.
+    let refused = PatchOutcome {
+        updated: vec![],
+        errors: vec![lead_triage::api::ItemError {
+            id: SIGNAL.into(),
+            error: "invalid_request".into(),
+        }],
+    };
+    let fx = update(
+        &mut s,
+        Msg::SignalsPatched {
+            sent: vec![first],
+            result: Ok(refused.clone()),
+        },
+    );
+    assert!(s.outreach.queued[SIGNAL].error.is_none());
+    assert!(
+        fx.contains(&Effect::SendSignalUpdates(vec![both.clone()])),
+        "{fx:?}"
+    );
+    // Refused as it stands: shown, and out of the store so no later start sends it again.
+    let fx = update(
+        &mut s,
+        Msg::SignalsPatched {
+            sent: vec![both.clone()],
+            result: Ok(refused),
+        },
+    );
+    assert_eq!(fx, vec![Effect::SettleSignalUpdates(vec![both])]);
+    assert_eq!(
+        lead_triage::app::outreach::unsent(&s),
+        0,
+        "not counted as waiting"
+    );
+}
+
+#[test]
+fn a_draft_waited_for_elsewhere_is_not_asked_again_and_an_older_fetch_keeps_the_edit() {
+    let mut s = reading();
+    let lead = s.cursor_lead().unwrap().id;
+    press(&mut s, "m");
+    update(
+        &mut s,
+        Msg::Drafted(vec![(
+            lead,
+            GenerateResult {
+                id: SIGNAL.into(),
+                error: Some(ALREADY_IN_FLIGHT.into()),
+                ..GenerateResult::default()
+            },
+        )]),
+    );
+    assert_eq!(
+        generates(&press(&mut s, "m")),
+        0,
+        "still being drafted: not paid twice"
+    );
+    assert_eq!(toast(&s), "already drafting for that");
+    // An edit is confirmed; a fetch begun before it answers with the old text afterwards.
+    let edit = SignalUpdate {
+        id: SIGNAL.into(),
+        dm_text: Some("edited".into()),
+        ..SignalUpdate::default()
+    };
+    update(
+        &mut s,
+        Msg::SignalUpdateQueued {
+            lead,
+            update: Ok(edit.clone()),
+        },
+    );
+    update(
+        &mut s,
+        Msg::SignalsPatched {
+            sent: vec![edit],
+            result: Ok(PatchOutcome {
+                updated: vec![SIGNAL.into()],
+                errors: vec![],
+            }),
+        },
+    );
+    let fx = update(
+        &mut s,
+        Msg::Signals {
+            id: lead,
+            result: Ok(vec![Signal {
+                id: SIGNAL.into(),
+                dm_text: Some("old draft".into()),
+                ..Signal::default()
+            }]),
+            fetched_at: 0,
+            cached: true,
+        },
+    );
+    let sig = lead_triage::app::pane::current_signal(&s).unwrap();
+    assert_eq!(sig.dm_text.as_deref(), Some("edited"));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::SaveSignals { .. })),
+        "the store's cache gets the confirmed edit: {fx:?}"
+    );
+}

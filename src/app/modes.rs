@@ -230,6 +230,11 @@ pub(super) fn on_confirm_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>)
             // Send now: a wait after a failure is cut short, as the list's flush key does.
             triage::cancel_wait(s);
             triage::flush(s, fx);
+            // The changes to signals waiting for a retry go now too.
+            for q in s.outreach.queued.values_mut() {
+                q.retry_at = None;
+            }
+            super::outreach::send_due(s, fx);
         }
         Some(Action::Escape) => s.mode = Mode::Normal,
         _ => {}

@@ -103,6 +103,43 @@ pub struct Outreach {
     pub queued: HashMap<String, Queued>,
     /// Changes to signals Puffle confirmed this session.
     pub confirmed: usize,
+    /// The drafts Puffle confirmed this session, per signal: put back into any copy of the
+    /// signals read since (an older fetch, the store's cache).
+    pub confirmed_drafts: HashMap<String, SignalUpdate>,
+}
+
+/// Put the drafts confirmed this session into a lead's signals just read (a fetch begun
+/// before the confirmation, or the store's cache from before it), and keep that in the cache.
+pub fn reapply(s: &mut State, lead: Uuid, fx: &mut Vec<Effect>) {
+    if s.outreach.confirmed_drafts.is_empty() {
+        return;
+    }
+    let Some(SignalsEntry::Loaded { signals, .. }) = s.signals.get(&lead) else {
+        return;
+    };
+    let stale: Vec<SignalUpdate> = signals
+        .iter()
+        .filter_map(|sig| {
+            let kept = s.outreach.confirmed_drafts.get(&sig.id)?;
+            let differs = kept
+                .dm_text
+                .as_ref()
+                .is_some_and(|t| sig.dm_text.as_ref() != Some(t))
+                || (kept.comment_text.as_ref())
+                    .is_some_and(|t| sig.comment_text.as_ref() != Some(t));
+            differs.then(|| kept.clone())
+        })
+        .collect();
+    for kept in stale {
+        apply_drafts(
+            s,
+            lead,
+            &kept.id,
+            kept.dm_text.as_deref(),
+            kept.comment_text.as_deref(),
+            fx,
+        );
+    }
 }
 
 /// The signal the pane's cursor is on, with its lead.
@@ -157,10 +194,11 @@ pub fn draft(s: &mut State, kind: Kind, fx: &mut Vec<Effect>) {
     let items: Vec<_> = items
         .into_iter()
         .filter(|(lead, _)| {
+            // A draft being written (here, or elsewhere and waited for) is not asked again.
             s.outreach
                 .drafting
                 .get(lead)
-                .is_none_or(|d| d.error.is_some())
+                .is_none_or(|d| d.error.is_some() && d.error.as_deref() != Some(ALREADY_IN_FLIGHT))
         })
         .collect();
     if items.is_empty() {
@@ -270,7 +308,12 @@ pub fn same_id(a: &str, b: &str) -> bool {
 /// `Msg::Drafted`: drafts (or per-item errors) for these leads.
 pub fn on_drafted(s: &mut State, results: Vec<(Uuid, GenerateResult)>, fx: &mut Vec<Effect>) {
     let mut done = 0;
-    for (lead, r) in results {
+    for (lead, mut r) in results {
+        let empty = r.dm.as_ref().is_some_and(|d| d.text.trim().is_empty())
+            || r.comment.as_ref().is_some_and(|c| c.text.trim().is_empty());
+        if r.error.is_none() && (empty || (r.dm.is_none() && r.comment.is_none())) {
+            r.error = Some("empty_draft".into());
+        }
         if let Some(error) = r.error.clone() {
             if let Some(d) = s.outreach.drafting.get_mut(&lead) {
                 d.error = Some(error);
@@ -292,9 +335,28 @@ pub fn on_drafted(s: &mut State, results: Vec<(Uuid, GenerateResult)>, fx: &mut 
         apply_drafts(s, lead, &r.id, dm, comment, fx);
     }
     if done > 0 {
+        let keys = [
+            s.keymap
+                .key_in(super::action::Layer::Detail, super::action::Action::EditDm)
+                .map(|k| format!("{k} edits it")),
+            s.keymap
+                .key_in(
+                    super::action::Layer::Detail,
+                    super::action::Action::SendDraft,
+                )
+                .map(|k| format!("{k} sends it")),
+        ];
+        let keys: Vec<String> = keys.into_iter().flatten().collect();
+        let tail = if keys.is_empty() {
+            String::new()
+        } else if s.pane.is_some() {
+            format!(" · {}", keys.join(" · "))
+        } else {
+            format!(" · in the reading pane {}", keys.join(" · "))
+        };
         s.toast = Some(match done {
-            1 => "draft ready · i edits it · > sends it".into(),
-            n => format!("{n} drafts ready"),
+            1 => format!("draft ready{tail}"),
+            n => format!("{n} drafts ready{tail}"),
         });
     }
 }
@@ -404,9 +466,11 @@ pub fn on_queued(
                 attempts: 0,
                 retry_at: None,
             });
-            q.update = update;
+            // The store merged already; without one this is the merge.
+            q.update.merge(&update);
             q.error = None;
             q.retry_at = None;
+            q.attempts = 0;
             send_due(s, fx);
         }
         Err(e) => s.toast = Some(format!("not saved, nothing queued: {e}")),
@@ -471,6 +535,17 @@ pub fn on_patched(
             (Ok(_), true, _) => {
                 settled.push(item.clone());
                 s.outreach.confirmed += 1;
+                if item.dm_text.is_some() || item.comment_text.is_some() {
+                    let kept = s
+                        .outreach
+                        .confirmed_drafts
+                        .entry(item.id.clone())
+                        .or_insert_with(|| SignalUpdate {
+                            id: item.id.clone(),
+                            ..SignalUpdate::default()
+                        });
+                    kept.merge(&item);
+                }
                 let lead = q.lead;
                 if q.update == item {
                     s.outreach.queued.remove(&item.id);
@@ -486,7 +561,14 @@ pub fn on_patched(
                     );
                 }
             }
-            (Ok(_), false, Some((_, code))) => q.error = Some(code.clone()),
+            // Changed again since it was sent: the newer change goes next, whatever this was.
+            _ if q.update != item => {}
+            (Ok(_), false, Some((_, code))) => {
+                // Refused for good: shown until edited again, and out of the store so that
+                // no later start sends it again.
+                q.error = Some(code.clone());
+                settled.push(item.clone());
+            }
             (Ok(_), false, None) => {
                 // Left out of the answer: not known to be applied; sent again, then given up.
                 q.attempts += 1;
@@ -500,7 +582,10 @@ pub fn on_patched(
                 q.attempts += 1;
                 q.retry_at = Some(now + backoff(q.attempts));
             }
-            (Err(e), _, _) => q.error = Some(e.to_string()),
+            (Err(e), _, _) => {
+                q.error = Some(e.to_string());
+                settled.push(item.clone());
+            }
         }
     }
     if !settled.is_empty() {

@@ -85,6 +85,8 @@ pub enum SignalsEntry {
         signals: Arc<Vec<Signal>>,
         fetched_at: u64,
         refreshing: bool,
+        /// A refresh of this stale copy failed: not tried again before this (session clock).
+        retry_at: Option<Duration>,
     },
     /// The fetch failed at `at` (the session clock).
     Failed { error: String, at: Duration },
@@ -160,9 +162,11 @@ fn want(s: &mut State, group: GroupBy, id: Uuid, current: bool, fx: &mut Vec<Eff
         Some(SignalsEntry::Loaded {
             fetched_at,
             refreshing,
+            retry_at,
             ..
         }) => {
-            let stale = !*refreshing && now.saturating_sub(*fetched_at) >= fresh;
+            let held = retry_at.is_some_and(|at| s.now < at);
+            let stale = !*refreshing && !held && now.saturating_sub(*fetched_at) >= fresh;
             if stale {
                 *refreshing = true;
             }
@@ -205,12 +209,20 @@ pub fn on_signals(
                 signals,
                 fetched_at,
                 refreshing: false,
+                retry_at: None,
             }
         }
-        // A stale copy stays on screen when its refresh fails.
+        // A stale copy stays on screen when its refresh fails, and is tried again later.
         Err(_) if matches!(s.signals.get(&id), Some(SignalsEntry::Loaded { .. })) => {
-            if let Some(SignalsEntry::Loaded { refreshing, .. }) = s.signals.get_mut(&id) {
+            let again = s.now + RETRY_FAILED;
+            if let Some(SignalsEntry::Loaded {
+                refreshing,
+                retry_at,
+                ..
+            }) = s.signals.get_mut(&id)
+            {
                 *refreshing = false;
+                *retry_at = Some(again);
             }
             return;
         }
@@ -220,6 +232,8 @@ pub fn on_signals(
         },
     };
     s.signals.insert(id, entry);
+    // An answer older than drafts confirmed since must not bring the old text back.
+    super::outreach::reapply(s, id, fx);
 }
 
 /// The signals of a lead, once loaded.
@@ -397,7 +411,7 @@ fn select_people(s: &mut State, fx: &mut Vec<Effect>) {
     s.toast = Some(format!(
         "{n} {} of {name} selected · {keys} sets them all{}",
         if n == 1 { "person" } else { "people" },
-        s.keymap.note(Action::Escape, "clears")
+        s.keymap.note(Action::SelectNone, "clears")
     ));
 }
 

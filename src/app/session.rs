@@ -34,7 +34,7 @@ pub fn summary(s: &State) -> Option<String> {
     let minutes = s
         .first_triage
         .map_or(0, |f| s.now.saturating_sub(f).as_secs() / 60);
-    let unsent = s.queue.unsent() + s.outreach.queued.len();
+    let unsent = s.queue.unsent() + crate::app::outreach::unsent(s);
     let tail = if unsent == 0 {
         "every change reached Puffle".to_owned()
     } else if s.settings.durable {

@@ -117,7 +117,16 @@ pub async fn generate(
                     .map(|(l, id)| (*l, failed(id, ALREADY_IN_FLIGHT))),
             );
             let _ = tx.send(Msg::Drafted(done));
-            if again.is_empty() || started.elapsed() >= IN_FLIGHT_WAIT {
+            if again.is_empty() {
+                break;
+            }
+            if started.elapsed() >= IN_FLIGHT_WAIT {
+                // Given up waiting: said, so the pane does not say "asking again" forever.
+                let gave_up = again
+                    .iter()
+                    .map(|(l, id)| (*l, failed(id, "still_being_drafted_elsewhere")))
+                    .collect();
+                let _ = tx.send(Msg::Drafted(gave_up));
                 break;
             }
             tokio::time::sleep(wait).await;

@@ -344,7 +344,7 @@ pub fn status(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
             theme.pending(),
         ));
     }
-    let edits = s.outreach.queued.len();
+    let edits = crate::app::outreach::unsent(s);
     if edits > 0 {
         spans.push(Span::styled(
             format!(

@@ -121,6 +121,7 @@ pub fn lines_and_starts(
             signals,
             fetched_at,
             refreshing,
+            ..
         }) => {
             let age = human_age(crate::app::pane::unix_now(s).saturating_sub(*fetched_at));
             let again = if *refreshing {

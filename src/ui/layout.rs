@@ -180,7 +180,7 @@ impl Layout {
         }
         match pane {
             Some(PanePlace::Beside) => {
-                let w = (area.width * 2 / 5).clamp(50, 90);
+                let w = (u32::from(area.width) * 2 / 5).clamp(50, 90) as u16;
                 l.table.width = area.width.saturating_sub(w);
                 l.rows.width = l.table.width;
                 l.detail = Rect {
@@ -190,7 +190,7 @@ impl Layout {
                 };
             }
             Some(PanePlace::Below) => {
-                let h = (l.table.height * 11 / 20).max(12);
+                let h = (u32::from(l.table.height) * 11 / 20).clamp(12, u32::from(u16::MAX)) as u16;
                 l.table.height = l.table.height.saturating_sub(h);
                 l.rows.height = l.table.height.saturating_sub(1);
                 l.detail = Rect {

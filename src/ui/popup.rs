@@ -62,7 +62,7 @@ pub fn quit_answers_text(s: &State) -> String {
 /// "Quit with unsent changes?"
 pub fn confirm_quit(frame: &mut Frame, area: Rect, s: &State, theme: &Theme) {
     let failed = s.queue.counts.failed;
-    let waiting = s.queue.unsent().saturating_sub(failed) + s.outreach.queued.len();
+    let waiting = s.queue.unsent().saturating_sub(failed) + crate::app::outreach::unsent(s);
     let w = area.width.saturating_sub(4).min(60);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
@@ -208,8 +208,12 @@ pub fn mark_contacted(frame: &mut Frame, area: Rect, s: &State, lead: &uuid::Uui
         .get(lead)
         .map_or("this lead", |&i| data.leads[i as usize].name())
         .to_owned();
+    let undo = s
+        .keymap
+        .key(Action::Undo)
+        .map_or(String::new(), |k| format!(" ({k} undoes it)"));
     let text = vec![Line::from(format!(
-        "Sent it? Mark {} contacted (u undoes it).",
+        "Sent it? Mark {} contacted{undo}.",
         super::fit::fit(&name, 40)
     ))];
     question(

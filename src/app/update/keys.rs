@@ -41,6 +41,10 @@ pub(super) fn on_key(s: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             crate::app::ask::on_ask_key(s, ask, key, fx);
         }
         Mode::Find => crate::app::find::on_key(s, key),
+        // Ctrl-C quits from these questions as from the list (nothing drafted, not marked).
+        Mode::ConfirmDrafts(_) | Mode::MarkContacted(_) if crate::app::modes::is_ctrl_c(key) => {
+            crate::app::modes::quit_from_anywhere(s, fx)
+        }
         Mode::ConfirmDrafts(ref ask) => {
             let ask = (**ask).clone();
             crate::app::outreach::on_ask_key(s, ask, key, fx);
@@ -182,7 +186,7 @@ pub fn act(s: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::Pipe => crate::app::pipe::open_prompt(s),
         Action::Escape => escape(s),
         Action::Quit => {
-            if s.queue.unsent() > 0 || !s.outreach.queued.is_empty() {
+            if s.queue.unsent() > 0 || crate::app::outreach::unsent(s) > 0 {
                 s.mode = Mode::ConfirmQuit;
             } else {
                 fx.push(Effect::Quit);
