@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use common::{hook_get, hook_post, server, statuses};
-use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, Lead, LeadQuery, SortBy};
+use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, Lead};
 use pty::Pty;
 use puffle_demo_server::{ServerConfig, ServerHandle};
 use serde_json::json;
@@ -28,6 +28,7 @@ fn config() -> ServerConfig {
 
 /// The first lead the app lists, and the signal its pane opens on (the newest).
 fn first_lead_and_signal(h: &ServerHandle) -> (Lead, String) {
+    let lead = common::listed(h).remove(0);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -38,21 +39,10 @@ fn first_lead_and_signal(h: &ServerHandle) -> (Lead, String) {
             .unwrap(),
     )
     .unwrap();
-    rt.block_on(async {
-        let leads = client
-            .pager(LeadQuery {
-                group_by: GroupBy::Person,
-                sort_by: SortBy::Recency,
-                limit: 100,
-            })
-            .collect_all()
-            .await
-            .unwrap()
-            .leads;
-        let lead = leads[0].clone();
-        let signals = client.lead_signals(GroupBy::Person, lead.id).await.unwrap();
-        (lead, signals[0].id.clone())
-    })
+    let signals = rt
+        .block_on(client.lead_signals(GroupBy::Person, lead.id))
+        .unwrap();
+    (lead, signals[0].id.clone())
 }
 
 fn script(dir: &Path, name: &str, body: &str) -> String {

@@ -6,34 +6,9 @@ mod common;
 mod pty;
 
 use common::{server, statuses};
-use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, Lead, LeadQuery, SortBy};
+use lead_triage::api::Lead;
 use pty::Pty;
 use puffle_demo_server::{ServerConfig, ServerHandle};
-
-/// The person leads in the order the app lists them (the server's recency order).
-fn in_view_order(h: &ServerHandle) -> Vec<Lead> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = Client::new(
-        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
-            .map(ClientConfig::unpaced)
-            .unwrap(),
-    )
-    .unwrap();
-    rt.block_on(
-        client
-            .pager(LeadQuery {
-                group_by: GroupBy::Person,
-                sort_by: SortBy::Recency,
-                limit: 100,
-            })
-            .collect_all(),
-    )
-    .unwrap()
-    .leads
-}
 
 fn app(h: &ServerHandle, dir: &std::path::Path, extra: &[&str], size: (u16, u16)) -> Pty {
     let base = h.base_url();
@@ -90,7 +65,7 @@ fn d_three_times_in_the_pane_dismisses_the_first_three_and_shows_the_fourth() {
         leads: 30,
         ..ServerConfig::default()
     });
-    let order = in_view_order(&h);
+    let order = common::listed(&h);
     let before = statuses(&h);
     for lead in &order[..4] {
         assert_ne!(
@@ -102,8 +77,12 @@ fn d_three_times_in_the_pane_dismisses_the_first_three_and_shows_the_fourth() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&h, dir.path(), &[], (120, 40));
     app.wait_for("the list", |s| s.contains("30 / 30 leads"));
+    // The frame can arrive in pieces: wait for the hint bar's last hint checked below.
     let screen = app.press_until("\r", "the pane and its hints", |s| {
-        pane_lead(s).is_some() && s.lines().last().is_some_and(|l| l.contains("Esc close"))
+        pane_lead(s).is_some()
+            && s.lines()
+                .last()
+                .is_some_and(|l| l.contains("d dismiss & next"))
     });
     assert!(
         pane_lead(&screen)
@@ -213,7 +192,7 @@ fn view_flag_starts_on_a_saved_view() {
         ..ServerConfig::default()
     });
     let all = statuses(&h);
-    let dismissed = in_view_order(&h)
+    let dismissed = common::listed(&h)
         .iter()
         .filter(|l| all[&l.id.to_string()] == "dismissed")
         .count();

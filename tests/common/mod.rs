@@ -146,3 +146,30 @@ pub fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// Every person lead of the server, in its order (recency: the order the app lists them with
+/// no filter), read with an unpaced client.
+pub fn listed(h: &ServerHandle) -> Vec<lead_triage::api::Lead> {
+    use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, LeadQuery, SortBy};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = Client::new(
+        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).expect("key"))
+            .map(ClientConfig::unpaced)
+            .expect("config"),
+    )
+    .expect("client");
+    rt.block_on(
+        client
+            .pager(LeadQuery {
+                group_by: GroupBy::Person,
+                sort_by: SortBy::Recency,
+                limit: 100,
+            })
+            .collect_all(),
+    )
+    .expect("listing")
+    .leads
+}
