@@ -286,7 +286,8 @@ fn a_wrong_key_is_exit_2_and_no_key_is_ever_printed() {
 #[test]
 fn a_draft_in_flight_is_asked_again_until_it_is_written_once() {
     let h = server(ServerConfig {
-        generate_ms: 1200,
+        // Long enough that the command surely starts while the other call is drafting.
+        generate_ms: 3_000,
         ..fast(20)
     });
     let dir = tempfile::tempdir().unwrap();

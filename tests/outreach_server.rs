@@ -74,7 +74,8 @@ async fn stats(server: &ServerHandle) -> Value {
 async fn a_draft_already_in_flight_is_waited_for_and_read_not_drafted_twice() {
     let server = demo_server::start(ServerConfig {
         leads: 10,
-        generate_ms: 600,
+        // Long enough that the rep's key surely lands while the other call is drafting.
+        generate_ms: 2_000,
         ..ServerConfig::default()
     })
     .await
