@@ -21,6 +21,8 @@ use crate::sync::worker::{self, Command};
 /// How often the spinner and countdowns advance while they are visible.
 const TICK: Duration = Duration::from_millis(100);
 
+mod reading;
+
 /// What the terminal side must do for the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TerminalEffect {
@@ -379,61 +381,14 @@ impl Runner {
                     ids,
                 });
             }
-            Effect::LoadSignals { group, id } => self.load_signals(group, id),
-            Effect::SaveSignals {
-                id,
-                fetched_at,
-                signals,
-            } => {
-                if let Some(store) = &mut self.store
-                    && let Err(e) = store.save_signals(id, fetched_at, &signals)
-                {
-                    // Only a cache: the pane has them; a later read fetches them again.
-                    tracing::warn!(error = %e, "could not keep the signals in the store");
-                }
-            }
-            Effect::Generate {
-                group,
-                items,
-                dm,
-                comment,
-            } => {
-                let _ = self.worker.send(Command::Generate {
-                    group,
-                    items,
-                    dm,
-                    comment,
-                });
-            }
-            Effect::QueueSignalUpdate { lead, update } => {
-                // Committed before the screen shows it pending (without a store, as is).
-                let update = match &mut self.store {
-                    Some(store) => store
-                        .queue_signal_update(lead, &update)
-                        .map_err(|e| crate::text::clean(&e.short())),
-                    None => Ok(update),
-                };
-                let _ = self.msg_tx.send(Msg::SignalUpdateQueued { lead, update });
-            }
-            Effect::SendSignalUpdates(items) => {
-                let _ = self.worker.send(Command::PatchSignals(items));
-            }
-            Effect::SettleSignalUpdates(items) => {
-                if let Some(store) = &mut self.store
-                    && let Err(e) = store.settle_signal_updates(&items)
-                {
-                    // Sent again at the next start: the same change applies again, harmlessly.
-                    tracing::warn!(error = %e, "could not settle signal changes in the store");
-                }
-            }
-            Effect::Edit(job) => self.for_terminal.push(TerminalEffect::Edit(job)),
-            Effect::RememberLayout(layout) => {
-                if let Some(store) = &mut self.store
-                    && let Err(e) = store.set_pane_layout(layout.code())
-                {
-                    tracing::warn!(error = %e, "could not remember the pane layout");
-                }
-            }
+            fx @ (Effect::LoadSignals { .. }
+            | Effect::SaveSignals { .. }
+            | Effect::Generate { .. }
+            | Effect::QueueSignalUpdate { .. }
+            | Effect::SendSignalUpdates(_)
+            | Effect::SettleSignalUpdates(_)
+            | Effect::Edit(_)
+            | Effect::RememberLayout(_)) => self.execute_reading(fx),
             Effect::Copy(text) => self.for_terminal.push(TerminalEffect::Copy(text)),
             Effect::Suspend => self.for_terminal.push(TerminalEffect::Suspend),
             Effect::Pipe(job) if job.interactive => {
@@ -467,32 +422,6 @@ impl Runner {
                 });
             }
             Effect::Quit => {}
-        }
-    }
-
-    /// A lead's signals: from the store's cache when it holds a fresh copy (answered at once,
-    /// no request), else from Puffle through the worker.
-    fn load_signals(&mut self, group: crate::api::GroupBy, id: uuid::Uuid) {
-        let fresh = self.state.settings.signals_fresh.as_secs();
-        let since = crate::store::unix_now().saturating_sub(fresh);
-        let cached = self.store.as_ref().and_then(|st| {
-            st.cached_signals(id, since).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "could not read cached signals");
-                None
-            })
-        });
-        match cached {
-            Some((fetched_at, signals)) => {
-                let _ = self.msg_tx.send(Msg::Signals {
-                    id,
-                    result: Ok(signals),
-                    fetched_at,
-                    cached: true,
-                });
-            }
-            None => {
-                let _ = self.worker.send(Command::Signals { group, id });
-            }
         }
     }
 
