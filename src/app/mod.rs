@@ -16,6 +16,7 @@ pub mod queue;
 pub mod record;
 pub mod select;
 pub mod session;
+pub mod settings;
 pub mod state;
 pub mod triage;
 pub mod undo;

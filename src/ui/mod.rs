@@ -5,6 +5,7 @@ pub mod bars;
 pub mod detail;
 pub mod fit;
 pub mod help;
+pub mod hints;
 pub mod layout;
 pub mod palette;
 pub mod popup;
@@ -88,7 +89,7 @@ pub fn draw(frame: &mut Frame, s: &State) -> FrameStats {
     let rows_built = table::draw(frame, &layout, s, &theme);
     bars::toast(frame, layout.toast, s, &theme);
     bars::status(frame, layout.status, s, &theme);
-    bars::hints(frame, layout.hints, s, &theme);
+    hints::draw(frame, layout.hints, s, &theme);
     if let Some(pane) = &s.pane {
         detail::draw(frame, &layout, s, pane.scroll, &theme);
     }
