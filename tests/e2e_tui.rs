@@ -5,55 +5,8 @@ mod common;
 mod pty;
 
 use common::{hook_post, server, stats, statuses};
-use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, LeadQuery, SortBy};
-use lead_triage::app::view;
 use pty::{Pty, line_with};
 use puffle_demo_server::ServerConfig;
-
-/// The leads in the order the app shows them (server order) that a filter keeps.
-fn filtered(h: &puffle_demo_server::ServerHandle, needle: &str) -> Vec<lead_triage::api::Lead> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = Client::new(
-        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
-            .map(ClientConfig::unpaced)
-            .unwrap(),
-    )
-    .unwrap();
-    let all = rt
-        .block_on(
-            client
-                .pager(LeadQuery {
-                    group_by: GroupBy::Person,
-                    sort_by: SortBy::Recency,
-                    limit: 100,
-                })
-                .collect_all(),
-        )
-        .unwrap()
-        .leads;
-    // The app's own filter and order (fuzzy, best matches first), applied to the same data.
-    let mut data = lead_triage::app::state::Dataset::default();
-    data.merge(all.clone());
-    let queue = lead_triage::app::queue::Queue::new(
-        4,
-        lead_triage::sync::backoff::Backoff::default(),
-        lead_triage::sync::backoff::Jitter::seeded(1),
-    );
-    let selected = std::collections::HashSet::new();
-    let query = lead_triage::app::filter::Query::parse(needle);
-    let rows = view::compute_rows(&view::ViewInput {
-        data: &data,
-        queue: &queue,
-        selected: &selected,
-        query: &query,
-        key: view::SortKey::Recency,
-        descending: true,
-    });
-    rows.into_iter().map(|i| all[i as usize].clone()).collect()
-}
 
 fn header_count(screen: &str) -> Option<(usize, usize)> {
     let line = screen.lines().next()?;
@@ -73,7 +26,7 @@ fn filter_select_all_dismiss_send_then_not_found_inline() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let needle = "a";
-    let expected = filtered(&h, needle);
+    let expected = common::in_view_order(&h, needle);
     // Leads already dismissed need no change, so they are not sent.
     let to_send = expected
         .iter()

@@ -38,6 +38,25 @@ fn reading() -> State {
     s
 }
 
+/// The runner's answer once a change to a signal is committed to the store.
+fn queued(lead: uuid::Uuid, update: SignalUpdate) -> Msg {
+    Msg::SignalUpdateQueued {
+        lead,
+        update: Ok(update),
+    }
+}
+
+/// Puffle confirmed the signal's change.
+fn confirmed(sent: Vec<SignalUpdate>) -> Msg {
+    Msg::SignalsPatched {
+        sent,
+        result: Ok(PatchOutcome {
+            updated: vec![SIGNAL.into()],
+            errors: vec![],
+        }),
+    }
+}
+
 fn generates(fx: &[Effect]) -> usize {
     fx.iter()
         .filter(|e| matches!(e, Effect::Generate { .. }))
@@ -172,13 +191,7 @@ fn an_edit_is_committed_before_it_shows_then_sent_and_settled() {
         s.outreach.queued.is_empty(),
         "not pending before the store has it"
     );
-    let fx = update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(want.clone()),
-        },
-    );
+    let fx = update(&mut s, queued(lead, want.clone()));
     assert_eq!(fx, vec![Effect::SendSignalUpdates(vec![want.clone()])]);
     let text = detail_text(&s, 100).join("\n");
     assert!(
@@ -197,24 +210,9 @@ fn an_edit_is_committed_before_it_shows_then_sent_and_settled() {
         vote: Some(Some(Vote::Up)),
         ..want.clone()
     };
-    let fx = update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(merged.clone()),
-        },
-    );
+    let fx = update(&mut s, queued(lead, merged.clone()));
     assert!(fx.is_empty(), "one PATCH per signal at a time: {fx:?}");
-    let fx = update(
-        &mut s,
-        Msg::SignalsPatched {
-            sent: vec![want.clone()],
-            result: Ok(PatchOutcome {
-                updated: vec![SIGNAL.into()],
-                errors: vec![],
-            }),
-        },
-    );
+    let fx = update(&mut s, confirmed(vec![want.clone()]));
     assert!(fx.contains(&Effect::SettleSignalUpdates(vec![want])));
     assert!(
         fx.contains(&Effect::SendSignalUpdates(vec![merged.clone()])),
@@ -280,13 +278,7 @@ fn a_failed_send_is_retried_and_an_unchanged_edit_queues_nothing() {
         comment_text: Some("Great news!".into()),
         ..SignalUpdate::default()
     };
-    update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(update_.clone()),
-        },
-    );
+    update(&mut s, queued(lead, update_.clone()));
     let fx = update(
         &mut s,
         Msg::SignalsPatched {
@@ -361,26 +353,14 @@ fn a_refused_old_send_does_not_block_the_newer_change_and_a_refusal_leaves_the_s
         dm_text: Some("one".into()),
         ..SignalUpdate::default()
     };
-    update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(first.clone()),
-        },
-    );
+    update(&mut s, queued(lead, first.clone()));
     // Without a store the runner passes the raw change on: it is merged here, not lost.
     let vote = SignalUpdate {
         id: SIGNAL.into(),
         vote: Some(Some(Vote::Down)),
         ..SignalUpdate::default()
     };
-    update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(vote),
-        },
-    );
+    update(&mut s, queued(lead, vote));
     let both = SignalUpdate {
         vote: Some(Some(Vote::Down)),
         ..first.clone()
@@ -450,23 +430,8 @@ fn a_draft_waited_for_elsewhere_is_not_asked_again_and_an_older_fetch_keeps_the_
         dm_text: Some("edited".into()),
         ..SignalUpdate::default()
     };
-    update(
-        &mut s,
-        Msg::SignalUpdateQueued {
-            lead,
-            update: Ok(edit.clone()),
-        },
-    );
-    update(
-        &mut s,
-        Msg::SignalsPatched {
-            sent: vec![edit],
-            result: Ok(PatchOutcome {
-                updated: vec![SIGNAL.into()],
-                errors: vec![],
-            }),
-        },
-    );
+    update(&mut s, queued(lead, edit.clone()));
+    update(&mut s, confirmed(vec![edit]));
     let fx = update(
         &mut s,
         Msg::Signals {

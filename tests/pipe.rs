@@ -11,54 +11,10 @@ mod pty;
 use std::path::Path;
 
 use common::server;
-use lead_triage::api::{ApiKey, Client, ClientConfig, GroupBy, Lead, LeadQuery, SortBy};
-use lead_triage::app::view;
 use pty::Pty;
 use puffle_demo_server::{ServerConfig, ServerHandle};
 
 const LEADS: usize = 40;
-
-/// The leads in the order the app shows them at start (no filter, newest first).
-fn leads_in_view_order(h: &ServerHandle) -> Vec<Lead> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = Client::new(
-        ClientConfig::new(&h.base_url(), ApiKey::new(h.api_key()).unwrap())
-            .map(ClientConfig::unpaced)
-            .unwrap(),
-    )
-    .unwrap();
-    let all = rt
-        .block_on(
-            client
-                .pager(LeadQuery {
-                    group_by: GroupBy::Person,
-                    sort_by: SortBy::Recency,
-                    limit: 100,
-                })
-                .collect_all(),
-        )
-        .unwrap()
-        .leads;
-    let mut data = lead_triage::app::state::Dataset::default();
-    data.merge(all.clone());
-    let queue = lead_triage::app::queue::Queue::new(
-        4,
-        lead_triage::sync::backoff::Backoff::default(),
-        lead_triage::sync::backoff::Jitter::seeded(1),
-    );
-    let rows = view::compute_rows(&view::ViewInput {
-        data: &data,
-        queue: &queue,
-        selected: &std::collections::HashSet::new(),
-        query: &lead_triage::app::filter::Query::parse(""),
-        key: view::SortKey::Recency,
-        descending: true,
-    });
-    rows.into_iter().map(|i| all[i as usize].clone()).collect()
-}
 
 /// Start the app with `config` as its configuration file; wait for the list.
 fn app(h: &ServerHandle, dir: &str, config: &str) -> Pty {
@@ -112,7 +68,7 @@ fn a_configured_command_gets_exactly_the_selection_as_json_lines_while_keys_keep
     });
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let expected = leads_in_view_order(&h);
+    let expected = common::in_view_order(&h, "");
     // The command waits for a file this test creates, so it is still running while the app
     // takes keys; then it reports how many lines it has received so far.
     let config = format!(
@@ -190,7 +146,7 @@ fn a_typed_command_that_fails_shows_its_exit_status_and_last_output() {
     });
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let expected = leads_in_view_order(&h);
+    let expected = common::in_view_order(&h, "");
     let mut app = app(&h, d, "");
     app.press_until("|", "the prompt", |s| s.contains("the row goes to stdin"));
     let command =
@@ -230,7 +186,7 @@ fn an_interactive_command_gets_the_terminal_and_every_key_then_the_app_comes_bac
     });
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let expected = leads_in_view_order(&h);
+    let expected = common::in_view_order(&h, "");
     let config = format!(
         r#"
 [commands.ask]

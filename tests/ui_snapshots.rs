@@ -55,10 +55,19 @@ fn sample_leads(extra: usize) -> Vec<Lead> {
 }
 
 fn state_with(leads: Vec<Lead>, w: u16, h: u16) -> State {
-    let settings = Settings {
-        source: "snapshot".into(),
-        ..Settings::default()
-    };
+    state_from(
+        Settings {
+            source: "snapshot".into(),
+            ..Settings::default()
+        },
+        leads,
+        w,
+        h,
+    )
+}
+
+/// A `w`×`h` state with these settings, its person view loaded with `leads` in one page.
+fn state_from(settings: Settings, leads: Vec<Lead>, w: u16, h: u16) -> State {
     let mut s = State::new(settings, Keymap::default_keymap(), Jitter::seeded(1));
     update(&mut s, Msg::Resize(w, h));
     let fx = init(&mut s);
@@ -347,23 +356,7 @@ fn with_views(leads: Vec<Lead>, w: u16, h: u16, views: &[(&str, &str)]) -> State
         .unwrap(),
         ..Settings::default()
     };
-    let mut s = State::new(settings, Keymap::default_keymap(), Jitter::seeded(1));
-    update(&mut s, Msg::Resize(w, h));
-    let fx = init(&mut s);
-    let Effect::Load { group, generation } = fx[0] else {
-        panic!("init loads first")
-    };
-    update(
-        &mut s,
-        Msg::Page {
-            group,
-            generation,
-            leads,
-            skipped: 0,
-            last: true,
-        },
-    );
-    s
+    state_from(settings, leads, w, h)
 }
 
 /// Saved views as tabs with their counts; `l` moves to the next one and lights it.

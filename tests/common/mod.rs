@@ -173,3 +173,26 @@ pub fn listed(h: &ServerHandle) -> Vec<lead_triage::api::Lead> {
     .expect("listing")
     .leads
 }
+
+/// The person leads the app shows with `filter` typed (the app's own filter and order, fuzzy
+/// words ranked best first), applied to the server's listing.
+pub fn in_view_order(h: &ServerHandle, filter: &str) -> Vec<lead_triage::api::Lead> {
+    use lead_triage::app::view;
+    let all = listed(h);
+    let mut data = lead_triage::app::state::Dataset::default();
+    data.merge(all.clone());
+    let queue = lead_triage::app::queue::Queue::new(
+        4,
+        lead_triage::sync::backoff::Backoff::default(),
+        lead_triage::sync::backoff::Jitter::seeded(1),
+    );
+    let rows = view::compute_rows(&view::ViewInput {
+        data: &data,
+        queue: &queue,
+        selected: &std::collections::HashSet::new(),
+        query: &lead_triage::app::filter::Query::parse(filter),
+        key: view::SortKey::Recency,
+        descending: true,
+    });
+    rows.into_iter().map(|i| all[i as usize].clone()).collect()
+}
