@@ -210,6 +210,35 @@ pub async fn run(mut runner: Runner) -> std::io::Result<Exit> {
 }
 
 /// The loop. `Ok(None)` when the terminal's input ended.
+/// Hand the terminal to a program (an interactive command, the editor) and take it back, as
+/// git does with its editor: the key reader stops first, so every key goes to the program.
+fn hand_over<T>(
+    terminal: &mut DefaultTerminal,
+    runner: &Runner,
+    gate: &crate::handover::Gate,
+    signals: &mut Signals,
+    run: impl FnOnce() -> T,
+) -> std::io::Result<T> {
+    let mouse = runner.state.settings.mouse;
+    gate.pause();
+    leave_modes(mouse);
+    ratatui::restore();
+    let out = run();
+    *terminal = ratatui::init();
+    gate.resume();
+    // A Ctrl-C typed to the program (cooked mode) reached us too: it was the program's, not a
+    // request to quit.
+    signals.forget_interrupts();
+    enter_modes(mouse)?;
+    // Cleared without `Terminal::clear`, which asks the terminal where its cursor is (a
+    // terminal that does not answer would end the app here); the next frame draws every cell.
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Ok(out)
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     runner: &mut Runner,
@@ -263,43 +292,17 @@ async fn event_loop(
                     terminal.clear()?;
                 }
                 TerminalEffect::Interactive(job) => {
-                    let mouse = runner.state.settings.mouse;
-                    // The reader stops first, so every key goes to the command.
-                    gate.pause();
-                    leave_modes(mouse);
-                    ratatui::restore();
-                    // Never fails: a command that cannot start comes back as such, and
-                    // the terminal is taken back below whatever happened.
-                    let done = crate::shell::run_interactive(&job);
-                    *terminal = ratatui::init();
-                    gate.resume();
-                    // A Ctrl-C typed to the command (cooked mode) reached us too: it was
-                    // the command's, not a request to quit.
-                    signals.forget_interrupts();
-                    enter_modes(mouse)?;
-                    // Cleared without `Terminal::clear`, which asks the terminal where its
-                    // cursor is (a terminal that does not answer would end the app here);
-                    // the new terminal's first frame draws every cell.
-                    crossterm::execute!(
-                        std::io::stdout(),
-                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-                    )?;
+                    // Never fails: a command that cannot start comes back as such, and the
+                    // terminal is taken back whatever happened.
+                    let done = hand_over(terminal, runner, &gate, signals, || {
+                        crate::shell::run_interactive(&job)
+                    })?;
                     runner.apply(Msg::PipeDone(done));
                 }
                 TerminalEffect::Edit(job) => {
-                    let mouse = runner.state.settings.mouse;
-                    gate.pause();
-                    leave_modes(mouse);
-                    ratatui::restore();
-                    let result = crate::editor::run(&job);
-                    *terminal = ratatui::init();
-                    gate.resume();
-                    signals.forget_interrupts();
-                    enter_modes(mouse)?;
-                    crossterm::execute!(
-                        std::io::stdout(),
-                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-                    )?;
+                    let result = hand_over(terminal, runner, &gate, signals, || {
+                        crate::editor::run(&job)
+                    })?;
                     runner.apply(Msg::Edited { job, result });
                 }
             }
